@@ -1,0 +1,53 @@
+// The crs-gym command line. Each subcommand lives in src/cli/commands/ and registers itself here.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { UsageError, UserFacingError } from './errors.js';
+import { registerDataCommands } from './commands/data.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('crs-gym')
+    .description('Gymnasium-style environments, simulators and learners for conversational recommendation (SMTPO)')
+    .version('0.1.0')
+    .exitOverride();
+  registerDataCommands(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0; commander already printed the message.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return 2;
+    }
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`crs-gym: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof UserFacingError) {
+      process.stderr.write(`crs-gym: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+if (invokedDirectly) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`crs-gym: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,2 @@
+// Public API of the Gymnasium-style core.
+export * from './rng.js';
