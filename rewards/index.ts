@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './components.js';
+export * from './weighted-sum.js';
