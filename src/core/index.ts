@@ -1,2 +1,10 @@
 // Public API of the Gymnasium-style core.
 export * from './rng.js';
+export { deepEqual, findDifference } from './deep-equal.js';
+export * from './spaces.js';
+export * from './env.js';
+export * from './wrappers.js';
+export * from './registry.js';
+export * from './check-env.js';
+export * from './vector.js';
+export * from './async-vector.js';

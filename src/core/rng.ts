@@ -19,6 +19,14 @@ export class Rng {
     return new Rng(`${this.seed}/${name}`);
   }
 
+  /**
+   * A child stream seeded by a draw from this one. Unlike `split`, it depends on the draws made so far,
+   * so calling it again (say, at each unseeded reset) gives a new child. The parent advances by one draw.
+   */
+  spawn(name: string): Rng {
+    return new Rng(`${this.seed}/${name}#${this.uint32()}`);
+  }
+
   /** Uniform float in [0, 1). */
   random(): number {
     return this.prng();
