@@ -2,3 +2,4 @@
 export * from './core/index.js';
 export * from './data/index.js';
 export * from './config/load.js';
+export * from './llm/index.js';
