@@ -1,5 +1,50 @@
-// Placeholder: `crs-gym data stats` is being written (src/data loaders).
+// `crs-gym data ...`: dataset tools. `data stats` loads a dataset and prints its figures.
 import type { Command } from 'commander';
+import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
+import { loadDataset } from '../../data/load.js';
+import { DATASET_NAMES, isDatasetName } from '../../data/paths.js';
+import { datasetStats, formatStats } from '../../data/stats.js';
+import type { Dataset } from '../../data/types.js';
+import { UsageError, UserFacingError } from '../errors.js';
+
+interface StatsFlags {
+  dataset: string;
+  data?: string;
+  json?: boolean;
+  strict?: boolean;
+}
+
 export function registerDataCommands(program: Command): void {
-  program.command('data').description('dataset tools');
+  const data = program.command('data').description('dataset tools');
+  data
+    .command('stats')
+    .description('load a dataset and print its sizes, attribute coverage and sample statistics')
+    .requiredOption('--dataset <name>', `dataset: ${DATASET_NAMES.join(' | ')}`)
+    .option('--data <dir>', 'data folder holding inspired/ and redial/ (default: $CRS_GYM_DATA, ./data, ../shared/data)')
+    .option('--json', 'print one JSON object instead of a table')
+    .option('--strict', 'fail on the first malformed line or dangling id instead of counting warnings')
+    .action((flags: StatsFlags) => {
+      runStats(flags);
+    });
+}
+
+function runStats(flags: StatsFlags): void {
+  if (!isDatasetName(flags.dataset)) {
+    throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')} (got ${JSON.stringify(flags.dataset)})`);
+  }
+  let dataset: Dataset;
+  try {
+    dataset = loadDataset(flags.dataset, { ...(flags.data === undefined ? {} : { dataRoot: flags.data }), strict: flags.strict === true });
+  } catch (err) {
+    if (err instanceof DataNotFoundError || err instanceof DataFormatError) throw new UserFacingError(err.message);
+    throw err;
+  }
+  const stats = datasetStats(dataset);
+  if (flags.json === true) {
+    process.stdout.write(`${JSON.stringify({ ...stats, warningSamples: dataset.warnings.slice(0, 20) })}\n`);
+  } else {
+    process.stdout.write(formatStats(stats));
+    for (const w of dataset.warnings.slice(0, 10)) process.stdout.write(`warning: ${w.file}:${w.line}: ${w.message}\n`);
+    if (dataset.warnings.length > 10) process.stdout.write(`... and ${dataset.warnings.length - 10} more warnings\n`);
+  }
 }

@@ -1,0 +1,20 @@
+// Public API of the dataset layer.
+export * from './types.js';
+export { DataFormatError, DataNotFoundError, type TriedRoot } from './errors.js';
+export {
+  DATASET_NAMES,
+  DATA_ENV_VAR,
+  findPackageRoot,
+  isDatasetName,
+  resolveDataRoot,
+  type DatasetName,
+  type ResolveOptions,
+} from './paths.js';
+export { loadInspired, INSPIRED_FILES, type LoadOptions } from './inspired.js';
+export { loadRedial, REDIAL_FILES } from './redial.js';
+export { loadDataset, type LoadDatasetOptions } from './load.js';
+export { makeSyntheticDataset, type SyntheticOptions } from './synthetic.js';
+export { datasetStats, formatStats, type DatasetStats, type SplitStats } from './stats.js';
+export { samplesOfDialogue, samplesOfDialogues } from './samples.js';
+export { GENRE_VOCAB, genresOfLabel, matchGenres } from './genres.js';
+export { splitTitleYear, titleKey, titleWithYear } from './text.js';

@@ -1,0 +1,143 @@
+// Summary figures of a loaded dataset: sizes, attribute coverage, and how samples relate to their context.
+import { ATTRIBUTE_KINDS, SPLITS, type AttributeKind, type Dataset, type Split } from './types.js';
+
+export interface SplitStats {
+  dialogues: number;
+  utterances: number;
+  /** Recommendation samples (one per recommender turn and distinct target). */
+  samples: number;
+  /** Recommender utterances that mention at least one item. */
+  recTurns: number;
+  /** Mean distinct targets per recommender turn with items. */
+  targetsPerRecTurn: number;
+  distinctTargets: number;
+  /** Mean number of utterances before a sample's turn. */
+  meanContextUtterances: number;
+  /** Mean number of distinct items mentioned in a sample's context. */
+  meanContextItems: number;
+  /** Fraction of samples whose target was already mentioned in the context. */
+  targetInContextRate: number;
+  /** Fraction of samples with no item in the context. */
+  noContextItemRate: number;
+  /** Fraction of samples with at least one non-item entity in the context. */
+  contextEntityRate: number;
+}
+
+export interface DatasetStats {
+  dataset: string;
+  root: string;
+  items: number;
+  splits: Record<Split, SplitStats>;
+  /** Fraction of items with at least one value of each attribute kind. */
+  attributeCoverage: Record<AttributeKind, number>;
+  itemsWithYear: number;
+  /** Over all splits. */
+  targetsPerRecTurn: number;
+  targetInContextRate: number;
+  warnings: number;
+  trainIsPartial: boolean;
+  notes: string[];
+}
+
+const mean = (total: number, count: number): number => (count === 0 ? 0 : total / count);
+
+function splitStats(dataset: Dataset, split: Split): SplitStats {
+  const dialogues = dataset.dialogues[split];
+  const samples = dataset.samples[split];
+  let utterances = 0;
+  let recTurns = 0;
+  let targetsInTurns = 0;
+  for (const dialogue of dialogues) {
+    utterances += dialogue.utterances.length;
+    for (const u of dialogue.utterances) {
+      if (u.role !== 'recommender' || u.items.length === 0) continue;
+      recTurns++;
+      targetsInTurns += new Set(u.items).size;
+    }
+  }
+  let contextUtterances = 0;
+  let contextItems = 0;
+  let inContext = 0;
+  let noItems = 0;
+  let withEntities = 0;
+  for (const s of samples) {
+    contextUtterances += s.context.length;
+    contextItems += s.contextItems.length;
+    if (s.contextItems.includes(s.target)) inContext++;
+    if (s.contextItems.length === 0) noItems++;
+    if (s.contextEntities.length > 0) withEntities++;
+  }
+  return {
+    dialogues: dialogues.length,
+    utterances,
+    samples: samples.length,
+    recTurns,
+    targetsPerRecTurn: mean(targetsInTurns, recTurns),
+    distinctTargets: new Set(samples.map((s) => s.target)).size,
+    meanContextUtterances: mean(contextUtterances, samples.length),
+    meanContextItems: mean(contextItems, samples.length),
+    targetInContextRate: mean(inContext, samples.length),
+    noContextItemRate: mean(noItems, samples.length),
+    contextEntityRate: mean(withEntities, samples.length),
+  };
+}
+
+export function datasetStats(dataset: Dataset): DatasetStats {
+  const splits = Object.fromEntries(SPLITS.map((s) => [s, splitStats(dataset, s)])) as Record<Split, SplitStats>;
+  const attributeCoverage = Object.fromEntries(
+    ATTRIBUTE_KINDS.map((kind) => [
+      kind,
+      mean(dataset.items.filter((item) => (item.attributes[kind]?.length ?? 0) > 0).length, dataset.items.length),
+    ]),
+  ) as Record<AttributeKind, number>;
+  const all = SPLITS.map((s) => splits[s]);
+  const recTurns = all.reduce((t, s) => t + s.recTurns, 0);
+  const samples = all.reduce((t, s) => t + s.samples, 0);
+  return {
+    dataset: dataset.name,
+    root: dataset.root,
+    items: dataset.items.length,
+    splits,
+    attributeCoverage,
+    itemsWithYear: mean(dataset.items.filter((i) => i.year !== undefined).length, dataset.items.length),
+    targetsPerRecTurn: mean(all.reduce((t, s) => t + s.targetsPerRecTurn * s.recTurns, 0), recTurns),
+    targetInContextRate: mean(all.reduce((t, s) => t + s.targetInContextRate * s.samples, 0), samples),
+    warnings: dataset.warnings.length,
+    trainIsPartial: dataset.sources?.trainIsPartial ?? false,
+    notes: dataset.sources?.notes ?? [],
+  };
+}
+
+/** A readable plain-text table of the stats, for the CLI. */
+export function formatStats(stats: DatasetStats): string {
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  const num = (x: number): string => x.toFixed(2);
+  const rows: Array<[string, (s: SplitStats) => string]> = [
+    ['dialogues', (s) => String(s.dialogues)],
+    ['utterances', (s) => String(s.utterances)],
+    ['rec turns with items', (s) => String(s.recTurns)],
+    ['samples', (s) => String(s.samples)],
+    ['distinct targets', (s) => String(s.distinctTargets)],
+    ['targets per rec turn', (s) => num(s.targetsPerRecTurn)],
+    ['context utterances (mean)', (s) => num(s.meanContextUtterances)],
+    ['context items (mean)', (s) => num(s.meanContextItems)],
+    ['target already in context', (s) => pct(s.targetInContextRate)],
+    ['no item in context', (s) => pct(s.noContextItemRate)],
+    ['entity in context', (s) => pct(s.contextEntityRate)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const lines = [
+    `dataset ${stats.dataset} (${stats.root})`,
+    `items ${stats.items}; with year ${pct(stats.itemsWithYear)}; warnings ${stats.warnings}` +
+      (stats.trainIsPartial ? '; train split is PARTIAL (see docs/data.md)' : ''),
+    '',
+    `${''.padEnd(width)}  ${SPLITS.map((s) => s.padStart(8)).join(' ')}`,
+    ...rows.map(([label, get]) => `${label.padEnd(width)}  ${SPLITS.map((s) => get(stats.splits[s]).padStart(8)).join(' ')}`),
+    '',
+    `attribute coverage: ${Object.entries(stats.attributeCoverage)
+      .map(([k, v]) => `${k} ${pct(v)}`)
+      .join(', ')}`,
+    ...stats.notes.map((n) => `- ${n}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

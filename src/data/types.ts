@@ -1,0 +1,108 @@
+// The one normalized data model every dataset is loaded into.
+// Data flows one way: data -> encoders -> retriever and simulator -> env -> agent -> learner -> eval.
+
+/** A dataset-local item id, as a string (INSPIRED: UniCRS DBpedia entity id; ReDial: movieId). */
+export type ItemId = string;
+
+export type Split = 'train' | 'valid' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'valid', 'test'];
+
+/** Attribute kinds we normalize to; datasets fill what they have. */
+export type AttributeKind = 'genre' | 'director' | 'actor' | 'writer' | 'producer';
+export const ATTRIBUTE_KINDS: readonly AttributeKind[] = ['genre', 'director', 'actor', 'writer', 'producer'];
+
+export type Attributes = Partial<Record<AttributeKind, string[]>>;
+
+export interface Item {
+  id: ItemId;
+  /** Dense index 0..items.length-1, stable for a dataset; used by embedding tables. */
+  index: number;
+  /** Display title, "Title (Year)" where the year is known. */
+  title: string;
+  year?: number;
+  /** Other names the item is written as (surface forms, titles without year). */
+  aliases: string[];
+  attributes: Attributes;
+  /** Plot or a description built from attributes; what the semantic item encoder reads. */
+  description: string;
+  /** How many times the item is mentioned in the dataset's source files (when known). */
+  mentions?: number;
+}
+
+export type Role = 'seeker' | 'recommender';
+
+export interface Utterance {
+  role: Role;
+  text: string;
+  /** Items mentioned in this utterance. */
+  items: ItemId[];
+  /** Non-item entities mentioned (genres, people, ...), as readable names. */
+  entities: string[];
+}
+
+export interface Dialogue {
+  id: string;
+  split: Split;
+  utterances: Utterance[];
+}
+
+/**
+ * One recommendation sample: a recommender utterance that mentions items, and one distinct target item of
+ * it (UniCRS/CRSLab convention). A target already mentioned earlier in the dialogue stays a sample.
+ */
+export interface RecSample {
+  /** `${dialogueId}#${turnIndex}#${target}` */
+  id: string;
+  dialogueId: string;
+  split: Split;
+  /** Index of the recommender utterance in the dialogue. */
+  turnIndex: number;
+  /** Utterances before the recommender's turn (the dialogue context D). */
+  context: Utterance[];
+  /** Items mentioned in the context, in order of first mention (I_D, items part). */
+  contextItems: ItemId[];
+  /** Non-item entities mentioned in the context (I_D, attribute part). */
+  contextEntities: string[];
+  target: ItemId;
+  /** The recommender's actual utterance (teacher side only). */
+  response: string;
+}
+
+export interface KgTriple {
+  head: string;
+  relation: string;
+  tail: string;
+}
+
+export interface Dataset {
+  name: string;
+  /** Folder the files were read from. */
+  root: string;
+  items: Item[];
+  itemById: Map<ItemId, Item>;
+  dialogues: Record<Split, Dialogue[]>;
+  samples: Record<Split, RecSample[]>;
+  /** Warnings counted while loading in non-strict mode (malformed lines, dangling ids). */
+  warnings: LoadWarning[];
+  /** Which files fed each part and the joining rules applied (absent for hand-built datasets). */
+  sources?: DatasetSources;
+}
+
+/** Provenance of a loaded dataset, for reports and for telling a partial split from a complete one. */
+export interface DatasetSources {
+  /** Files (relative to `root`) that fed the catalog and each split. */
+  items: string[];
+  train: string[];
+  valid: string[];
+  test: string[];
+  /** True when the train split is known to be a subset of the upstream train split (ReDial without the official file). */
+  trainIsPartial: boolean;
+  /** Join coverage, filters and other decisions worth reporting, one sentence each. */
+  notes: string[];
+}
+
+export interface LoadWarning {
+  file: string;
+  line: number;
+  message: string;
+}

@@ -1,0 +1,102 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataNotFoundError } from '../../src/data/errors.js';
+import { findPackageRoot, resolveDataRoot } from '../../src/data/paths.js';
+import { tempRoot } from './fixtures.js';
+
+const roots: string[] = [];
+function fresh(): string {
+  const root = tempRoot('crs-gym-paths-');
+  roots.push(root);
+  return root;
+}
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+function dataDir(parent: string, ...datasets: string[]): string {
+  for (const d of datasets) mkdirSync(join(parent, d), { recursive: true });
+  return parent;
+}
+
+function thrown(fn: () => unknown): DataNotFoundError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DataNotFoundError) return err;
+    throw err;
+  }
+  throw new Error('expected a DataNotFoundError');
+}
+
+describe('resolveDataRoot', () => {
+  it('uses an explicit folder, relative to cwd', () => {
+    const cwd = fresh();
+    dataDir(join(cwd, 'mine'), 'redial');
+    expect(resolveDataRoot('mine', { cwd, env: {}, packageRoot: null })).toBe(join(cwd, 'mine'));
+    expect(resolveDataRoot('mine', { cwd, env: {}, packageRoot: null, dataset: 'redial' })).toBe(join(cwd, 'mine'));
+  });
+
+  it('rejects an explicit folder without the dataset, without falling back', () => {
+    const cwd = fresh();
+    dataDir(join(cwd, 'mine'), 'redial');
+    dataDir(join(cwd, 'data'), 'inspired');
+    const err = thrown(() => resolveDataRoot('mine', { cwd, env: {}, packageRoot: null, dataset: 'inspired' }));
+    expect(err.tried).toEqual([{ source: '--data', path: join(cwd, 'mine'), reason: 'has no inspired/ folder' }]);
+    expect(err.message).toContain(join(cwd, 'mine'));
+  });
+
+  it('uses CRS_GYM_DATA when no folder is given', () => {
+    const cwd = fresh();
+    const elsewhere = dataDir(fresh(), 'inspired');
+    expect(resolveDataRoot(undefined, { cwd, env: { CRS_GYM_DATA: elsewhere }, packageRoot: null })).toBe(elsewhere);
+    const err = thrown(() => resolveDataRoot(undefined, { cwd, env: { CRS_GYM_DATA: join(cwd, 'nope') }, packageRoot: null }));
+    expect(err.tried[0]).toMatchObject({ source: 'CRS_GYM_DATA', reason: 'does not exist' });
+  });
+
+  it('tries ./data, then ../shared/data from cwd, then from the package root', () => {
+    const base = fresh();
+    const cwd = join(base, 'main');
+    mkdirSync(cwd);
+    dataDir(join(base, 'shared', 'data'), 'redial');
+    expect(resolveDataRoot(undefined, { cwd, env: {}, packageRoot: null })).toBe(join(base, 'shared', 'data'));
+    dataDir(join(cwd, 'data'), 'inspired');
+    expect(resolveDataRoot(undefined, { cwd, env: {}, packageRoot: null })).toBe(join(cwd, 'data'));
+    // ./data lacks redial/, so the shared copy wins for redial.
+    expect(resolveDataRoot(undefined, { cwd, env: {}, packageRoot: null, dataset: 'redial' })).toBe(join(base, 'shared', 'data'));
+
+    const pkgBase = fresh();
+    dataDir(join(pkgBase, 'shared', 'data'), 'inspired');
+    const deep = join(fresh(), 'a', 'b');
+    mkdirSync(deep, { recursive: true });
+    expect(resolveDataRoot(undefined, { cwd: deep, env: {}, packageRoot: join(pkgBase, 'main') })).toBe(join(pkgBase, 'shared', 'data'));
+  });
+
+  it('lists every path tried and why when nothing fits', () => {
+    const cwd = fresh();
+    writeFileSync(join(cwd, 'data'), 'not a folder');
+    const pkg = fresh();
+    const err = thrown(() => resolveDataRoot(undefined, { cwd, env: {}, packageRoot: join(pkg, 'main'), dataset: 'redial' }));
+    expect(err.tried.map((t) => [t.path, t.reason])).toEqual([
+      [join(cwd, 'data'), 'is not a directory'],
+      [resolve(cwd, '..', 'shared', 'data'), 'does not exist'],
+      [join(pkg, 'shared', 'data'), 'does not exist'],
+    ]);
+    for (const t of err.tried) expect(err.message).toContain(`${t.path} ${t.reason}`);
+    expect(err.message).toContain('CRS_GYM_DATA');
+  });
+
+  it('hints when given a dataset folder instead of its parent', () => {
+    const cwd = fresh();
+    mkdirSync(join(cwd, 'redial'));
+    const err = thrown(() => resolveDataRoot(join(cwd, 'redial'), { cwd, env: {}, dataset: 'redial' }));
+    expect(err.message).toContain(`pass its parent, ${cwd}`);
+  });
+
+  it('finds the crs-gym package root from this checkout', () => {
+    const root = findPackageRoot();
+    expect(root).not.toBeNull();
+    expect(resolve(root as string, 'src', 'data', 'paths.ts')).toMatch(/src[\\/]data[\\/]paths\.ts$/);
+  });
+});
