@@ -1,0 +1,77 @@
+// Text encoder speed: USE lite load and throughput, the hashing encoder, and embedding-cache hits.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '../src/core/rng.js';
+import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
+import { HashingEncoder } from '../src/encoders/hash-encoder.js';
+import { UseLiteEncoder } from '../src/encoders/use-lite.js';
+
+const OPENERS = ['I am looking for', 'Can you recommend', 'I really enjoyed', 'Have you seen', 'My kids loved', 'I never liked'];
+const THINGS = ['a scary horror movie', 'a romantic comedy with a happy ending', 'something like @12345', 'an old western',
+  'a thoughtful drama about families and secrets', 'a funny animated film', 'a sci-fi thriller with aliens'];
+const ENDINGS = ['.', ' tonight!', ', any ideas?', ' because it was so good.', ' with great actors and a clever plot twist at the end.'];
+
+/** Dialogue-like sentences of varied length, all distinct. */
+function sentences(n: number, seed: string): string[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => `${rng.choice(OPENERS)} ${rng.choice(THINGS)}${rng.choice(ENDINGS)} (${i})`);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [out, performance.now() - t0];
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+
+  const use = new UseLiteEncoder({ batchSize: 100 });
+  figures['use.loadMs'] = (await timed(() => use.load()))[1];
+  await use.encode(sentences(20, 'warmup'));
+  const batchTexts = sentences(300, 'batches');
+  for (const batchSize of [16, 64, 100]) {
+    const enc = new UseLiteEncoder({ batchSize });
+    await enc.load();
+    const texts = batchTexts.map((t) => `${t} ${batchSize}`);
+    figures[`use.encodesPerSec.batch${batchSize}`] = texts.length / ((await timed(() => enc.encode(texts)))[1] / 1000);
+  }
+  const singles = sentences(40, 'single');
+  const [, singleMs] = await timed(async () => {
+    for (const t of singles) await use.encode([t]);
+  });
+  figures['use.msPerSentence.single'] = singleMs / singles.length;
+
+  const hash = new HashingEncoder();
+  const many = sentences(20_000, 'hash');
+  hash.encodeSync('warm up');
+  const [, hashMs] = await timed(() => hash.encode(many));
+  figures['hash.encodesPerSec'] = many.length / (hashMs / 1000);
+
+  const dir = mkdtempSync(join(tmpdir(), 'crs-gym-bench-cache-'));
+  try {
+    const cached = new CachedEncoder(use, new EmbeddingCache({ dir }));
+    const texts = sentences(500, 'cache');
+    figures['cache.cold.encodesPerSec'] = texts.length / ((await timed(() => cached.encode(texts)))[1] / 1000);
+    figures['cache.flushMs.500'] = (await timed(() => cached.flush()))[1];
+    const [, hitBatchMs] = await timed(() => cached.encode(texts));
+    figures['cache.hitsPerSec.batch500'] = texts.length / (hitBatchMs / 1000);
+    const [, hitSingleMs] = await timed(async () => {
+      for (let round = 0; round < 20; round++) for (const t of texts) await cached.encode([t]);
+    });
+    figures['cache.hitsPerSec.single'] = (20 * texts.length) / (hitSingleMs / 1000);
+    figures['cache.usPerHit.single'] = (hitSingleMs * 1000) / (20 * texts.length);
+
+    // A new process: load the file, then each text's first lookup goes through sha1 (later ones do not).
+    const reopened = new CachedEncoder(use, new EmbeddingCache({ dir }));
+    figures['cache.reloadMs.500'] = (await timed(() => reopened.encode([texts[0]!])))[1];
+    const [, firstLookupMs] = await timed(async () => {
+      for (const t of texts) await reopened.encode([t]);
+    });
+    figures['cache.usPerHit.firstAfterReload'] = (firstLookupMs * 1000) / texts.length;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}

@@ -1,0 +1,349 @@
+// A persistent embedding cache keyed by (encoder id, sha1 of the text), and `CachedEncoder`, a
+// TextEncoder that encodes only what the cache lacks.
+//
+// On disk: one append-only file per encoder, `<dir>/<encoder-id>-<sha1(id)[0:8]>.f32`:
+//   header  = "CRSEMB01" | u32 dim | u32 idBytes | id (utf-8) | zero padding to a multiple of 4
+//   records = sha1(text) (20 bytes) | dim float32 | u32 crc32(sha1 + floats)     (all little-endian)
+// Records have a fixed size, so a torn append (a crash mid-write) leaves a short tail, and any
+// flipped byte fails its checksum. Either is skipped with one warning, re-encoded on demand, and the
+// file is rewritten (temp file + rename) at the next flush. Several processes may append to the same
+// file: each flush appends whole records in one write, and duplicate keys are harmless.
+import { createHash } from 'node:crypto';
+import { appendFile, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkBatchSize, type TextEncoder } from './text-encoder.js';
+
+const MAGIC = 'CRSEMB01';
+const KEY_BYTES = 20;
+
+export type EmbeddingCacheOptions = {
+  /** Cache folder; default `.cache/embeddings` under the working directory at construction. */
+  dir?: string;
+  /** Where warnings about damaged files go; default `console.warn`. */
+  warn?: (message: string) => void;
+};
+
+/** Holds one EncoderStore per encoder id; each loads its file on first use. */
+export class EmbeddingCache {
+  readonly dir: string;
+  readonly warn: (message: string) => void;
+  private readonly stores = new Map<string, Promise<EncoderStore>>();
+
+  constructor(options: EmbeddingCacheOptions = {}) {
+    this.dir = resolve(options.dir ?? join(process.cwd(), '.cache', 'embeddings'));
+    this.warn = options.warn ?? ((m) => console.warn(m));
+  }
+
+  /** The store for `encoderId`, loading its file the first time; `dim` must match across calls. */
+  async open(encoderId: string, dim: number): Promise<EncoderStore> {
+    if (!encoderId) throw new Error('EmbeddingCache.open: empty encoder id');
+    if (!Number.isInteger(dim) || dim < 1) throw new Error(`EmbeddingCache.open: bad dim ${dim} for '${encoderId}'`);
+    let store = this.stores.get(encoderId);
+    if (!store) {
+      store = EncoderStore.load(this.dir, encoderId, dim, this.warn);
+      this.stores.set(encoderId, store);
+      store.catch(() => this.stores.delete(encoderId));
+    }
+    const opened = await store;
+    if (opened.dim !== dim) {
+      throw new Error(`EmbeddingCache: encoder '${encoderId}' opened with dim ${dim}, but earlier with dim ${opened.dim}`);
+    }
+    return opened;
+  }
+
+  /** Writes every store's new entries to disk. */
+  async flush(): Promise<void> {
+    const stores = await Promise.all(this.stores.values());
+    for (const store of stores) await store.flush();
+  }
+}
+
+/** The cached vectors of one encoder: in memory, plus the file they persist to. */
+export class EncoderStore {
+  private readonly byText = new Map<string, Float32Array>();
+  private readonly byKey = new Map<string, Float32Array>();
+  private pending: Array<{ key: Buffer; vec: Float32Array }> = [];
+  private rewrite = false;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly encoderId: string,
+    readonly dim: number,
+    readonly file: string,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  static async load(dir: string, encoderId: string, dim: number, warn: (m: string) => void): Promise<EncoderStore> {
+    const store = new EncoderStore(encoderId, dim, join(dir, fileName(encoderId)), warn);
+    await store.readFile();
+    return store;
+  }
+
+  /** Entries in memory (loaded and new). */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Entries not yet written to disk. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** The cached vector of `text` (a shared array: copy before handing it out), or undefined. */
+  get(text: string): Float32Array | undefined {
+    const hit = this.byText.get(text);
+    if (hit) return hit;
+    const vec = this.byKey.get(sha1(text).toString('latin1'));
+    if (vec) this.byText.set(text, vec);
+    return vec;
+  }
+
+  /** Stores a copy of `vec` as the vector of `text` (written at the next flush). */
+  set(text: string, vec: Float32Array): void {
+    if (vec.length !== this.dim) {
+      throw new Error(`embedding cache '${this.encoderId}': vector of length ${vec.length}, expected ${this.dim}`);
+    }
+    const key = sha1(text);
+    const id = key.toString('latin1');
+    if (this.byKey.has(id)) return;
+    const copy = Float32Array.from(vec);
+    this.byKey.set(id, copy);
+    this.byText.set(text, copy);
+    this.pending.push({ key, vec: copy });
+  }
+
+  /** Appends new entries to the file (or rewrites it after damage was found). Safe to call concurrently. */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.writePending());
+    return this.writing;
+  }
+
+  private async writePending(): Promise<void> {
+    if (!this.rewrite && this.pending.length === 0) return;
+    if (endianness() !== 'LE') throw new Error('embedding cache files are little-endian; this host is big-endian');
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      await mkdir(resolve(this.file, '..'), { recursive: true });
+      if (this.rewrite) {
+        const all = [...this.byKey].map(([id, vec]) => ({ key: Buffer.from(id, 'latin1'), vec }));
+        await this.replaceFile(all);
+        this.rewrite = false;
+      } else if (!(await this.createFile(batch))) {
+        await appendFile(this.file, encodeRecords(batch, this.dim));
+      }
+    } catch (err) {
+      this.pending = batch.concat(this.pending);
+      throw new Error(`${this.file}: cannot write embedding cache (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+
+  /** Creates the file with `records` if it does not exist yet (atomically: temp file + link); false if it exists. */
+  private async createFile(records: Array<{ key: Buffer; vec: Float32Array }>): Promise<boolean> {
+    const tmp = tempName(this.file);
+    await writeFile(tmp, Buffer.concat([encodeHeader(this.encoderId, this.dim), encodeRecords(records, this.dim)]));
+    try {
+      await link(tmp, this.file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  private async replaceFile(records: Array<{ key: Buffer; vec: Float32Array }>): Promise<void> {
+    const tmp = tempName(this.file);
+    await writeFile(tmp, Buffer.concat([encodeHeader(this.encoderId, this.dim), encodeRecords(records, this.dim)]));
+    await rename(tmp, this.file);
+  }
+
+  private async readFile(): Promise<void> {
+    let raw: Buffer;
+    try {
+      raw = await readFile(this.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.warn(`embedding cache ${this.file}: unreadable (${err instanceof Error ? err.message : String(err)}); starting empty`);
+      return;
+    }
+    const header = encodeHeader(this.encoderId, this.dim);
+    if (raw.length < header.length || !raw.subarray(0, header.length).equals(header) || endianness() !== 'LE') {
+      this.warn(`embedding cache ${this.file}: header does not match encoder '${this.encoderId}' (dim ${this.dim}); ignoring the file, it will be replaced on flush`);
+      this.rewrite = true;
+      return;
+    }
+    const recordBytes = recordSize(this.dim);
+    const body = raw.length - header.length;
+    const count = Math.floor(body / recordBytes);
+    const tail = body - count * recordBytes;
+    // One aligned copy of the vectors; each entry is a view into it.
+    const floats = new Float32Array(count * this.dim);
+    let bad = 0;
+    for (let r = 0; r < count; r++) {
+      const at = header.length + r * recordBytes;
+      const payload = raw.subarray(at, at + KEY_BYTES + 4 * this.dim);
+      const vec = floats.subarray(r * this.dim, (r + 1) * this.dim);
+      new Uint8Array(vec.buffer, vec.byteOffset, vec.byteLength).set(payload.subarray(KEY_BYTES));
+      if (crc32(payload) !== raw.readUInt32LE(at + KEY_BYTES + 4 * this.dim) || !allFinite(vec)) {
+        bad++;
+        continue;
+      }
+      const id = payload.subarray(0, KEY_BYTES).toString('latin1');
+      if (!this.byKey.has(id)) this.byKey.set(id, vec);
+    }
+    if (bad > 0 || tail > 0) {
+      const parts = [bad > 0 ? `${bad} corrupt record(s)` : '', tail > 0 ? `a truncated tail of ${tail} bytes` : ''].filter(Boolean);
+      this.warn(`embedding cache ${this.file}: ignored ${parts.join(' and ')}; those texts will be re-encoded and the file rewritten on flush`);
+      this.rewrite = true;
+    }
+  }
+}
+
+export type CachedEncoderOptions = {
+  /** Misses are sent to the wrapped encoder this many at a time (default 256). */
+  batchSize?: number;
+  /** Flush automatically once this many new entries wait (default 0: only on `flush()`). */
+  autoFlushEvery?: number;
+};
+
+/**
+ * A TextEncoder that answers from an EmbeddingCache and encodes only the misses (each distinct text
+ * once, in batches), then remembers them. Same `id` and `dim` as the wrapped encoder. Call `flush()`
+ * (or set `autoFlushEvery`) to persist new entries.
+ */
+export class CachedEncoder implements TextEncoder {
+  readonly id: string;
+  readonly dim: number;
+  private hits = 0;
+  private misses = 0;
+  private store: EncoderStore | undefined;
+  private readonly batchSize: number;
+  private readonly autoFlushEvery: number;
+
+  constructor(
+    readonly encoder: TextEncoder,
+    readonly cache: EmbeddingCache,
+    options: CachedEncoderOptions = {},
+  ) {
+    this.id = encoder.id;
+    this.dim = encoder.dim;
+    this.batchSize = checkBatchSize(options.batchSize ?? 256, 'CachedEncoder');
+    this.autoFlushEvery = options.autoFlushEvery ?? 0;
+  }
+
+  async encode(texts: string[]): Promise<Float32Array[]> {
+    const store = this.store ?? (this.store = await this.cache.open(this.id, this.dim));
+    const out = new Array<Float32Array>(texts.length);
+    const missing = new Map<string, number[]>();
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i]!;
+      const hit = store.get(text);
+      if (hit) {
+        out[i] = hit.slice();
+        this.hits++;
+      } else {
+        const slots = missing.get(text);
+        if (slots) slots.push(i);
+        else missing.set(text, [i]);
+      }
+    }
+    if (missing.size === 0) return out;
+    const unique = [...missing.keys()];
+    this.misses += unique.length;
+    for (let from = 0; from < unique.length; from += this.batchSize) {
+      const chunk = unique.slice(from, from + this.batchSize);
+      const vectors = await this.encoder.encode(chunk);
+      if (vectors.length !== chunk.length) {
+        throw new Error(`encoder '${this.id}' returned ${vectors.length} vectors for ${chunk.length} texts`);
+      }
+      chunk.forEach((text, k) => {
+        const vec = vectors[k]!;
+        if (vec.length !== this.dim || !allFinite(vec)) {
+          throw new Error(`encoder '${this.id}' returned a bad vector (length ${vec.length}, expected ${this.dim}, or non-finite values) for text ${JSON.stringify(text.slice(0, 80))}`);
+        }
+        store.set(text, vec);
+        for (const slot of missing.get(text)!) out[slot] = vec.slice();
+      });
+    }
+    if (this.autoFlushEvery > 0 && store.pendingCount >= this.autoFlushEvery) {
+      await store.flush().catch((err: unknown) => this.cache.warn(err instanceof Error ? err.message : String(err)));
+    }
+    return out;
+  }
+
+  /** Texts answered from the cache, distinct texts sent to the wrapped encoder, entries in memory. */
+  stats(): { hits: number; misses: number; size: number } {
+    return { hits: this.hits, misses: this.misses, size: this.store?.size ?? 0 };
+  }
+
+  /** Persists new entries of this encoder. */
+  async flush(): Promise<void> {
+    if (this.store) await this.store.flush();
+  }
+}
+
+function fileName(encoderId: string): string {
+  const safe = encoderId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return `${safe}-${sha1(encoderId).toString('hex').slice(0, 8)}.f32`;
+}
+
+function recordSize(dim: number): number {
+  return KEY_BYTES + 4 * dim + 4;
+}
+
+function encodeHeader(encoderId: string, dim: number): Buffer {
+  const id = Buffer.from(encoderId, 'utf8');
+  const unpadded = MAGIC.length + 8 + id.length;
+  const header = Buffer.alloc(Math.ceil(unpadded / 4) * 4);
+  header.write(MAGIC, 0, 'latin1');
+  header.writeUInt32LE(dim, 8);
+  header.writeUInt32LE(id.length, 12);
+  id.copy(header, 16);
+  return header;
+}
+
+function encodeRecords(records: Array<{ key: Buffer; vec: Float32Array }>, dim: number): Buffer {
+  const size = recordSize(dim);
+  const out = Buffer.alloc(records.length * size);
+  records.forEach(({ key, vec }, r) => {
+    const at = r * size;
+    key.copy(out, at);
+    Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength).copy(out, at + KEY_BYTES);
+    out.writeUInt32LE(crc32(out.subarray(at, at + KEY_BYTES + 4 * dim)), at + KEY_BYTES + 4 * dim);
+  });
+  return out;
+}
+
+let tempCounter = 0;
+function tempName(file: string): string {
+  return `${file}.tmp-${process.pid}-${process.hrtime.bigint()}-${tempCounter++}`;
+}
+
+function sha1(text: string): Buffer {
+  return createHash('sha1').update(text, 'utf8').digest();
+}
+
+function allFinite(vec: Float32Array): boolean {
+  for (let i = 0; i < vec.length; i++) if (!Number.isFinite(vec[i]!)) return false;
+  return true;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE), as in zip and PNG. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

