@@ -1,0 +1,174 @@
+// The paper's evaluation protocol (4.1): every test sample plays all T rounds, and each round's metrics are
+// computed over the complete test set. A sample whose episode ended early (the user accepted the target, or
+// the env cut it short) keeps its last list and candidates for the rounds it did not play, so round t's
+// numbers always average over the same samples.
+import { Rng } from '../core/rng.js';
+import type { ItemId, RecSample } from '../data/types.js';
+import type { Agent } from '../../agents/types.js';
+import type { CrsAction } from '../../envs/action.js';
+import type { CrsObservation, StepInfo } from '../../envs/types.js';
+import { summarizeRounds, type RoundSummary } from './subsets.js';
+
+/** 'default': the paper's protocol; 'exclude-context-items': items mentioned in D are never candidates. */
+export type EvalProtocol = 'default' | 'exclude-context-items';
+export const EVAL_PROTOCOLS: readonly EvalProtocol[] = ['default', 'exclude-context-items'];
+
+/** The part of `StepInfo` the protocol reads. */
+export type EvalStepInfo = Pick<StepInfo, 'ranking' | 'rewards'> & Partial<Pick<StepInfo, 'turn' | 'targetRank' | 'accepted'>>;
+
+/** The shape of env the protocol drives: `CrsEnv`, or a fake with the same methods in tests. */
+export interface EvalEnv {
+  reset(opts: { seed?: number; options?: { sampleId?: string } }): Promise<{ observation: CrsObservation; info: Record<string, unknown> }>;
+  step(action: CrsAction): Promise<{ observation: CrsObservation; terminated: boolean; truncated: boolean; info: EvalStepInfo }>;
+  /** CrsEnv exposes its config; the protocol reads the round limit and whether context items are excluded. */
+  readonly config?: { readonly rounds?: number; readonly excludeContextItems?: boolean };
+  /** CrsEnv exposes the sample of the running episode; needed only when samples are given by id. */
+  readonly currentSample?: RecSample | undefined;
+}
+
+/** One round of one sample, as played or as carried forward. */
+export interface SampleRound {
+  /** 1-based round t. */
+  round: number;
+  /** R_t (item ids, best first). */
+  ranking: ItemId[];
+  /** I_cand^t the agent saw (item ids, best first). */
+  candidates: ItemId[];
+  /** Per-component rewards of the turn, before weighting (a carried round repeats the last played turn's). */
+  rewards: Record<string, number>;
+  /** True when the episode had already ended and this round repeats the last played one. */
+  carried: boolean;
+}
+
+/** Everything recorded about one sample. */
+export interface SampleTrace {
+  sampleId: string;
+  target: ItemId;
+  /** Whether the target was mentioned earlier in the dialogue (the "repeated" subset). */
+  targetInContext: boolean;
+  /** Last round actually played (< rounds when the episode ended early). */
+  playedRounds: number;
+  rounds: SampleRound[];
+}
+
+export interface EvalRun {
+  agent: string;
+  seed: number;
+  protocol: EvalProtocol;
+  /** One trace per sample, in the order the samples were given. */
+  samples: SampleTrace[];
+  /** One summary per round, over the complete sample set and its subsets. */
+  rounds: RoundSummary[];
+}
+
+export interface EvaluateOptions {
+  env: EvalEnv;
+  agent: Agent;
+  /** The samples to play, as RecSamples or as sample ids (ids need an env with `currentSample`, like CrsEnv). */
+  samples: readonly (RecSample | string)[];
+  /** T, rounds per sample (paper: 5). */
+  rounds?: number;
+  /** Base seed: env and agent streams for each sample derive from it and the sample id. */
+  seed: number;
+  /** Defaults to the env's `config.excludeContextItems` ('exclude-context-items' when set). */
+  protocol?: EvalProtocol;
+  /** Called after each sample with (samples done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The reset seed for one sample: fixed by the base seed and the sample id, not by the sample's position. */
+export function sampleEnvSeed(seed: number, sampleId: string): number {
+  return new Rng(seed).split(`eval-env/${sampleId}`).uint32();
+}
+
+/** The agent's stream for one round of one sample. */
+export function sampleAgentRng(seed: number, sampleId: string, round: number): Rng {
+  return new Rng(seed).split(`eval-agent/${sampleId}`).split(`round-${round}`);
+}
+
+function protocolOf(env: EvalEnv, explicit: EvalProtocol | undefined): EvalProtocol {
+  if (explicit !== undefined) {
+    if (!EVAL_PROTOCOLS.includes(explicit)) throw new RangeError(`evaluate: unknown protocol '${String(explicit)}' (known: ${EVAL_PROTOCOLS.join(', ')})`);
+    return explicit;
+  }
+  return env.config?.excludeContextItems ? 'exclude-context-items' : 'default';
+}
+
+function checkOptions(options: EvaluateOptions, rounds: number): void {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`evaluate: rounds must be a positive integer, got ${rounds}`);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+    throw new RangeError(`evaluate: seed must be a non-negative integer, got ${String(options.seed)}`);
+  }
+  const envRounds = options.env.config?.rounds;
+  if (envRounds !== undefined && envRounds < rounds) {
+    throw new RangeError(`evaluate: the env stops after ${envRounds} rounds but ${rounds} were asked; build the env with rounds >= ${rounds}`);
+  }
+  if (options.samples.length === 0) throw new RangeError('evaluate: no samples to evaluate');
+  const seen = new Set<string>();
+  for (const s of options.samples) {
+    const id = typeof s === 'string' ? s : s.id;
+    if (seen.has(id)) throw new RangeError(`evaluate: sample '${id}' is listed twice`);
+    seen.add(id);
+  }
+}
+
+/** The target and context flag of the sample the env just reset to. */
+function resolveSample(env: EvalEnv, requested: RecSample | string, info: Record<string, unknown>): { target: ItemId; targetInContext: boolean } {
+  if (typeof requested !== 'string') {
+    return { target: requested.target, targetInContext: requested.contextItems.includes(requested.target) };
+  }
+  const current = env.currentSample;
+  if (!current || current.id !== requested) {
+    throw new Error(`evaluate: sample '${requested}' was given by id, but the env does not expose it as currentSample; pass RecSample objects instead`);
+  }
+  const flag = info.targetInContext;
+  return { target: current.target, targetInContext: typeof flag === 'boolean' ? flag : current.contextItems.includes(current.target) };
+}
+
+async function playSample(options: EvaluateOptions, requested: RecSample | string, rounds: number): Promise<SampleTrace> {
+  const { env, agent, seed } = options;
+  const sampleId = typeof requested === 'string' ? requested : requested.id;
+  const reset = await env.reset({ seed: sampleEnvSeed(seed, sampleId), options: { sampleId } });
+  const { target, targetInContext } = resolveSample(env, requested, reset.info);
+  const played: SampleRound[] = [];
+  let observation = reset.observation;
+  for (let round = 1; round <= rounds; round++) {
+    const candidates = observation.candidates.map((c) => c.id);
+    let step: Awaited<ReturnType<EvalEnv['step']>>;
+    try {
+      const action = await agent.act(observation, sampleAgentRng(seed, sampleId, round));
+      step = await env.step(action);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${message}`, { cause: error });
+    }
+    played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, carried: false });
+    if (step.terminated || step.truncated) break;
+    observation = step.observation;
+  }
+  const playedRounds = played.length;
+  const last = played[playedRounds - 1] as SampleRound;
+  // The paper's protocol: a finished sample keeps its last list (and candidates) for the remaining rounds.
+  for (let round = playedRounds + 1; round <= rounds; round++) {
+    played.push({ ...last, round, ranking: [...last.ranking], candidates: [...last.candidates], rewards: { ...last.rewards }, carried: true });
+  }
+  return { sampleId, target, targetInContext, playedRounds, rounds: played };
+}
+
+/**
+ * Runs the paper's protocol: each sample is reset with a seed derived from `seed` and its id, played for up to
+ * `rounds` rounds, and padded with its last round when it ended early. Samples run one after another on the
+ * one env, so the run is deterministic for a seed (given a deterministic agent, retriever and simulator).
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvalRun> {
+  const rounds = options.rounds ?? 5;
+  checkOptions(options, rounds);
+  const protocol = protocolOf(options.env, options.protocol);
+  const traces: SampleTrace[] = [];
+  const total = options.samples.length;
+  for (const requested of options.samples) {
+    traces.push(await playSample(options, requested, rounds));
+    options.onProgress?.(traces.length, total);
+  }
+  return { agent: options.agent.name, seed: options.seed, protocol, samples: traces, rounds: summarizeRounds(traces, rounds) };
+}

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate, type EvalEnv } from '../../src/eval/protocol.js';
+import { EVAL_METRIC_KEYS, isNewItem, perSampleValues, roundMetrics, subsetTraces } from '../../src/eval/subsets.js';
+import type { CrsObservation } from '../../envs/types.js';
+import { evalDataset, evalEnv, ScriptedAgent, ShuffleAgent, targetsOf } from './fixtures.js';
+
+const { dataset, samples } = evalDataset();
+const targets = targetsOf(samples);
+
+describe('evaluate: the paper protocol', () => {
+  it('keeps the list of a sample that was accepted early and counts it in every later round', async () => {
+    expect(samples.length).toBeGreaterThanOrEqual(10);
+    // Samples 0, 1, 2 hit at round 1 (the env terminates them), sample 3 hits from round 3 on, the rest never.
+    const hitRound = new Map<string, number>([
+      [samples[0]!.id, 1],
+      [samples[1]!.id, 1],
+      [samples[2]!.id, 1],
+      [samples[3]!.id, 3],
+    ]);
+    const { env } = evalEnv(dataset);
+    const agent = new ScriptedAgent(targets, hitRound);
+    const progress: [number, number][] = [];
+    const run = await evaluate({ env, agent, samples, rounds: 5, seed: 3, onProgress: (d, t) => progress.push([d, t]) });
+    const n = samples.length;
+
+    expect(run.rounds.map((r) => r['recall@10'])).toEqual([3 / n, 3 / n, 4 / n, 4 / n, 4 / n]);
+    expect(run.rounds.map((r) => r['recall@1'])).toEqual([3 / n, 3 / n, 4 / n, 4 / n, 4 / n]);
+    // Target at position 1 gives NDCG and MRR of 1 for the hitting samples.
+    expect(run.rounds[4]!['ndcg@10']).toBeCloseTo(4 / n, 12);
+    expect(run.rounds[4]!['mrr@10']).toBeCloseTo(4 / n, 12);
+    // Every item is a candidate (20 items, 20 candidates), so the retriever always has the target.
+    expect(run.rounds.every((r) => r['retrieverRecall@20'] === 1)).toBe(true);
+
+    const early = run.samples[0]!;
+    expect(early.playedRounds).toBe(1);
+    expect(early.rounds.map((r) => r.carried)).toEqual([false, true, true, true, true]);
+    expect(early.rounds[4]!.ranking).toEqual(early.rounds[0]!.ranking);
+    expect(early.rounds[4]!.candidates).toEqual(early.rounds[0]!.candidates);
+    expect(early.rounds[4]!.ranking[0]).toBe(samples[0]!.target);
+    // The agent was never asked to play a finished episode.
+    expect(agent.calls.filter((c) => c.sampleId === samples[0]!.id).map((c) => c.turn)).toEqual([1]);
+    expect(agent.calls.filter((c) => c.sampleId === samples[3]!.id).map((c) => c.turn)).toEqual([1, 2, 3]);
+    expect(agent.calls.filter((c) => c.sampleId === samples[5]!.id).map((c) => c.turn)).toEqual([1, 2, 3, 4, 5]);
+    expect(run.samples[3]!.playedRounds).toBe(3);
+
+    // Carried rounds keep their rewards too, so the hit reward of round 5 counts the early hits.
+    expect(run.rounds[4]!.rewards.hit).toBeCloseTo(4 / n, 12);
+    expect(progress).toHaveLength(n);
+    expect(progress.at(-1)).toEqual([n, n]);
+    expect(run.protocol).toBe('default');
+  });
+
+  it('gives the same numbers when the env plays all rounds itself (runAllRounds)', async () => {
+    const hitRound = new Map<string, number>([[samples[0]!.id, 1], [samples[4]!.id, 2]]);
+    const a = await evaluate({ env: evalEnv(dataset).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 1 });
+    const b = await evaluate({ env: evalEnv(dataset, { runAllRounds: true }).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 1 });
+    expect(b.rounds.map((r) => r['recall@10'])).toEqual(a.rounds.map((r) => r['recall@10']));
+    expect(b.samples[0]!.playedRounds).toBe(5);
+    expect(a.samples[0]!.playedRounds).toBe(1);
+  });
+
+  it('splits the new-item and repeated subsets with their counts', async () => {
+    const hitRound = new Map(samples.filter((_, i) => i % 4 === 1).map((s) => [s.id, 1] as const)); // repeated ones only
+    const run = await evaluate({ env: evalEnv(dataset).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 2 });
+    const repeated = samples.filter((s) => s.contextItems.includes(s.target)).length;
+    const fresh = samples.length - repeated;
+    expect(repeated).toBeGreaterThan(0);
+    expect(fresh).toBeGreaterThan(0);
+    for (const r of run.rounds) {
+      expect(r.newItem.samples).toBe(fresh);
+      expect(r.repeated.samples).toBe(repeated);
+      expect(r.newItem['recall@10']).toBe(0);
+      expect(r.repeated['recall@10']).toBeCloseTo(hitRound.size / repeated, 12);
+      expect(r['recall@10']).toBeCloseTo(hitRound.size / samples.length, 12);
+      // The full set is the sample-weighted mean of its two subsets.
+      for (const key of EVAL_METRIC_KEYS) {
+        expect(r[key] * samples.length).toBeCloseTo(r.newItem[key] * fresh + r.repeated[key] * repeated, 9);
+      }
+    }
+    expect(subsetTraces(run.samples, 'newItem').every(isNewItem)).toBe(true);
+    expect(Object.keys(run.rounds[0]!)).toEqual(['round', ...EVAL_METRIC_KEYS, 'newItem', 'repeated', 'rewards']);
+    expect(Object.keys(run.rounds[0]!.newItem)).toEqual([...EVAL_METRIC_KEYS, 'samples']);
+  });
+
+  it('is deterministic for a seed and does not depend on sample order', async () => {
+    const agent = new ShuffleAgent();
+    const a = await evaluate({ env: evalEnv(dataset, {}, 'bm25').env, agent, samples, seed: 11 });
+    const b = await evaluate({ env: evalEnv(dataset, {}, 'bm25').env, agent, samples, seed: 11 });
+    expect(b).toEqual(a);
+    const reversed = await evaluate({ env: evalEnv(dataset, {}, 'bm25').env, agent, samples: [...samples].reverse(), seed: 11 });
+    expect([...reversed.samples].reverse()).toEqual(a.samples);
+    const other = await evaluate({ env: evalEnv(dataset, {}, 'bm25').env, agent, samples, seed: 12 });
+    expect(other.samples.map((s) => s.rounds[0]!.ranking)).not.toEqual(a.samples.map((s) => s.rounds[0]!.ranking));
+    // Per-sample values line up with the means.
+    const values = perSampleValues(a.samples, 5, 'ndcg@10');
+    expect(values.reduce((x, y) => x + y, 0) / values.length).toBeCloseTo(a.rounds[4]!['ndcg@10'], 12);
+    expect(roundMetrics(a.samples, 5)).toEqual(Object.fromEntries(EVAL_METRIC_KEYS.map((k) => [k, a.rounds[4]![k]])));
+  });
+
+  it('accepts sample ids with CrsEnv and names the protocol from the env config', async () => {
+    const ids = samples.slice(0, 4).map((s) => s.id);
+    const run = await evaluate({ env: evalEnv(dataset, { excludeContextItems: true }).env, agent: new ShuffleAgent(), samples: ids, seed: 5, rounds: 2 });
+    expect(run.samples.map((s) => s.sampleId)).toEqual(ids);
+    expect(run.samples.map((s) => s.target)).toEqual(samples.slice(0, 4).map((s) => s.target));
+    expect(run.samples[1]!.targetInContext).toBe(true);
+    expect(run.rounds).toHaveLength(2);
+    expect(run.protocol).toBe('exclude-context-items');
+  });
+
+  it('rejects bad options with clear errors', async () => {
+    const { env } = evalEnv(dataset, { rounds: 3 });
+    const agent = new ShuffleAgent();
+    await expect(evaluate({ env, agent, samples, seed: 1, rounds: 5 })).rejects.toThrow(/stops after 3 rounds/);
+    await expect(evaluate({ env, agent, samples: [], seed: 1, rounds: 3 })).rejects.toThrow(/no samples/);
+    await expect(evaluate({ env, agent, samples: [samples[0]!, samples[0]!], seed: 1, rounds: 3 })).rejects.toThrow(/listed twice/);
+    await expect(evaluate({ env, agent, samples, seed: -1, rounds: 3 })).rejects.toThrow(/seed/);
+    await expect(evaluate({ env, agent, samples: ['nope'], seed: 1, rounds: 3 })).rejects.toThrow(/nope/);
+  });
+
+  it('wraps agent failures with the sample and round', async () => {
+    const failing = { name: 'boom', act: async (obs: CrsObservation) => { if (obs.turn === 2) throw new Error('model server down'); return { ranking: [] }; } };
+    await expect(evaluate({ env: evalEnv(dataset).env, agent: failing, samples, seed: 1 })).rejects.toThrow(
+      new RegExp(`sample '${samples[0]!.id}', round 2 \\(agent boom\\): model server down`),
+    );
+  });
+
+  it('carries the last list forward when a fake env truncates early', async () => {
+    let turn = 0;
+    const obs = (t: number): CrsObservation => ({
+      sampleId: 's1', turn: t, rounds: 2, context: [], contextItems: [], contextEntities: [], feedback: '',
+      candidates: [{ id: 'a', title: 'A', attributes: {}, score: 1 }, { id: 'b', title: 'B', attributes: {}, score: 0 }],
+      previousPreference: '', previousList: [], listLength: 2, prompt: '',
+    });
+    const env: EvalEnv = {
+      reset: async () => { turn = 1; return { observation: obs(1), info: {} }; },
+      step: async () => {
+        const t = turn++;
+        return { observation: obs(turn), terminated: false, truncated: t >= 2, info: { ranking: t === 1 ? ['a', 'b'] : ['b', 'a'], rewards: { hit: 1 } } };
+      },
+    };
+    const sample = { ...samples[0]!, id: 's1', target: 'b', contextItems: [] };
+    const run = await evaluate({ env, agent: new ShuffleAgent(), samples: [sample], seed: 0, rounds: 4 });
+    expect(run.samples[0]!.playedRounds).toBe(2);
+    expect(run.rounds.map((r) => r['recall@1'])).toEqual([0, 1, 1, 1]);
+    expect(run.rounds.map((r) => r['mrr@10'])).toEqual([0.5, 1, 1, 1]);
+  });
+});
