@@ -1,0 +1,200 @@
+// The simulator's learned heads over E_T and E_C, with one shared trunk (the multi-task part):
+//   h = relu(x W1 + b1)                                  x = context features (D, I_D)
+//   attribute logits a = h Wa + ba + bag * wcopy         (attribute alignment, 3.2.2)
+//   target logit(j) = (h Wu) . (f_j Wv) + pair_j . wp + wov * mean_{a in item j} sigmoid(a) + bt
+//                                                        (target prediction, 3.2.3)
+// Training runs the tfjs forward; inference runs the same arithmetic in plain JS on Float32Arrays (tiny
+// batches are much faster that way). A test keeps the two forwards equal.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Rng } from '../core/rng.js';
+
+export interface HeadShapes {
+  contextDim: number;
+  /** Where the vocab bag starts inside x. */
+  bagOffset: number;
+  vocabSize: number;
+  itemDim: number;
+  pairDim: number;
+  hidden: number;
+  /** Size of the user/item interaction space. */
+  userDim: number;
+}
+
+export const WEIGHT_NAMES = ['W1', 'b1', 'Wa', 'ba', 'wcopy', 'Wu', 'Wv', 'wp', 'wov', 'bt'] as const;
+export type WeightName = (typeof WEIGHT_NAMES)[number];
+export type HeadWeights = Record<WeightName, Float32Array>;
+
+export function weightShapes(s: HeadShapes): Record<WeightName, number[]> {
+  return {
+    W1: [s.contextDim, s.hidden],
+    b1: [s.hidden],
+    Wa: [s.hidden, s.vocabSize],
+    ba: [s.vocabSize],
+    wcopy: [s.vocabSize],
+    Wu: [s.hidden, s.userDim],
+    Wv: [s.itemDim, s.userDim],
+    wp: [s.pairDim],
+    wov: [1],
+    bt: [1],
+  };
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Glorot-uniform matrices, zero biases, a small positive copy weight; every draw from `rng`. */
+export function initWeights(s: HeadShapes, rng: Rng, attributePrior?: Float32Array): HeadWeights {
+  const shapes = weightShapes(s);
+  const glorot = (shape: number[]): Float32Array => {
+    const [fanIn, fanOut] = shape as [number, number];
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const out = new Float32Array(size(shape));
+    for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-limit, limit);
+    return out;
+  };
+  // Attribute biases start at the log-odds of their train frequency, so the head begins as the popularity
+  // baseline and learns what the context adds.
+  const ba = attributePrior ? Float32Array.from(attributePrior) : new Float32Array(s.vocabSize);
+  return {
+    W1: glorot(shapes.W1),
+    b1: new Float32Array(s.hidden),
+    Wa: glorot(shapes.Wa),
+    ba,
+    wcopy: new Float32Array(s.vocabSize).fill(0.5),
+    Wu: glorot(shapes.Wu),
+    Wv: glorot(shapes.Wv),
+    wp: new Float32Array(s.pairDim),
+    wov: new Float32Array([0.5]),
+    bt: new Float32Array([-1]),
+  };
+}
+
+export function checkWeights(w: HeadWeights, s: HeadShapes): void {
+  const shapes = weightShapes(s);
+  for (const name of WEIGHT_NAMES) {
+    const expected = size(shapes[name]);
+    if (!w[name] || w[name].length !== expected) {
+      throw new Error(`simulator weights: '${name}' has ${w[name]?.length ?? 0} values, expected ${expected} (shape ${shapes[name].join('x')})`);
+    }
+  }
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Plain-JS forward (inference)
+
+export interface ContextState {
+  h: Float32Array;
+  attrLogits: Float32Array;
+  attrProbs: Float32Array;
+  u: Float32Array;
+}
+
+/** out = v M (+ bias), M row-major [v.length, cols]; zero entries of v are skipped (x is sparse in the bag). */
+function vecMat(v: ArrayLike<number>, m: Float32Array, cols: number, bias?: Float32Array): Float32Array {
+  const out = bias ? Float32Array.from(bias) : new Float32Array(cols);
+  for (let i = 0; i < v.length; i++) {
+    const vi = v[i] as number;
+    if (vi === 0) continue;
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) out[j] = (out[j] as number) + vi * (m[row + j] as number);
+  }
+  return out;
+}
+
+export function contextForward(w: HeadWeights, s: HeadShapes, x: Float32Array): ContextState {
+  const h = vecMat(x, w.W1, s.hidden, w.b1);
+  for (let j = 0; j < h.length; j++) if ((h[j] as number) < 0) h[j] = 0;
+  const attrLogits = vecMat(h, w.Wa, s.vocabSize, w.ba);
+  const attrProbs = new Float32Array(s.vocabSize);
+  for (let i = 0; i < s.vocabSize; i++) {
+    attrLogits[i] = (attrLogits[i] as number) + (x[s.bagOffset + i] as number) * (w.wcopy[i] as number);
+    attrProbs[i] = sigmoid(attrLogits[i] as number);
+  }
+  const u = vecMat(h, w.Wu, s.userDim);
+  return { h, attrLogits, attrProbs, u };
+}
+
+/** The item's projection f Wv (f given densely). */
+export function itemForward(w: HeadWeights, s: HeadShapes, f: Float32Array): Float32Array {
+  return vecMat(f, w.Wv, s.userDim);
+}
+
+/** The target logit of one item given the context state, its projection, pair features and vocab indices. */
+export function targetLogit(
+  w: HeadWeights,
+  ctx: ContextState,
+  itemProjection: Float32Array,
+  pair: Float32Array,
+  itemIndices: Int32Array,
+): number {
+  let logit = w.bt[0] as number;
+  for (let k = 0; k < itemProjection.length; k++) logit += (ctx.u[k] as number) * (itemProjection[k] as number);
+  for (let k = 0; k < pair.length; k++) logit += (pair[k] as number) * (w.wp[k] as number);
+  if (itemIndices.length > 0) {
+    let overlap = 0;
+    for (const i of itemIndices) overlap += ctx.attrProbs[i] as number;
+    logit += (w.wov[0] as number) * (overlap / itemIndices.length);
+  }
+  return logit;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// tfjs forward (training)
+
+export type HeadVariables = Record<WeightName, tfjs.Variable>;
+
+// tfjs variable names must be unique per process; a counter keeps them so across trainings.
+let variableCounter = 0;
+
+export interface TfBatch {
+  /** [B, contextDim] */
+  X: tfjs.Tensor2D;
+  /** [B, L, itemDim] */
+  F: tfjs.Tensor3D;
+  /** [B, L, vocab]: the item's multi-hot divided by its attribute count. */
+  M: tfjs.Tensor3D;
+  /** [B, L, pairDim] */
+  P: tfjs.Tensor3D;
+}
+
+export function toVariables(tf: typeof tfjs, w: HeadWeights, s: HeadShapes): HeadVariables {
+  const shapes = weightShapes(s);
+  const out = {} as HeadVariables;
+  const tag = variableCounter++;
+  for (const name of WEIGHT_NAMES) out[name] = tf.variable(tf.tensor(w[name], shapes[name]), true, `simulator_${tag}_${name}`);
+  return out;
+}
+
+export function fromVariables(v: HeadVariables): HeadWeights {
+  const out = {} as HeadWeights;
+  for (const name of WEIGHT_NAMES) out[name] = Float32Array.from(v[name].dataSync() as Float32Array);
+  return out;
+}
+
+/** Attribute logits [B, V] and target logits [B, L]. `dropout` (0..1) applies to h when `dropoutSeed` is given. */
+export function tfForward(
+  tf: typeof tfjs,
+  v: HeadVariables,
+  s: HeadShapes,
+  batch: TfBatch,
+  dropout = 0,
+  dropoutSeed?: number,
+): { attrLogits: tfjs.Tensor2D; targetLogits: tfjs.Tensor2D } {
+  const [B, L] = batch.F.shape as [number, number, number];
+  let h = tf.relu(tf.add(tf.matMul(batch.X, v.W1), v.b1)) as tfjs.Tensor2D;
+  if (dropout > 0 && dropoutSeed !== undefined) h = tf.dropout(h, dropout, undefined, dropoutSeed) as tfjs.Tensor2D;
+  const bag = tf.slice(batch.X, [0, s.bagOffset], [B, s.vocabSize]);
+  const attrLogits = tf.add(tf.add(tf.matMul(h, v.Wa), v.ba), tf.mul(bag, v.wcopy)) as tfjs.Tensor2D;
+  const u = tf.matMul(h, v.Wu); // [B, K]
+  const itemProj = tf.reshape(tf.matMul(tf.reshape(batch.F, [B * L, s.itemDim]), v.Wv), [B, L, s.userDim]);
+  const interaction = tf.sum(tf.mul(itemProj, tf.expandDims(u, 1)), 2); // [B, L]
+  const pairTerm = tf.sum(tf.mul(batch.P, v.wp), 2); // [B, L]
+  const overlap = tf.reshape(tf.matMul(batch.M, tf.expandDims(tf.sigmoid(attrLogits), 2)), [B, L]);
+  const targetLogits = tf.add(tf.add(tf.add(interaction, pairTerm), tf.mul(overlap, v.wov)), v.bt) as tfjs.Tensor2D;
+  return { attrLogits, targetLogits };
+}
