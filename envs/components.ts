@@ -1,0 +1,199 @@
+// The trained parts a CrsEnv is made of, loaded from an artifacts folder or trained and cached there first:
+// E_T (text encoder, with a persistent embedding cache), E_C (LightGCN), the multi-task user simulator and
+// the dual-view retriever (trained with simulated feedback and reference preferences).
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Rng } from '../src/core/rng.js';
+import { parseConfig } from '../src/config/load.js';
+import type { Dataset, RecSample } from '../src/data/types.js';
+import { findPackageRoot } from '../src/data/paths.js';
+import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
+import { HashingEncoder } from '../src/encoders/hash-encoder.js';
+import { UseLiteEncoder } from '../src/encoders/use-lite.js';
+import type { TextEncoder as TextEncoderContract } from '../src/encoders/text-encoder.js';
+import { LightGcnEncoder } from '../src/encoders/collaborative.js';
+import { MultiTaskSimulator } from '../src/simulator/multi-task.js';
+import { buildSimulatorInput } from '../src/simulator/types.js';
+import { Bm25Retriever } from '../src/retriever/bm25.js';
+import { queryFromSample } from '../src/retriever/evaluate.js';
+import { trainDualView, type Augmentation } from '../src/retriever/train.js';
+import { loadDualViewRetriever } from '../src/retriever/load.js';
+import type { DualViewRetriever } from '../src/retriever/dual-view.js';
+import { cachedStage } from '../src/pipeline/stage-cache.js';
+import { referencePreference } from '../rewards/reference-preference.js';
+
+export const TextEncoderNameSchema = z.enum(['use-lite', 'hash']);
+export type TextEncoderName = z.output<typeof TextEncoderNameSchema>;
+
+export const ComponentsConfigSchema = z.object({
+  /** Seed of every training below. */
+  seed: z.number().int().nonnegative().default(0),
+  /** E_T of the retriever, the preference reward and the agent: USE lite (pretrained) or hashing (fast, not semantic). */
+  textEncoder: TextEncoderNameSchema.default('use-lite'),
+  /** E_T of the simulator heads; hashing scores the same as USE lite on INSPIRED valid and trains ~10x faster. */
+  simulatorTextEncoder: TextEncoderNameSchema.default('hash'),
+  lightgcn: z.object({ dim: z.number().int().positive().default(64), epochs: z.number().int().nonnegative().default(20) }).default({ dim: 64, epochs: 20 }),
+  /** MultiTaskSimulator config (src/simulator/config.ts); validated there. */
+  simulator: z.record(z.string(), z.unknown()).default({}),
+  /** Dual-view training config (src/retriever/train-config.ts); validated there. */
+  retriever: z.record(z.string(), z.unknown()).default({}),
+  /** Train the retriever on simulated feedback and reference preferences as well as on cold-start queries. */
+  augmentRetriever: z.boolean().default(true),
+});
+export type ComponentsConfig = z.output<typeof ComponentsConfigSchema>;
+export type ComponentsConfigInput = z.input<typeof ComponentsConfigSchema>;
+
+export interface EnvComponents {
+  dataset: Dataset;
+  textEncoder: TextEncoderContract;
+  collaborative: LightGcnEncoder;
+  simulator: MultiTaskSimulator;
+  retriever: DualViewRetriever;
+  /** Where each part lives. */
+  dirs: { root: string; encoder: string; simulator: string; retriever: string; embeddings: string };
+  /** Persists new text embeddings (call before exit; also called after training). */
+  flush(): void;
+}
+
+export interface ComponentsOptions {
+  /** Root of the artifacts (default: $CRS_GYM_ARTIFACTS, else <package>/artifacts). One subfolder per dataset. */
+  artifactsDir?: string;
+  config?: ComponentsConfigInput;
+  /** Retrain every stage even when a cached one matches. */
+  fresh?: boolean;
+  /** Never train: fail with a clear message when a stage is missing. */
+  loadOnly?: boolean;
+  log?: (message: string) => void;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export function defaultArtifactsRoot(): string {
+  const fromEnv = process.env.CRS_GYM_ARTIFACTS;
+  if (fromEnv) return fromEnv;
+  return join(findPackageRoot() ?? process.cwd(), 'artifacts');
+}
+
+const encoderCaches = new Map<string, EmbeddingCache>();
+
+/** A text encoder by name, behind the persistent embedding cache in `embeddingsDir`. */
+export function makeTextEncoder(name: TextEncoderName, embeddingsDir: string): CachedEncoder {
+  let cache = encoderCaches.get(embeddingsDir);
+  if (!cache) {
+    cache = new EmbeddingCache({ dir: embeddingsDir });
+    encoderCaches.set(embeddingsDir, cache);
+  }
+  const base: TextEncoderContract = name === 'use-lite' ? new UseLiteEncoder() : new HashingEncoder({ dim: 256 });
+  return new CachedEncoder(base, cache);
+}
+
+/** Simulated feedback on a plausible previous list, plus the reference preference (teacher side, training only). */
+function retrieverAugmentation(dataset: Dataset, simulator: MultiTaskSimulator): (sample: RecSample, rng: Rng) => Promise<Augmentation> {
+  const lexical = new Bm25Retriever(dataset);
+  return async (sample, rng) => {
+    const candidates = await lexical.retrieve(queryFromSample(sample), 20);
+    const previousList = rng.sample(candidates.map((c) => c.id), 10);
+    const feedback = await simulator.feedback(buildSimulatorInput(sample, dataset, previousList), rng.split('feedback'));
+    const target = dataset.itemById.get(sample.target);
+    return { feedback: feedback.text, preference: referencePreference(target?.attributes ?? {}), previousList };
+  };
+}
+
+export async function loadEnvComponents(dataset: Dataset, options: ComponentsOptions = {}): Promise<EnvComponents> {
+  const config = parseConfig(ComponentsConfigSchema, options.config ?? {}, 'components config');
+  const root = join(options.artifactsDir ?? defaultArtifactsRoot(), dataset.name);
+  const dirs = {
+    root,
+    encoder: join(root, 'encoder'),
+    simulator: join(root, 'simulator'),
+    retriever: join(root, 'retriever'),
+    embeddings: join(root, '..', 'embeddings'),
+  };
+  const log = options.log ?? ((m: string) => process.stderr.write(`[crs-gym] ${m}\n`));
+  const datasetKey = { name: dataset.name, items: dataset.items.length, samples: Object.values(dataset.samples).map((s) => s.length), sources: dataset.sources ?? null };
+  const refuse = (stage: string) => async (): Promise<never> => {
+    throw new Error(`${stage} for ${dataset.name} is not trained in ${root} (loadOnly); run without loadOnly or 'crs-gym train ${stage}' first`);
+  };
+
+  const textEncoder = makeTextEncoder(config.textEncoder, dirs.embeddings);
+  const simulatorText = makeTextEncoder(config.simulatorTextEncoder, dirs.embeddings);
+
+  const encoderStage = await cachedStage({
+    stage: 'encoder',
+    dir: dirs.encoder,
+    key: { datasetKey, lightgcn: config.lightgcn, seed: config.seed },
+    fresh: options.fresh,
+    log,
+    load: async (dir) => LightGcnEncoder.load(dir, dataset),
+    build: options.loadOnly
+      ? refuse('encoder')
+      : async (dir) => {
+          log(`training LightGCN (E_C) on ${dataset.name}`);
+          const encoder = await LightGcnEncoder.train(dataset, {
+            seed: config.seed,
+            dim: config.lightgcn.dim,
+            epochs: config.lightgcn.epochs,
+            onEpoch: (epoch) => options.onProgress?.('encoder', epoch + 1, config.lightgcn.epochs),
+          });
+          encoder.save(dir);
+          return { value: encoder };
+        },
+  });
+  const collaborative = encoderStage.value;
+
+  const simulatorStage = await cachedStage({
+    stage: 'simulator',
+    dir: dirs.simulator,
+    key: { datasetKey, encoder: encoderStage.hash, text: simulatorText.id, config: config.simulator, seed: config.seed },
+    fresh: options.fresh,
+    log,
+    load: async (dir) => MultiTaskSimulator.load(dir, { text: simulatorText, collaborative }),
+    build: options.loadOnly
+      ? refuse('simulator')
+      : async (dir) => {
+          log(`training the multi-task user simulator on ${dataset.name}`);
+          const simulator = await MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...config.simulator });
+          await simulator.save(dir);
+          simulatorText.flush();
+          return { value: simulator, summary: simulator.metrics };
+        },
+  });
+  const simulator = simulatorStage.value;
+
+  const retrieverStage = await cachedStage({
+    stage: 'retriever',
+    dir: dirs.retriever,
+    key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: textEncoder.id, config: config.retriever, seed: config.seed },
+    fresh: options.fresh,
+    log,
+    load: async (dir) => loadDualViewRetriever(dir, dataset, { text: textEncoder, collaborative }),
+    build: options.loadOnly
+      ? refuse('retriever')
+      : async (dir) => {
+          log(`training the dual-view retriever on ${dataset.name}`);
+          const result = await trainDualView({
+            dataset,
+            encoders: { text: textEncoder, collaborative },
+            config: { seed: config.seed, ...config.retriever },
+            ...(config.augmentRetriever ? { augment: retrieverAugmentation(dataset, simulator) } : {}),
+            onEncode: (done, total) => options.onProgress?.('retriever:encode', done, total),
+            onProgress: (p) => options.onProgress?.('retriever', p.epoch, p.maxEpochs),
+          });
+          await result.retriever.save(dir);
+          textEncoder.flush();
+          return { value: result.retriever, summary: { bestEpoch: result.bestEpoch, bestValidRecall: result.bestValidRecall } };
+        },
+  });
+
+  return {
+    dataset,
+    textEncoder,
+    collaborative,
+    simulator,
+    retriever: retrieverStage.value,
+    dirs,
+    flush: () => {
+      textEncoder.flush();
+      simulatorText.flush();
+    },
+  };
+}

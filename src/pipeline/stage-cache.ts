@@ -1,0 +1,94 @@
+// Stages of a pipeline are cached by a hash of their config and inputs: a stage folder holds
+// `stage.json` with that hash, written last (atomically), so a folder with a matching stage.json is complete
+// and a killed run leaves either the old finished stage or none.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const STAGE_FILE = 'stage.json';
+
+export interface StageRecord {
+  stage: string;
+  hash: string;
+  finishedAt: string;
+  seconds: number;
+  summary?: unknown;
+}
+
+/** Stable JSON (sorted keys) hashed with sha256: the identity of a stage's config and inputs. */
+export function stageHash(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+}
+
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The finished record of a stage in `dir`, when its hash matches; undefined otherwise (or when unreadable). */
+export function finishedStage(dir: string, hash: string): StageRecord | undefined {
+  const file = join(dir, STAGE_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as StageRecord;
+    return record.hash === hash ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a file atomically: to a temp name in the same folder, then rename. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+export function markStageFinished(dir: string, record: Omit<StageRecord, 'finishedAt'>): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, STAGE_FILE), `${JSON.stringify({ ...record, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+}
+
+/** Forgets a stage: removes its marker so it reruns (its files are overwritten then). */
+export function invalidateStage(dir: string): void {
+  rmSync(join(dir, STAGE_FILE), { force: true });
+}
+
+/**
+ * Runs `build` unless `dir` holds a finished stage with the same hash; then `load` reads it. With `fresh`,
+ * always rebuilds.
+ */
+export async function cachedStage<T>(opts: {
+  stage: string;
+  dir: string;
+  key: unknown;
+  fresh?: boolean;
+  build: (dir: string) => Promise<{ value: T; summary?: unknown }>;
+  load: (dir: string) => Promise<T>;
+  log?: (message: string) => void;
+}): Promise<{ value: T; cached: boolean; hash: string }> {
+  const hash = stageHash({ stage: opts.stage, key: opts.key });
+  if (!opts.fresh && finishedStage(opts.dir, hash)) {
+    try {
+      const value = await opts.load(opts.dir);
+      opts.log?.(`${opts.stage}: cached (${opts.dir})`);
+      return { value, cached: true, hash };
+    } catch (err) {
+      opts.log?.(`${opts.stage}: cached copy unreadable (${err instanceof Error ? err.message : String(err)}); rebuilding`);
+    }
+  }
+  invalidateStage(opts.dir);
+  mkdirSync(opts.dir, { recursive: true });
+  const t0 = performance.now();
+  const { value, summary } = await opts.build(opts.dir);
+  const seconds = (performance.now() - t0) / 1000;
+  markStageFinished(opts.dir, { stage: opts.stage, hash, seconds, summary });
+  opts.log?.(`${opts.stage}: built in ${seconds.toFixed(1)} s (${opts.dir})`);
+  return { value, cached: false, hash };
+}
