@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { UsageError, UserFacingError } from './errors.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerEvalCommand } from './commands/eval.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   registerDataCommands(program);
+  registerEvalCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,60 @@
+// `crs-gym eval`: the paper's evaluation protocol for one agent, written to a folder.
+import type { Command } from 'commander';
+import { readEvalRun } from '../../eval/files.js';
+import { isDatasetName } from '../../data/index.js';
+import { SimulatorVariantSchema } from '../../../envs/register.js';
+import { runEvaluation } from '../../pipeline/run-eval.js';
+import { UsageError } from '../errors.js';
+import { progressBar } from '../progress.js';
+import { intOption } from '../options.js';
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split')
+    .requiredOption('--dataset <name>', 'inspired or redial')
+    .option('--split <split>', 'train, valid or test', 'test')
+    .requiredOption('--agent <spec>', 'popularity | repeat | bm25 | tfidf | retriever | random | llm | neural:DIR (sft:DIR, grpo:DIR)')
+    .option('--rounds <n>', 'rounds per sample (T)', '5')
+    .requiredOption('--out <dir>', 'folder for summary.json, rankings.jsonl, report.md and plots')
+    .option('--seed <n>', 'base seed', '0')
+    .option('--simulator <variant>', 'multi-task | single-task | blind | noisy | oracle | llm', 'multi-task')
+    .option('--exclude-context-items', 'drop items mentioned in the dialogue from the candidates (a separate protocol)')
+    .option('--limit <n>', 'only the first N samples of the split')
+    .option('--baseline <dir>', 'an earlier eval folder to test against (paired t-test in the report)')
+    .option('--data <dir>', 'data folder')
+    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const dataset = String(o.dataset);
+      if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+      const split = String(o.split);
+      if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
+      const simulator = SimulatorVariantSchema.safeParse(o.simulator);
+      if (!simulator.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
+      const baseline = typeof o.baseline === 'string' ? (await readEvalRun(o.baseline)).run : undefined;
+      const bar = progressBar(`eval ${String(o.agent)}`);
+      const run = await runEvaluation({
+        dataset,
+        split: split as 'train' | 'valid' | 'test',
+        agent: String(o.agent),
+        rounds: intOption(o.rounds, '--rounds', 1),
+        seed: intOption(o.seed, '--seed', 0),
+        out: String(o.out),
+        ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
+        ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
+        envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true } },
+        ...(o.limit !== undefined ? { limit: intOption(o.limit, '--limit', 1) } : {}),
+        ...(baseline ? { baseline } : {}),
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.stop();
+      const last = run.rounds[run.rounds.length - 1];
+      if (last) {
+        process.stdout.write(
+          `${run.agent} on ${dataset} ${split} (${run.samples.length} samples), round ${last.round}: ` +
+            `R@1 ${last['recall@1'].toFixed(3)}  R@10 ${last['recall@10'].toFixed(3)}  N@10 ${last['ndcg@10'].toFixed(3)}  MRR@10 ${last['mrr@10'].toFixed(3)}\n` +
+            `results in ${String(o.out)}\n`,
+        );
+      }
+    });
+}
