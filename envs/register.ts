@@ -22,7 +22,7 @@ import { NameGuard } from '../src/simulator/name-guard.js';
 import type { UserSimulator } from '../src/simulator/types.js';
 import { createChatClient } from '../src/llm/client.js';
 import { stableStringify } from '../src/pipeline/stage-cache.js';
-import { ComponentsConfigSchema, loadEnvComponents, type EnvComponents } from './components.js';
+import { ComponentsConfigSchema, defaultArtifactsRoot, loadEnvComponents, makeTextEncoder, type EnvComponents } from './components.js';
 import { CrsEnvConfigSchema } from './config.js';
 import { CrsEnv } from './crs-env.js';
 
@@ -104,17 +104,22 @@ function buildRetriever(choice: z.output<typeof RetrieverChoiceSchema>, dataset:
   }
 }
 
-function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: Dataset, parts: EnvComponents): UserSimulator {
+/** Whether the options need the trained parts (dual-view retriever, multi-task simulator). */
+export function needsTrainedComponents(options: Pick<z.output<typeof CrsEnvOptionsSchema>, 'retriever' | 'simulator'>): boolean {
+  return options.retriever === 'dual-view' || ['multi-task', 'blind', 'noisy'].includes(options.simulator);
+}
+
+function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: Dataset, parts: EnvComponents | undefined): UserSimulator {
   const guard = () => new NameGuard(dataset.items);
   switch (options.simulator) {
     case 'multi-task':
-      return parts.simulator;
+      return parts!.simulator;
     case 'single-task':
       return new SingleTaskSimulator({ guard: guard() });
     case 'blind':
-      return new BlindSimulator(parts.simulator);
+      return new BlindSimulator(parts!.simulator);
     case 'noisy':
-      return new NoisySimulator(parts.simulator, options.noiseProbability);
+      return new NoisySimulator(parts!.simulator, options.noiseProbability);
     case 'oracle':
       return new OracleSimulator({ guard: guard() });
     case 'llm':
@@ -128,9 +133,14 @@ export async function makeCrsEnv(datasetName: 'inspired' | 'redial', rawOptions:
   const options = parseConfig(CrsEnvOptionsSchema, deepMerge(fileConfig, rawOptions), `CrsEnv/${datasetName} options`);
   const envConfig = parseConfig(CrsEnvConfigSchema, options.env, `CrsEnv/${datasetName} options.env`);
   const dataset = sharedDataset(datasetName, options.dataRoot);
-  const parts = await sharedComponents(dataset, { ...(options.artifactsDir ? { artifactsDir: options.artifactsDir } : {}), components: options.components, loadOnly: options.loadOnly });
+  // Baselines over lexical retrieval with an untrained simulator need no training at all.
+  const parts = needsTrainedComponents(options)
+    ? await sharedComponents(dataset, { ...(options.artifactsDir ? { artifactsDir: options.artifactsDir } : {}), components: options.components, loadOnly: options.loadOnly })
+    : undefined;
+  const componentsConfig = parseConfig(ComponentsConfigSchema, options.components, 'components config');
+  const textEncoder = parts?.textEncoder ?? makeTextEncoder(componentsConfig.textEncoder, join(options.artifactsDir ?? defaultArtifactsRoot(), 'embeddings'));
   return new CrsEnv(
-    { dataset, retriever: buildRetriever(options.retriever, dataset, parts), simulator: buildSimulator(options, dataset, parts), textEncoder: parts.textEncoder },
+    { dataset, retriever: buildRetriever(options.retriever, dataset, parts), simulator: buildSimulator(options, dataset, parts), textEncoder },
     envConfig,
   );
 }
