@@ -4,6 +4,8 @@ import { ConfigError } from '../config/load.js';
 import { UsageError, UserFacingError } from './errors.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerReproduceCommand } from './commands/reproduce.js';
+import { registerTrainPolicyCommands } from './commands/train-policy.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,8 +15,15 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   registerDataCommands(program);
+  const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
+  registerTrainPolicyCommands(train);
   registerEvalCommand(program);
-  for (const command of program.commands) command.exitOverride();
+  registerReproduceCommand(program);
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   return program;
 }
 

@@ -1,0 +1,48 @@
+// `crs-gym reproduce`: the whole paper on one dataset, from data to report (the main job: `npm start`).
+import type { Command } from 'commander';
+import { isDatasetName } from '../../data/index.js';
+import { reproduce } from '../../pipeline/reproduce.js';
+import { terminalTable, headline } from '../../pipeline/reproduce-report.js';
+import { UsageError } from '../errors.js';
+import { progressBar, type Progress } from '../progress.js';
+import { join } from 'node:path';
+
+export function registerReproduceCommand(program: Command): void {
+  program
+    .command('reproduce')
+    .description('Train every stage (E_C, simulator, retriever, SFT, GRPO) and run the paper\'s experiments; writes report.md')
+    .requiredOption('--dataset <name>', 'inspired or redial')
+    .option('--out <dir>', 'output folder (default runs/<dataset>)')
+    .option('--quick', 'a small profile that exercises every stage on a subset (CI)')
+    .option('--fresh', 'redo every stage even when a cached one matches')
+    .option('--no-ablations', 'only the baselines and the main SFT / SFT+GRPO runs')
+    .option('--data <dir>', 'data folder')
+    .option('--artifacts <dir>', 'artifacts folder (default <out>/artifacts)')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const dataset = String(o.dataset);
+      if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+      const bars = new Map<string, Progress>();
+      const profile = o.quick === true ? 'quick' : 'full';
+      const summary = await reproduce({
+        dataset,
+        profile,
+        ...(typeof o.out === 'string' ? { out: o.out } : {}),
+        fresh: o.fresh === true,
+        overrides: o.ablations === false ? { ablations: false } : {},
+        ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
+        ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
+        progress: (stage, done, total) => {
+          let bar = bars.get(stage);
+          if (!bar) {
+            for (const other of bars.values()) other.stop();
+            bar = progressBar(stage);
+            bars.set(stage, bar);
+          }
+          bar.update(done, total);
+        },
+      });
+      for (const bar of bars.values()) bar.stop();
+      process.stdout.write(`\n${terminalTable(summary)}\n\n${headline(summary)}\n`);
+      process.stdout.write(`report: ${join(summary.out, 'report.md')} (${(summary.seconds / 60).toFixed(1)} min)\n`);
+    });
+}

@@ -1,0 +1,64 @@
+// Setup module for learners and their rollout workers over the real CrsEnv: the env comes from
+// makeCrsEnv (trained dual-view retriever and simulator from the artifacts folder, loaded only: the main
+// process trains them before any worker starts), the policy from the shared encoders.
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseConfig } from '../config/load.js';
+import type { Split } from '../data/types.js';
+import type { CrsEnv } from '../../envs/crs-env.js';
+import { makeCrsEnv, sharedComponents, sharedDataset } from '../../envs/register.js';
+import { NeuralRecommender, NeuralRecommenderConfigSchema } from '../../agents/neural/recommender.js';
+import { FeatureExtractor } from '../../agents/neural/features.js';
+
+export const CrsSetupArgsSchema = z.object({
+  dataset: z.enum(['inspired', 'redial']),
+  dataRoot: z.string().optional(),
+  artifactsDir: z.string().optional(),
+  /** makeCrsEnv options (simulator variant, retriever choice, env config, components config). */
+  envOptions: z.record(z.string(), z.unknown()).default({}),
+  policy: z.record(z.string(), z.unknown()).default({}),
+  /** Use only the first N samples of each split (quick runs). */
+  limit: z.number().int().positive().optional(),
+});
+export type CrsSetupArgs = z.input<typeof CrsSetupArgsSchema>;
+
+export const CRS_SETUP_MODULE = fileURLToPath(import.meta.url);
+
+function parse(raw: unknown) {
+  return parseConfig(CrsSetupArgsSchema, raw ?? {}, 'crs setup args');
+}
+
+function common(args: ReturnType<typeof parse>) {
+  return { ...(args.dataRoot ? { dataRoot: args.dataRoot } : {}), ...(args.artifactsDir ? { artifactsDir: args.artifactsDir } : {}) };
+}
+
+export async function createEnv(raw: unknown): Promise<CrsEnv> {
+  const args = parse(raw);
+  return makeCrsEnv(args.dataset, { ...args.envOptions, ...common(args), loadOnly: true });
+}
+
+const extractors = new Map<string, FeatureExtractor>();
+
+export async function createPolicy(raw: unknown): Promise<NeuralRecommender> {
+  const args = parse(raw);
+  const dataset = sharedDataset(args.dataset, args.dataRoot);
+  const parts = await sharedComponents(dataset, {
+    ...(args.artifactsDir ? { artifactsDir: args.artifactsDir } : {}),
+    components: (args.envOptions.components ?? {}) as Record<string, unknown>,
+    loadOnly: true,
+  });
+  const policy = parseConfig(NeuralRecommenderConfigSchema, args.policy, 'policy config');
+  const key = `${args.dataset}|${policy.maxOptions}`;
+  let extractor = extractors.get(key);
+  if (!extractor) {
+    extractor = new FeatureExtractor({ dataset, textEncoder: parts.textEncoder, collaborative: parts.collaborative }, { maxOptions: policy.maxOptions });
+    extractors.set(key, extractor);
+  }
+  return NeuralRecommender.create(extractor, policy);
+}
+
+export async function sampleIds(raw: unknown, split: Split): Promise<string[]> {
+  const args = parse(raw);
+  const ids = sharedDataset(args.dataset, args.dataRoot).samples[split].map((s) => s.id);
+  return args.limit !== undefined ? ids.slice(0, args.limit) : ids;
+}

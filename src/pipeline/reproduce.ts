@@ -1,0 +1,314 @@
+// The full reproduction, from data to report: trained components (E_C, simulator, retriever), SFT, GRPO,
+// then every experiment of the paper evaluated with its protocol, each in its own eval folder, and one
+// report beside the paper's numbers. Every stage is cached by a hash of its config and inputs.
+import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseConfig } from '../config/load.js';
+import type { Dataset } from '../data/types.js';
+import { evaluateRetriever } from '../retriever/evaluate.js';
+import { Bm25Retriever } from '../retriever/bm25.js';
+import { PopularityRetriever } from '../retriever/popularity.js';
+import { readEvalRun } from '../eval/files.js';
+import type { EvalRun } from '../eval/protocol.js';
+import { trainSft } from '../learners/sft.js';
+import { trainRl } from '../learners/rl.js';
+import { cachedStage, STAGE_FILE, stageHash } from './stage-cache.js';
+import { runEvaluation } from './run-eval.js';
+import { CRS_SETUP_MODULE, type CrsSetupArgs } from './crs-setup.js';
+import { sharedComponents, sharedDataset, type CrsEnvOptions } from '../../envs/register.js';
+import type { EnvComponents } from '../../envs/components.js';
+import { writeReproductionReport, type ExperimentResult, type ReproductionSummary } from './reproduce-report.js';
+
+export const ProfileSchema = z.object({
+  /** Components (encoders, simulator, retriever) config. */
+  components: z.record(z.string(), z.unknown()).default({}),
+  sft: z.record(z.string(), z.unknown()).default({}),
+  grpo: z.record(z.string(), z.unknown()).default({}),
+  /** GRPO settings for the ablation runs (w/o SFT, single-task simulator, w/o rank / preference reward). */
+  ablationGrpo: z.record(z.string(), z.unknown()).default({}),
+  /** Evaluate only the first N samples of the split (null: all, as the paper). */
+  evalLimit: z.number().int().positive().nullable().default(null),
+  /** Train on only the first N train samples (null: all). */
+  trainLimit: z.number().int().positive().nullable().default(null),
+  rounds: z.number().int().positive().default(5),
+  seed: z.number().int().nonnegative().default(0),
+  /** Rollout worker threads for the learners. */
+  workers: z.number().int().nonnegative().default(2),
+  /** Run the ablation and robustness experiments (Tables 2 and 3, Figure 3). */
+  ablations: z.boolean().default(true),
+});
+export type Profile = z.output<typeof ProfileSchema>;
+
+/** Defaults tuned for this 2-core machine (configs/reproduce.<profile>.json overrides). */
+export const PROFILES: Readonly<Record<'full' | 'quick', z.input<typeof ProfileSchema>>> = {
+  full: {},
+  quick: {
+    components: { textEncoder: 'hash', lightgcn: { epochs: 2 }, retriever: { maxEpochs: 2, patience: 1 }, simulator: {} },
+    sft: { num_train_epochs: 1, max_samples: 48, eval_samples: 8, early_stopping_patience: 0 },
+    grpo: { max_steps: 2, per_device_train_batch_size: 4, gradient_accumulation_steps: 2, num_iterations: 1, eval_steps: 0 },
+    ablationGrpo: { max_steps: 1, per_device_train_batch_size: 4, gradient_accumulation_steps: 1, num_iterations: 1, eval_steps: 0 },
+    evalLimit: 24,
+    trainLimit: 48,
+    workers: 0,
+  },
+};
+
+export interface ReproduceOptions {
+  dataset: 'inspired' | 'redial';
+  out?: string;
+  profile?: 'full' | 'quick';
+  /** Overrides on top of the profile. */
+  overrides?: z.input<typeof ProfileSchema>;
+  fresh?: boolean;
+  dataRoot?: string;
+  artifactsDir?: string;
+  log?: (message: string) => void;
+  progress?: (stage: string, done: number, total: number) => void;
+}
+
+interface Experiment {
+  id: string;
+  label: string;
+  table: 'baselines' | 'main' | 'ablation' | 'robustness' | 'rewards' | 'exclusion';
+  /** Agent SPEC, resolved after the trainings ('@sft' / '@grpo' / '@<run>' name a trained policy). */
+  agent: string;
+  envOptions?: Partial<CrsEnvOptions>;
+  note?: string;
+}
+
+interface RlRun {
+  id: string;
+  init: 'sft' | null;
+  envOptions: Partial<CrsEnvOptions>;
+  config: Record<string, unknown>;
+}
+
+function experiments(ablations: boolean, llm: boolean): Experiment[] {
+  const base: Experiment[] = [
+    { id: 'popularity', label: 'Popularity', table: 'baselines', agent: 'popularity' },
+    { id: 'repeat', label: 'Repeat (mentioned items, then popularity)', table: 'baselines', agent: 'repeat' },
+    { id: 'bm25', label: 'BM25 (text only)', table: 'baselines', agent: 'bm25' },
+    { id: 'retriever', label: 'Dual-view retriever order', table: 'baselines', agent: 'retriever' },
+    { id: 'sft', label: 'SFT only (w/o RL)', table: 'main', agent: '@sft' },
+    { id: 'grpo', label: 'SFT + GRPO (SMTPO)', table: 'main', agent: '@grpo' },
+  ];
+  if (llm) base.push({ id: 'llm', label: 'LLM agent (configured server)', table: 'baselines', agent: 'llm' });
+  if (!ablations) return base;
+  return [
+    ...base,
+    { id: 'wo-sft', label: 'w/o SFT (GRPO from scratch)', table: 'ablation', agent: '@grpo-wo-sft' },
+    { id: 'wo-pref', label: 'w/o Pref (retriever ignores P_t)', table: 'ablation', agent: '@grpo', envOptions: { env: { retrieverInputs: { usePreference: false } } } },
+    { id: 'wo-rec', label: 'w/o Rec (retriever ignores R_{t-1})', table: 'ablation', agent: '@grpo', envOptions: { env: { retrieverInputs: { usePreviousList: false } } } },
+    { id: 'single-task', label: 'Single-task simulator', table: 'ablation', agent: '@grpo-single-task', envOptions: { simulator: 'single-task' } },
+    { id: 'wo-feedback', label: 'w/o feedback', table: 'ablation', agent: '@grpo', envOptions: { env: { useFeedback: false } } },
+    { id: 'blind', label: 'Blind simulator', table: 'robustness', agent: '@grpo', envOptions: { simulator: 'blind' } },
+    { id: 'noisy', label: 'Noisy feedback (p = 0.5)', table: 'robustness', agent: '@grpo', envOptions: { simulator: 'noisy', noiseProbability: 0.5 } },
+    { id: 'wo-rank-reward', label: 'GRPO w/o rank reward', table: 'rewards', agent: '@grpo-wo-rank' },
+    { id: 'wo-pref-reward', label: 'GRPO w/o preference reward', table: 'rewards', agent: '@grpo-wo-pref-reward' },
+    { id: 'grpo-exclude', label: 'SFT + GRPO', table: 'exclusion', agent: '@grpo', envOptions: { env: { excludeContextItems: true } } },
+    { id: 'popularity-exclude', label: 'Popularity', table: 'exclusion', agent: 'popularity', envOptions: { env: { excludeContextItems: true } } },
+    { id: 'retriever-exclude', label: 'Dual-view retriever order', table: 'exclusion', agent: 'retriever', envOptions: { env: { excludeContextItems: true } } },
+  ];
+}
+
+function rlRuns(ablations: boolean, profile: Profile): RlRun[] {
+  const main: RlRun = { id: 'grpo', init: 'sft', envOptions: {}, config: profile.grpo };
+  if (!ablations) return [main];
+  const weights = (over: Record<string, number>) => ({ reward_weights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1, ...over } });
+  return [
+    main,
+    { id: 'grpo-wo-sft', init: null, envOptions: {}, config: profile.ablationGrpo },
+    { id: 'grpo-single-task', init: 'sft', envOptions: { simulator: 'single-task' }, config: profile.ablationGrpo },
+    { id: 'grpo-wo-rank', init: 'sft', envOptions: {}, config: { ...profile.ablationGrpo, ...weights({ rank: 0 }) } },
+    { id: 'grpo-wo-pref-reward', init: 'sft', envOptions: {}, config: { ...profile.ablationGrpo, ...weights({ preference: 0 }) } },
+  ];
+}
+
+function datasetKey(dataset: Dataset) {
+  return { name: dataset.name, items: dataset.items.length, samples: Object.values(dataset.samples).map((s) => s.length) };
+}
+
+export async function reproduce(options: ReproduceOptions): Promise<ReproductionSummary> {
+  const profileName = options.profile ?? 'full';
+  const profile = parseConfig(ProfileSchema, { ...PROFILES[profileName], ...(options.overrides ?? {}) }, `reproduce profile '${profileName}'`);
+  const out = resolve(options.out ?? join('runs', profileName === 'quick' ? `${options.dataset}-quick` : options.dataset));
+  mkdirSync(out, { recursive: true });
+  const log = options.log ?? ((m: string) => process.stderr.write(`[reproduce] ${m}\n`));
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = (performance.now() - t0) / 1000;
+    }
+  };
+  const artifactsDir = options.artifactsDir ?? join(out, 'artifacts');
+  const common = { ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}), artifactsDir };
+
+  // 1. Data and the trained components.
+  const dataset = sharedDataset(options.dataset, options.dataRoot);
+  log(`dataset ${dataset.name}: ${dataset.items.length} items, samples ${dataset.samples.train.length}/${dataset.samples.valid.length}/${dataset.samples.test.length}`);
+  const components: EnvComponents = await timed('components', () =>
+    sharedComponents(dataset, { artifactsDir, components: profile.components }),
+  );
+  if (options.fresh) log('--fresh: every stage below is rebuilt');
+
+  // 2. Retrieval table (cold start, test split).
+  const retrieval = await timed('retrieval', async () =>
+    (
+      await cachedStage({
+        stage: 'retrieval',
+        dir: join(out, 'retrieval'),
+        key: { dataset: datasetKey(dataset), components: profile.components, evalLimit: profile.evalLimit },
+        fresh: options.fresh,
+        log,
+        load: async (dir) => readFileSync(join(dir, 'metrics.json'), 'utf8'),
+        build: async (dir) => {
+          const test = profile.evalLimit ? dataset.samples.test.slice(0, profile.evalLimit) : dataset.samples.test;
+          const metrics = {
+            dualView: await evaluateRetriever(components.retriever, test, dataset),
+            popularity: await evaluateRetriever(new PopularityRetriever(dataset), test, dataset),
+            bm25: await evaluateRetriever(new Bm25Retriever(dataset), test, dataset),
+          };
+          const text = JSON.stringify(metrics, null, 2);
+          writeFileSync(join(dir, 'metrics.json'), `${text}\n`);
+          return { value: text };
+        },
+      })
+    ).value,
+  );
+  const retrievalMetrics = JSON.parse(retrieval) as Record<string, Record<string, number>>;
+
+  // 3. SFT, then the GRPO runs.
+  const setupArgs = (envOptions: Partial<CrsEnvOptions>): CrsSetupArgs => ({
+    dataset: options.dataset,
+    ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}),
+    artifactsDir,
+    envOptions: { ...envOptions, components: profile.components, env: { ...((envOptions.env as object | undefined) ?? {}), rounds: profile.rounds } },
+    ...(profile.trainLimit ? { limit: profile.trainLimit } : {}),
+  });
+  const componentsHash = stageHash({ components: profile.components, dataset: datasetKey(dataset) });
+  const policies = new Map<string, string>();
+  const sftDir = join(out, 'train', 'sft');
+  await timed('sft', () =>
+    cachedStage({
+      stage: 'sft',
+      dir: sftDir,
+      key: { componentsHash, sft: profile.sft, trainLimit: profile.trainLimit, rounds: profile.rounds, seed: profile.seed },
+      fresh: options.fresh,
+      log,
+      load: async (dir) => join(dir, 'policy'),
+      build: async (dir) => {
+        log('SFT on teacher trajectories');
+        const result = await trainSft({
+          setup: { module: CRS_SETUP_MODULE, args: setupArgs({}) },
+          outDir: dir,
+          config: { seed: profile.seed, ...profile.sft },
+          workers: profile.workers,
+          onProgress: (p) => options.progress?.('sft', p.epoch, p.total),
+        });
+        return { value: result.policyDir, summary: { before: result.before, after: result.after, bestEpoch: result.bestEpoch } };
+      },
+    }),
+  );
+  policies.set('sft', join(sftDir, 'policy'));
+
+  for (const run of rlRuns(profile.ablations, profile)) {
+    const dir = join(out, 'train', run.id);
+    await timed(run.id, () =>
+      cachedStage({
+        stage: run.id,
+        dir,
+        key: { componentsHash, init: run.init ? trainedStageHash(out, run.init) : null, env: run.envOptions, config: run.config, rounds: profile.rounds, seed: profile.seed, trainLimit: profile.trainLimit },
+        fresh: options.fresh,
+        log,
+        load: async (d) => join(d, 'policy'),
+        build: async (d) => {
+          log(`${run.id}: multi-turn GRPO${run.init ? ' from the SFT policy' : ' from scratch'}`);
+          const result = await trainRl('grpo', {
+            setup: { module: CRS_SETUP_MODULE, args: setupArgs(run.envOptions) },
+            outDir: d,
+            config: { seed: profile.seed, ...run.config },
+            ...(run.init ? { initPolicy: policies.get(run.init)! } : {}),
+            workers: profile.workers,
+            resume: !options.fresh,
+            onProgress: (p) => options.progress?.(run.id, p.iteration, p.total),
+          });
+          return { value: result.policyDir, summary: { iterations: result.iterations, lastRollouts: result.lastRollouts } };
+        },
+      }),
+    );
+    policies.set(run.id, join(dir, 'policy'));
+  }
+
+  // 4. Evaluations: one folder per experiment.
+  const llm = Boolean(process.env.CRS_GYM_LLM_BASE_URL);
+  const results: ExperimentResult[] = [];
+  const runs = new Map<string, EvalRun>();
+  for (const exp of experiments(profile.ablations, llm)) {
+    const agent = exp.agent.startsWith('@') ? `neural:${policies.get(exp.agent.slice(1))}` : exp.agent;
+    const dir = join(out, 'eval', exp.id);
+    const evalKey = { componentsHash, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: profile.evalLimit, seed: profile.seed };
+    const stage = await timed(`eval:${exp.id}`, () =>
+      cachedStage({
+        stage: `eval:${exp.id}`,
+        dir,
+        key: evalKey,
+        fresh: options.fresh,
+        log,
+        load: async (d) => (await readEvalRun(d)).run,
+        build: async (d) => {
+          const run = await runEvaluation({
+            dataset: options.dataset,
+            split: 'test',
+            agent,
+            rounds: profile.rounds,
+            seed: profile.seed,
+            out: d,
+            ...common,
+            envOptions: { ...(exp.envOptions ?? {}), components: profile.components },
+            ...(profile.evalLimit ? { limit: profile.evalLimit } : {}),
+            label: exp.label,
+            ...(exp.id === 'grpo' && runs.get('strongest') ? { baseline: runs.get('strongest')!, baselineLabel: runs.get('strongest')!.agent } : {}),
+            onProgress: (done, total) => options.progress?.(`eval ${exp.id}`, done, total),
+          });
+          return { value: run };
+        },
+      }),
+    );
+    runs.set(exp.id, stage.value);
+    results.push({ id: exp.id, label: exp.label, table: exp.table, dir, run: stage.value, cached: stage.cached });
+    if (exp.table === 'baselines' && exp.id !== 'llm') {
+      const strongest = runs.get('strongest');
+      const last = (r: EvalRun) => r.rounds[r.rounds.length - 1]?.['recall@10'] ?? 0;
+      if (!strongest || last(stage.value) > last(strongest)) runs.set('strongest', stage.value);
+    }
+  }
+  components.flush();
+
+  const summary: ReproductionSummary = {
+    dataset: options.dataset,
+    profile: profileName,
+    out,
+    seconds: (performance.now() - started) / 1000,
+    timings,
+    retrieval: retrievalMetrics,
+    experiments: results,
+    simulatorMetrics: components.simulator.metrics,
+    settings: { profile, samples: { train: dataset.samples.train.length, valid: dataset.samples.valid.length, test: dataset.samples.test.length }, trainIsPartial: dataset.sources?.trainIsPartial ?? false },
+  };
+  await writeReproductionReport(summary);
+  return summary;
+}
+
+/** The hash a finished training stage was built with, so evaluations rerun when their policy was retrained. */
+function trainedStageHash(out: string, run: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(out, 'train', run, STAGE_FILE), 'utf8')) as { hash?: string }).hash ?? null;
+  } catch {
+    return null;
+  }
+}
