@@ -1,0 +1,81 @@
+// The contract between trainable agents and the learners (SFT, GRPO, RLOO, REINFORCE).
+import type { Tf } from '../../src/nn/tf.js';
+import type { Rng } from '../../src/core/rng.js';
+import type { StructuredAction } from '../../envs/action.js';
+import type { CrsObservation } from '../../envs/types.js';
+import type { Agent } from '../types.js';
+import type { StepInputs } from './features.js';
+import type { TfBatch, TfLogProbs, TfParams } from './tf-policy.js';
+
+export type ActMode = 'sample' | 'greedy';
+
+/**
+ * One decision as a learner sees it: the inputs needed to recompute log pi(action), the action, and what
+ * it earned. Plain data and typed arrays only, so it crosses worker threads by structured clone.
+ */
+export interface StepRecord {
+  sampleId: string;
+  /** 1-based round t. */
+  turn: number;
+  inputs: StepInputs;
+  /** Chosen candidate indices (into the observation's candidates), best first. */
+  ranking: Int32Array;
+  /** Chosen attribute-option indices; the STOP index (inputs.a - 1) last when it was drawn. */
+  attributes: Int32Array;
+  /** log pi_old(action) at rollout time = rankingLogProb + attributeLogProb. */
+  logProb: number;
+  rankingLogProb: number;
+  attributeLogProb: number;
+  /** First-position entropies of the ranking and attribute distributions. */
+  entropy: { ranking: number; attributes: number };
+  /** Per-component rewards of this turn (the env's info.rewards), filled after env.step. */
+  rewards: Record<string, number>;
+  /** The weighted reward the learner uses, filled after env.step. */
+  reward: number;
+  /** False when a teacher could not express its preference with the options (SFT then skips that term). */
+  supervisedAttributes: boolean;
+}
+
+export interface ActResult {
+  action: StructuredAction;
+  record: StepRecord;
+}
+
+/** A forced action (teacher forcing): candidate and option indices to record instead of sampling. */
+export interface ForcedAction {
+  ranking: number[];
+  /** Option indices; STOP is appended automatically when fewer than the maximum are given. */
+  attributes: number[];
+  supervisedAttributes?: boolean;
+}
+
+/** A flat, ordered view of the parameters, for broadcasting to workers and for optimizers. */
+export interface ParameterView {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface TrainableAgent extends Agent {
+  /** 'sample' draws from the policy (training rollouts); 'greedy' takes its mode (evaluation). */
+  mode: ActMode;
+  /** The live parameters, in a fixed order (the same order as getWeights). */
+  readonly parameters: readonly ParameterView[];
+  /** Acts and returns the record a learner needs; `forced` records a given action instead of sampling. */
+  actWithRecord(observation: CrsObservation, rng: Rng, opts?: { mode?: ActMode; forced?: ForcedAction }): Promise<ActResult>;
+  /** Padded tensors for a batch of records (dispose after use). */
+  makeBatch(tf: Tf, records: readonly StepRecord[]): TfBatch;
+  /** Differentiable log pi(action) of each record, under `params` (default: the current parameters). */
+  logProb(tf: Tf, batch: TfBatch, params?: TfParams): TfLogProbs;
+  /** The parameters as tensors, for tf.grads (the caller disposes them). */
+  parameterTensors(tf: Tf): TfParams;
+  /** Copies of the weights, in `parameters` order (safe to transfer to a worker). */
+  getWeights(): Float32Array[];
+  setWeights(buffers: readonly Float32Array[]): void;
+  /** An independent copy with the same weights (shares read-only caches). */
+  clone(): TrainableAgent;
+  /** A copy whose weights cannot change: the reference policy of the KL term. */
+  frozen(): TrainableAgent;
+  /** Writes the policy to `dir` atomically. */
+  save(dir: string): Promise<void>;
+}

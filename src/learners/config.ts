@@ -1,0 +1,136 @@
+// Typed, documented configs of the learners. Field names follow TRL's GRPOConfig / SFTConfig where TRL has
+// the knob (num_generations, beta, epsilon, loss_type, scale_rewards, reward_weights, ...); the rest are
+// ours and say so. Defaults follow the paper (section 3.4.1) where it gives one, except the learning
+// rates: the paper's 1e-5 / 5e-5 are for LoRA on an 8B LLM, far too small for this small policy network.
+import { z } from 'zod';
+import { parseConfig } from '../config/load.js';
+
+export type RlAlgorithm = 'grpo' | 'rloo' | 'reinforce';
+export const RL_ALGORITHMS: readonly RlAlgorithm[] = ['grpo', 'rloo', 'reinforce'];
+
+/** The paper's five reward components, each weighted 1. */
+export const DEFAULT_REWARD_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });
+
+const optimizerFields = {
+  /** Adam step size. Paper: 1e-5 (GRPO) on LoRA weights; 1e-3 suits this ~10k-parameter policy. */
+  learning_rate: z.number().positive().default(1e-3),
+  /** Adam beta1 (TRL/transformers default). */
+  adam_beta1: z.number().min(0).max(1).default(0.9),
+  /** Adam beta2. */
+  adam_beta2: z.number().min(0).max(1).default(0.999),
+  /** Adam epsilon. */
+  adam_epsilon: z.number().positive().default(1e-8),
+  /** Decoupled weight decay (AdamW); 0 = plain Adam. */
+  weight_decay: z.number().min(0).default(0),
+  /** Gradients are rescaled so their global L2 norm is at most this (0 = no clipping). */
+  max_grad_norm: z.number().min(0).default(1),
+  /** Seed of every draw of the run: sample order, rollouts, minibatches. */
+  seed: z.number().int().min(0).default(42),
+};
+
+export const GrpoConfigSchema = z
+  .object({
+    ...optimizerFields,
+    /** G: rollouts per sample, all from the same initial state (same sample, same env seed). Paper: 4. */
+    num_generations: z.number().int().min(1).default(4),
+    /** mu: optimization epochs over each collected batch (TRL num_iterations). Paper: 3 epochs. */
+    num_iterations: z.number().int().min(1).default(3),
+    /** Episodes (whole multi-turn rollouts) per micro-batch. */
+    per_device_train_batch_size: z.number().int().min(1).default(8),
+    /** Micro-batches whose gradients are summed before one optimizer step. Paper: 8. */
+    gradient_accumulation_steps: z.number().int().min(1).default(8),
+    /**
+     * Episodes collected per iteration; a multiple of num_generations. Default (null):
+     * per_device_train_batch_size * gradient_accumulation_steps, so each epoch over the batch is one step.
+     */
+    generation_batch_size: z.number().int().min(1).nullable().default(null),
+    /** Passes over the training samples (ours: how many iterations to run when max_steps is -1). */
+    num_train_epochs: z.number().positive().default(1),
+    /** Iterations (collect + update) to run; -1 = from num_train_epochs. */
+    max_steps: z.number().int().min(-1).default(-1),
+    /** KL coefficient against the reference (SFT) policy, k3 estimator as in TRL; 0 = no KL term. */
+    beta: z.number().min(0).default(0.04),
+    /** Lower clipping bound: the ratio is clipped to [1 - epsilon, 1 + epsilon_high]. */
+    epsilon: z.number().min(0).max(1).default(0.2),
+    /** Upper clipping bound (DAPO's clip-higher); null = epsilon. */
+    epsilon_high: z.number().min(0).nullable().default(null),
+    /**
+     * How per-turn losses are averaged (our turns play the role of TRL's tokens, episodes of sequences):
+     * 'grpo' mean over each episode's turns, then over episodes; 'bnpo' mean over all turns of the
+     * micro-batch; 'dr_grpo' sum over turns divided by (episodes x rounds), no length normalization.
+     */
+    loss_type: z.enum(['grpo', 'bnpo', 'dr_grpo']).default('grpo'),
+    /**
+     * Advantage scaling: 'group' divides by the std within the group (the paper's normalization),
+     * 'batch' by the std over the whole batch, 'none' keeps only the mean subtraction (Dr. GRPO).
+     * Default (null): 'group' for grpo, 'none' for rloo and reinforce.
+     */
+    scale_rewards: z.enum(['group', 'batch', 'none']).nullable().default(null),
+    /** Weights of the env's reward components (info.rewards) by name; the learner's reward is their sum. */
+    reward_weights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
+    /**
+     * Ours. 'per-turn': each turn's reward is normalized against the group's rewards at the same turn;
+     * 'return': the return-to-go from each turn (discount gamma) is normalized within the group at that turn.
+     * An episode that ended early keeps its last reward for the rounds it did not play (as in the paper's
+     * evaluation, where a sample that succeeded keeps its list).
+     */
+    advantage: z.enum(['per-turn', 'return']).default('per-turn'),
+    /** Ours. Discount of the return-to-go in 'return' mode. */
+    gamma: z.number().min(0).max(1).default(1),
+    /** Ours, REINFORCE only: momentum of the per-turn moving-average baseline. */
+    baseline_momentum: z.number().min(0).max(1).default(0.9),
+    /** Checkpoint every this many iterations (and after the last). */
+    save_steps: z.number().int().min(1).default(1),
+    /** Greedy evaluation on the valid split every this many iterations (0 = never; also at the end when > 0). */
+    eval_steps: z.number().int().min(0).default(0),
+    /** Valid samples in each evaluation (0 = all). */
+    eval_samples: z.number().int().min(0).default(64),
+  })
+  .strict();
+
+export type GrpoConfig = z.output<typeof GrpoConfigSchema>;
+export type GrpoConfigInput = z.input<typeof GrpoConfigSchema>;
+
+/** The config with per-algorithm defaults filled (REINFORCE: one epoch per batch; RLOO/REINFORCE: no std scaling). */
+export function resolveRlConfig(algorithm: RlAlgorithm, input: GrpoConfigInput = {}, source = 'rl config'): GrpoConfig & { scale_rewards: 'group' | 'batch' | 'none'; epsilon_high: number; generation_batch_size: number } {
+  const withDefaults: Record<string, unknown> = { ...input };
+  if (algorithm === 'reinforce' && input.num_iterations === undefined) withDefaults['num_iterations'] = 1;
+  const config = parseConfig(GrpoConfigSchema, withDefaults, source);
+  const scale = config.scale_rewards ?? (algorithm === 'grpo' ? 'group' : 'none');
+  const generation = config.generation_batch_size ?? config.per_device_train_batch_size * config.gradient_accumulation_steps;
+  if (generation % config.num_generations !== 0) {
+    throw new Error(`${source}: generation_batch_size (${generation}) must be a multiple of num_generations (${config.num_generations})`);
+  }
+  if (algorithm === 'rloo' && config.num_generations < 2) throw new Error(`${source}: rloo needs num_generations >= 2 (a leave-one-out baseline)`);
+  return { ...config, scale_rewards: scale, epsilon_high: config.epsilon_high ?? config.epsilon, generation_batch_size: generation };
+}
+export type ResolvedRlConfig = ReturnType<typeof resolveRlConfig>;
+
+export const SftConfigSchema = z
+  .object({
+    ...optimizerFields,
+    /** Adam step size (paper: 5e-5 on LoRA weights). */
+    learning_rate: z.number().positive().default(5e-3),
+    /** Epochs over the teacher trajectories. Paper: 8. */
+    num_train_epochs: z.number().int().min(1).default(8),
+    /** Turns (steps) per optimizer step. */
+    per_device_train_batch_size: z.number().int().min(1).default(64),
+    /** Ours. Teacher episodes per training sample (each with its own env seed, so feedback differs). */
+    teacher_passes: z.number().int().min(1).default(1),
+    /** Ours. Use at most this many training samples (0 = all). */
+    max_samples: z.number().int().min(0).default(0),
+    /** Ours. Weight of the attribute-choice term of the likelihood. */
+    attribute_loss_weight: z.number().min(0).default(1),
+    /** Valid samples for the greedy evaluation after each epoch (0 = no evaluation, no early stopping). */
+    eval_samples: z.number().int().min(0).default(64),
+    /** Stop after this many epochs without improvement of the valid metric (0 = never stop early). */
+    early_stopping_patience: z.number().int().min(0).default(2),
+    /** Valid metric that picks the best epoch: mean per-turn rank reward, hit rate, or weighted reward. */
+    metric_for_best_model: z.enum(['rank', 'hit', 'reward']).default('rank'),
+    /** Weights of the env's reward components in the evaluation's 'reward' metric. */
+    reward_weights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
+  })
+  .strict();
+
+export type SftConfig = z.output<typeof SftConfigSchema>;
+export type SftConfigInput = z.input<typeof SftConfigSchema>;

@@ -1,0 +1,131 @@
+// Runs batches of rollouts, in the main thread (workers = 0) or on piscina worker threads. Each worker
+// thread is its own single-thread pool (like AsyncVectorEnv), so weights can be sent to every one of them;
+// specs are dealt round-robin and the results put back in spec order. Since every rollout's randomness
+// comes from its spec, the records do not depend on the number of workers.
+import { Piscina } from 'piscina';
+import { fileURLToPath } from 'node:url';
+import type { CrsEnv } from '../../envs/crs-env.js';
+import type { NeuralRecommender } from '../../agents/neural/recommender.js';
+import { importSetup, type SetupSpec } from './setup.js';
+import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
+import type { RolloutTask } from './rollout-worker.js';
+
+export interface RolloutRunner {
+  /** Worker threads (0 = the main thread). */
+  readonly workers: number;
+  setWeights(weights: readonly Float32Array[]): Promise<void>;
+  run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]>;
+  close(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  setup: SetupSpec;
+  /** 0 = run in the main thread. */
+  workers: number;
+  /** Reward weights applied to info.rewards (undefined: the env's own weighted total). */
+  rewardWeights?: Record<string, number>;
+}
+
+class LocalRunner implements RolloutRunner {
+  readonly workers = 0;
+  constructor(
+    private readonly env: CrsEnv,
+    private readonly policy: NeuralRecommender,
+    private readonly rewardWeights: Record<string, number> | undefined,
+  ) {}
+
+  async setWeights(weights: readonly Float32Array[]): Promise<void> {
+    this.policy.setWeights(weights);
+  }
+
+  async run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]> {
+    const out: EpisodeRecord[] = [];
+    for (const spec of specs) out.push(await runEpisode(this.env, this.policy, spec, this.rewardWeights));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}
+
+const workerFile = new URL('./rollout-worker.ts', import.meta.url);
+
+class WorkerRunner implements RolloutRunner {
+  readonly workers: number;
+  private readonly pools: Piscina[];
+
+  constructor(workers: number) {
+    this.workers = workers;
+    // Workers run TypeScript through tsx when this file is TypeScript (a checkout); compiled JS needs nothing.
+    const isTs = workerFile.pathname.endsWith('.ts');
+    this.pools = Array.from(
+      { length: workers },
+      () =>
+        new Piscina({
+          filename: isTs ? workerFile.href : fileURLToPath(workerFile).replace(/\.ts$/, '.js'),
+          minThreads: 1,
+          maxThreads: 1,
+          idleTimeout: Number.POSITIVE_INFINITY,
+          execArgv: isTs ? ['--import', 'tsx'] : [],
+        }),
+    );
+  }
+
+  async init(opts: RunnerOptions): Promise<void> {
+    await Promise.all(
+      this.pools.map((pool, i) => {
+        const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.rewardWeights ? { rewardWeights: opts.rewardWeights } : {}) };
+        return pool.run(task);
+      }),
+    );
+  }
+
+  async setWeights(weights: readonly Float32Array[]): Promise<void> {
+    await Promise.all(
+      this.pools.map((pool) => {
+        const copies = weights.map((w) => w.slice());
+        const task: RolloutTask = { op: 'weights', weights: copies };
+        return pool.run(task, { transferList: copies.map((c) => c.buffer as ArrayBuffer) });
+      }),
+    );
+  }
+
+  async run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]> {
+    const shares = this.pools.map(() => [] as { index: number; spec: RolloutSpec }[]);
+    specs.forEach((spec, index) => shares[index % this.pools.length]!.push({ index, spec }));
+    const out = new Array<EpisodeRecord>(specs.length);
+    await Promise.all(
+      this.pools.map(async (pool, w) => {
+        const share = shares[w]!;
+        if (share.length === 0) return;
+        const task: RolloutTask = { op: 'run', specs: share.map((s) => s.spec) };
+        const records = (await pool.run(task)) as EpisodeRecord[];
+        records.forEach((r, k) => (out[share[k]!.index] = r));
+      }),
+    );
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.destroy()));
+  }
+}
+
+export async function createRunner(opts: RunnerOptions): Promise<RolloutRunner> {
+  if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new RangeError(`rollout workers must be an integer >= 0, got ${opts.workers}`);
+  if (opts.workers === 0) {
+    const mod = await importSetup(opts.setup.module);
+    const env = await mod.createEnv(opts.setup.args, 0);
+    const policy = await mod.createPolicy(opts.setup.args);
+    return new LocalRunner(env, policy, opts.rewardWeights);
+  }
+  const runner = new WorkerRunner(opts.workers);
+  try {
+    await runner.init(opts);
+  } catch (err) {
+    await runner.close();
+    throw err;
+  }
+  return runner;
+}

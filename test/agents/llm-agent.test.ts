@@ -1,0 +1,79 @@
+// The LLM agent against a real OpenAI-compatible stub server on 127.0.0.1 (port 0).
+import { afterEach, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { ChatClient } from '../../src/llm/index.js';
+import { parseAction } from '../../envs/action.js';
+import { LlmAgent } from '../../agents/llm-agent.js';
+import { completionBody, openAiError, sendJson, startServer, type Handler, type TestServer } from '../llm/server.js';
+import { makeWorld } from './fixtures.js';
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function serve(handler: Handler): Promise<TestServer> {
+  const server = await startServer(handler);
+  servers.push(server);
+  return server;
+}
+
+/** Answers like a well-behaved reasoning LLM: five steps, then the first three candidate titles in reverse. */
+const goodModel: Handler = (req, res) => {
+  const body = req.body as { messages: { role: string; content: string }[] };
+  const prompt = body.messages.at(-1)?.content ?? '';
+  const titles = [...prompt.matchAll(/^\d+\. (.+?)(?: \(genre:.*)?$/gm)].map((m) => m[1]!.replace(/ \((?:genre|director|actor).*$/, ''));
+  const steps = ['Preference Inference: The user prefers drama movies.', 'Attribute Matching: ...', 'Scoring: ...', 'Ranking: ...', 'Explanation: ...'];
+  const text = `<think>\n${steps.map((s, i) => `Step${i + 1}: ${s}`).join('\n')}\n</think>\nRANK LIST: [${titles.slice(0, 3).reverse().join(', ')}]`;
+  sendJson(res, 200, completionBody(text));
+};
+
+describe('LlmAgent', () => {
+  it('sends the rendered instruction and returns the model text, which the env parses', async () => {
+    const server = await serve(goodModel);
+    const { env } = await makeWorld();
+    const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'test-model', maxRetries: 0 }) });
+    const { observation } = await env.reset({ seed: 1 });
+    const text = await agent.act(observation, new Rng('llm'));
+    const request = server.requests[0]!.body as { model: string; messages: { role: string; content: string }[]; seed?: number };
+    expect(request.model).toBe('test-model');
+    expect(request.messages.at(-1)!.content).toBe(observation.prompt);
+    expect(request.messages[0]!.role).toBe('system');
+    expect(typeof request.seed).toBe('number');
+    const parsed = parseAction(text, observation.candidates, observation.listLength);
+    expect(parsed.thinkSteps).toBe(5);
+    expect(parsed.ranking).toEqual(observation.candidates.slice(0, 3).reverse().map((c) => c.id));
+    const step = await env.step(text);
+    expect(step.info.rewards['processFormat']).toBe(1);
+    expect(step.info.rewards['answerFormat']).toBe(1);
+    expect(step.info.rewards['preference']).toBeGreaterThan(0);
+  });
+
+  it('turns a server failure into an empty, zero-format action instead of throwing', async () => {
+    const server = await serve((_req, res) => sendJson(res, 500, openAiError('model crashed')));
+    const { env } = await makeWorld();
+    const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'm', maxRetries: 0 }) });
+    const { observation } = await env.reset({ seed: 2 });
+    const text = await agent.act(observation, new Rng('x'));
+    expect(text).toMatch(/LLM call failed \(http\)/);
+    expect(agent.stats()).toMatchObject({ calls: 1, failures: 1, failuresByKind: { http: 1 } });
+    expect(agent.lastError?.status).toBe(500);
+    const step = await env.step(text);
+    expect(step.info.ranking).toEqual([]);
+    expect(step.info.rewards['processFormat']).toBe(0);
+    expect(step.info.rewards['answerFormat']).toBe(0);
+    expect(step.info.problems.length).toBeGreaterThan(0);
+  });
+
+  it('survives a refused connection and a malformed reply', async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, { choices: [] }));
+    const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'm', maxRetries: 0 }), systemPrompt: null });
+    const { env } = await makeWorld();
+    const { observation } = await env.reset({ seed: 3 });
+    expect(await agent.act(observation, new Rng(1))).toMatch(/malformed/);
+    expect((server.requests[0]!.body as { messages: unknown[] }).messages).toHaveLength(1);
+    const down = new LlmAgent({ client: new ChatClient({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', maxRetries: 0, timeoutMs: 2000 }) });
+    expect(await down.act(observation, new Rng(2))).toMatch(/network|timeout/);
+  });
+});
