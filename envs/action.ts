@@ -78,14 +78,15 @@ export class TitleMatcher {
   private readonly withoutYear = new Map<string, ItemId>();
 
   constructor(candidates: readonly CandidateRef[]) {
-    for (const c of candidates) {
-      const names = [c.title, ...(c.aliases ?? [])];
-      for (const name of names) {
-        if (!this.exact.has(name)) this.exact.set(name, c.id);
+    // Every candidate's own title is registered before any alias, so an alias can never take over another
+    // candidate's exact title (e.g. an episode aliased "What Lies Beneath (2000)" vs the film of that name).
+    for (const names of [candidates.map((c) => [c.id, c.title] as const), candidates.flatMap((c) => (c.aliases ?? []).map((a) => [c.id, a] as const))]) {
+      for (const [id, name] of names) {
+        if (!this.exact.has(name)) this.exact.set(name, id);
         const n = normalizeTitle(name);
-        if (n && !this.normalized.has(n)) this.normalized.set(n, c.id);
+        if (n && !this.normalized.has(n)) this.normalized.set(n, id);
         const y = stripYear(n);
-        if (y && !this.withoutYear.has(y)) this.withoutYear.set(y, c.id);
+        if (y && !this.withoutYear.has(y)) this.withoutYear.set(y, id);
       }
     }
   }

@@ -22,5 +22,8 @@ export function referencePreference(attributes: Attributes, maxPerKind = 3): str
     const values = attributes[kind];
     if (values && values.length > 0) parts.push(KIND_PHRASES[kind]!(joinList(values.slice(0, maxPerKind))));
   }
-  return parts.length > 0 ? `The user prefers ${parts.join(', ')}.` : 'The user prefers movies like the ones mentioned.';
+  if (parts.length === 0) return 'The user prefers movies like the ones mentioned.';
+  // Without a genre the phrase needs a noun to hang on: "movies directed by ...".
+  const first = attributes.genre && attributes.genre.length > 0 ? parts.join(', ') : `movies ${parts.join(', ')}`;
+  return `The user prefers ${first}.`;
 }

@@ -1,5 +1,23 @@
-// crs-gym's public API. Importing it loads no model and starts no worker: heavy pieces load on first use.
+// crs-gym's public API. Importing it loads no model and starts no worker: models load on first use,
+// workers start when a vector env or a learner with workers is built.
 export * from './core/index.js';
 export * from './data/index.js';
 export * from './config/load.js';
 export * from './llm/index.js';
+export * from './encoders/index.js';
+export * from './retriever/index.js';
+export * from './simulator/index.js';
+export * from './eval/index.js';
+export * from './learners/index.js';
+export * from '../rewards/index.js';
+export * from '../envs/index.js';
+export * from '../agents/index.js';
+export { reproduce, PROFILES, type ReproduceOptions } from './pipeline/reproduce.js';
+export { runEvaluation, type RunEvalOptions } from './pipeline/run-eval.js';
+export { resolveAgentSpec, BASELINE_SPECS } from './pipeline/agent-spec.js';
+export { CRS_SETUP_MODULE } from './pipeline/crs-setup.js';
+// Names two layers both export: the env's item view and the eval layer's atomic writer are the public ones.
+export type { ItemView } from '../envs/types.js';
+export type { ItemView as SimulatorItemView } from './simulator/types.js';
+export { writeFileAtomic } from './eval/files.js';
+export * from './export/index.js';

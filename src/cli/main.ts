@@ -6,6 +6,9 @@ import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerTrainPolicyCommands } from './commands/train-policy.js';
+import { registerTrainSimulatorCommand } from './commands/train-simulator.js';
+import { registerExportCommands } from './commands/export-sft.js';
+import { registerPlayCommand } from './commands/play.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,9 +19,12 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDataCommands(program);
   const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
+  registerTrainSimulatorCommand(train);
   registerTrainPolicyCommands(train);
   registerEvalCommand(program);
   registerReproduceCommand(program);
+  registerExportCommands(program);
+  registerPlayCommand(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

@@ -3,3 +3,5 @@ export * from './use-lite.js';
 export * from './hf-onnx.js';
 export * from './hash-encoder.js';
 export * from './embedding-cache.js';
+export * from './item-graph.js';
+export * from './collaborative.js';

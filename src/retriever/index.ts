@@ -5,3 +5,4 @@ export * from './popularity.js';
 export * from './bm25.js';
 export * from './tfidf.js';
 export * from './evaluate.js';
+export * from './repeat.js';

@@ -107,6 +107,15 @@ describe('parseAction never throws and only returns candidates', () => {
 });
 
 describe('TitleMatcher', () => {
+  it('never lets an alias take over another candidate\'s exact title', () => {
+    const m = new TitleMatcher([
+      { id: 'ep', title: 'What Lies Beneath (The Vampire Diaries)', aliases: ['What Lies Beneath (2000)'] },
+      { id: 'film', title: 'What Lies Beneath (2000)' },
+    ]);
+    expect(m.match('What Lies Beneath (2000)')).toBe('film');
+    expect(m.match('What Lies Beneath (The Vampire Diaries)')).toBe('ep');
+  });
+
   it('prefers exact matches and normalizes case, accents and articles', () => {
     const m = new TitleMatcher(candidates);
     expect(m.match('Joker (2019)')).toBe('1');

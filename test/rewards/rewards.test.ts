@@ -50,3 +50,12 @@ describe('WeightedReward', () => {
     expect(() => new WeightedReward({ hit: 'x' } as unknown as Record<string, number>)).toThrow(/rewards: hit/);
   });
 });
+
+describe('referencePreference', () => {
+  it('reads as a sentence with and without genres', async () => {
+    const { referencePreference } = await import('../../rewards/index.js');
+    expect(referencePreference({ genre: ['drama', 'crime'], director: ['Todd Phillips'] })).toBe('The user prefers drama and crime movies, directed by Todd Phillips.');
+    expect(referencePreference({ director: ['George Lucas'] })).toBe('The user prefers movies directed by George Lucas.');
+    expect(referencePreference({})).toMatch(/^The user prefers/);
+  });
+});

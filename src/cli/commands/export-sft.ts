@@ -14,9 +14,9 @@ import { progressBar } from '../progress.js';
 /** The generated toy dataset the commands also accept, for smoke runs (not a paper dataset). */
 export const SYNTHETIC_DATASET = 'synthetic';
 
-/** `--dataset` as a loaded dataset: inspired, redial, or the synthetic one (seeded by `seed`). */
-export function loadCliDataset(name: unknown, dataRoot: unknown, seed = 0): Dataset {
-  if (name === SYNTHETIC_DATASET) return makeSyntheticDataset({ seed, items: 90, dialogues: 240 });
+/** `--dataset` as a loaded dataset: inspired, redial, or the synthetic one (always the same: seed 0). */
+export function loadCliDataset(name: unknown, dataRoot: unknown): Dataset {
+  if (name === SYNTHETIC_DATASET) return makeSyntheticDataset({ seed: 0, items: 90, dialogues: 240 });
   if (!isDatasetName(name)) {
     throw new UsageError(`--dataset must be one of ${[...DATASET_NAMES, SYNTHETIC_DATASET].join(', ')} (got ${JSON.stringify(name ?? null)})`);
   }
@@ -65,7 +65,7 @@ async function runExportSft(flags: ExportFlags): Promise<void> {
   const limit = flags.limit === undefined ? undefined : intOption(flags.limit, '--limit', 1);
   const candidates = intOption(flags.candidates ?? '20', '--candidates', 1);
   const listLength = intOption(flags.listLength ?? '10', '--list-length', 1);
-  const dataset = loadCliDataset(flags.dataset, flags.data, seed);
+  const dataset = loadCliDataset(flags.dataset, flags.data);
   const task = flags.task;
 
   const started = performance.now();

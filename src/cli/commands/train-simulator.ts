@@ -138,7 +138,7 @@ async function runTrainSimulator(flags: TrainFlags): Promise<void> {
     flags.config === undefined
       ? parseConfig(MultiTaskConfigSchema, overrides, 'simulator config')
       : loadConfigFile(MultiTaskConfigSchema, flags.config, overrides);
-  const dataset = loadCliDataset(flags.dataset, flags.data, config.seed);
+  const dataset = loadCliDataset(flags.dataset, flags.data);
   const outDir = flags.out;
   const cacheDir = flags.cache ?? join(defaultArtifactsRoot(), 'embeddings');
   const log = (m: string): void => {

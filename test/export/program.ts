@@ -1,0 +1,50 @@
+// A crs-gym program with the export and train-simulator commands, mapping errors to exit codes as
+// src/cli/main.ts does (the lead wires the commands into main; these tests must not depend on that).
+import { Command, CommanderError } from 'commander';
+import { vi } from 'vitest';
+import { ConfigError } from '../../src/config/load.js';
+import { registerExportCommands } from '../../src/cli/commands/export-sft.js';
+import { registerTrainSimulatorCommand } from '../../src/cli/commands/train-simulator.js';
+import { UsageError, UserFacingError } from '../../src/cli/errors.js';
+
+export function buildTestProgram(): Command {
+  const program = new Command().name('crs-gym').exitOverride();
+  registerExportCommands(program);
+  registerTrainSimulatorCommand(program.command('train').description('training'));
+  return program;
+}
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+  error?: unknown;
+}
+
+/** Runs `argv` with stdout and stderr captured; the exit code as runCli would give it. */
+export async function runTestCli(argv: string[]): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    await buildTestProgram().parseAsync(argv, { from: 'user' });
+    return { code: 0, out, err };
+  } catch (error) {
+    let code: number;
+    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
+    else if (error instanceof UsageError || error instanceof ConfigError) code = 2;
+    else if (error instanceof UserFacingError) code = 1;
+    else throw error;
+    return { code, out, err, error };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
