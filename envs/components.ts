@@ -73,6 +73,14 @@ export function defaultArtifactsRoot(): string {
   return join(findPackageRoot() ?? process.cwd(), 'artifacts');
 }
 
+/**
+ * Text embeddings are keyed by (encoder id, text hash), so one cache serves every run and artifacts folder:
+ * $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings.
+ */
+export function defaultEmbeddingsDir(): string {
+  return process.env.CRS_GYM_EMBEDDINGS ?? join(findPackageRoot() ?? process.cwd(), '.cache', 'embeddings');
+}
+
 const encoderCaches = new Map<string, EmbeddingCache>();
 
 /** A text encoder by name, behind the persistent embedding cache in `embeddingsDir`. */
@@ -83,7 +91,8 @@ export function makeTextEncoder(name: TextEncoderName, embeddingsDir: string): C
     encoderCaches.set(embeddingsDir, cache);
   }
   const base: TextEncoderContract = name === 'use-lite' ? new UseLiteEncoder() : new HashingEncoder({ dim: 256 });
-  return new CachedEncoder(base, cache);
+  // Flush every few hundred new texts, so a killed run keeps most of what it encoded.
+  return new CachedEncoder(base, cache, { autoFlushEvery: 256 });
 }
 
 /** Simulated feedback on a plausible previous list, plus the reference preference (teacher side, training only). */
@@ -106,7 +115,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     encoder: join(root, 'encoder'),
     simulator: join(root, 'simulator'),
     retriever: join(root, 'retriever'),
-    embeddings: join(root, '..', 'embeddings'),
+    embeddings: defaultEmbeddingsDir(),
   };
   const log = options.log ?? ((m: string) => process.stderr.write(`[crs-gym] ${m}\n`));
   const datasetKey = { name: dataset.name, items: dataset.items.length, samples: Object.values(dataset.samples).map((s) => s.length), sources: dataset.sources ?? null };

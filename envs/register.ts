@@ -22,7 +22,7 @@ import { NameGuard } from '../src/simulator/name-guard.js';
 import type { UserSimulator } from '../src/simulator/types.js';
 import { createChatClient } from '../src/llm/client.js';
 import { stableStringify } from '../src/pipeline/stage-cache.js';
-import { ComponentsConfigSchema, defaultArtifactsRoot, loadEnvComponents, makeTextEncoder, type EnvComponents } from './components.js';
+import { ComponentsConfigSchema, defaultEmbeddingsDir, loadEnvComponents, makeTextEncoder, type EnvComponents } from './components.js';
 import { CrsEnvConfigSchema } from './config.js';
 import { CrsEnv } from './crs-env.js';
 
@@ -138,7 +138,7 @@ export async function makeCrsEnv(datasetName: 'inspired' | 'redial', rawOptions:
     ? await sharedComponents(dataset, { ...(options.artifactsDir ? { artifactsDir: options.artifactsDir } : {}), components: options.components, loadOnly: options.loadOnly })
     : undefined;
   const componentsConfig = parseConfig(ComponentsConfigSchema, options.components, 'components config');
-  const textEncoder = parts?.textEncoder ?? makeTextEncoder(componentsConfig.textEncoder, join(options.artifactsDir ?? defaultArtifactsRoot(), 'embeddings'));
+  const textEncoder = parts?.textEncoder ?? makeTextEncoder(componentsConfig.textEncoder, defaultEmbeddingsDir());
   return new CrsEnv(
     { dataset, retriever: buildRetriever(options.retriever, dataset, parts), simulator: buildSimulator(options, dataset, parts), textEncoder },
     envConfig,

@@ -13,7 +13,8 @@ export function preferenceText(chosen: readonly AttributeOption[]): string {
   for (const { kind, value } of chosen) {
     // The reference wording has no producer phrase; a producer reads best as "written/produced by".
     const k: AttributeKind = kind === 'producer' ? 'writer' : kind;
-    (attributes[k] ??= []).push(value);
+    const values = (attributes[k] ??= []);
+    if (!values.includes(value)) values.push(value);
   }
   return referencePreference(attributes);
 }
