@@ -6,6 +6,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerTrainPolicyCommands } from './commands/train-policy.js';
+import { registerTrainRetrieverCommands } from './commands/train-retriever.js';
 import { registerTrainSimulatorCommand } from './commands/train-simulator.js';
 import { registerExportCommands } from './commands/export-sft.js';
 import { registerPlayCommand } from './commands/play.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDataCommands(program);
   const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
+  registerTrainRetrieverCommands(train);
   registerTrainSimulatorCommand(train);
   registerTrainPolicyCommands(train);
   registerEvalCommand(program);

@@ -1,0 +1,280 @@
+// The dual-view retriever's network (paper 3.3.2) in plain JS: its parameters, their seeded initialization,
+// and the inference forward of a query and of the item side. Training runs the same network in tfjs
+// (dual-view-tf.ts); a unit test keeps the two forwards equal.
+//
+// Query side. Semantic tokens: a learned null token plus the adapter W2(W1 x + b1) + b2 (Dim_s -> Dim_s/2 ->
+// Dim_c) of each present E_T vector among D, F_t, P_{t-1}. Collaborative tokens: a learned null token plus
+// each present E_C pool among I_D and R_{t-1}. The null tokens let a view with nothing present still attend
+// and be attended to. Cross-attention (one head, scaled dot product) both ways: semantic tokens query the
+// collaborative ones to give e_c, collaborative tokens query the semantic ones to give e_s, each output
+// mean-pooled over its query tokens; e = [e_c : e_s]. Item side: [i_c : i_s] with i_c = E_C(item) and
+// i_s = a second adapter over E_T(item text). Score = e . i.
+// The single-view baselines drop the other view and let the remaining view attend to itself.
+import type { Rng } from '../core/rng.js';
+import { DotKernel, type PaddedMatrix } from './dual-view-kernel.js';
+import { N_COLLABORATIVE, N_SEMANTIC, type ItemFeatures, type QueryFeatures } from './features.js';
+
+export type DualViewVariant = 'dualView' | 'semanticOnly' | 'collaborativeOnly';
+export const DUAL_VIEW_VARIANTS: readonly DualViewVariant[] = ['dualView', 'semanticOnly', 'collaborativeOnly'];
+
+export interface DualViewSpec {
+  variant: DualViewVariant;
+  /** Dim_s: the text encoder's size. */
+  textDim: number;
+  /** Dim_c: the collaborative encoder's size. */
+  collabDim: number;
+  /** The adapter's middle size (the paper: Dim_s / 2). */
+  hiddenDim: number;
+  /** Add each view's mean token to its attention output (off = the paper's plain cross-attention). */
+  residual: boolean;
+  /**
+   * Append a frozen item prior (log of 1 + the item's count as a TRAIN target) to the item side and a learned
+   * weight to the query side: one more dimension of the same dot product. Off = the paper's item side.
+   */
+  prior: boolean;
+}
+
+export type DualViewParams = Record<string, Float32Array>;
+
+export function usesSemantic(variant: DualViewVariant): boolean {
+  return variant !== 'collaborativeOnly';
+}
+
+export function usesCollaborative(variant: DualViewVariant): boolean {
+  return variant !== 'semanticOnly';
+}
+
+/** Length of the query and item vectors that are dotted. */
+export function outputDim(spec: DualViewSpec): number {
+  return (spec.variant === 'dualView' ? 2 * spec.collabDim : spec.collabDim) + (spec.prior ? 1 : 0);
+}
+
+/** Parameter names and shapes of a spec (matrices are [in, out], row-major). */
+export function paramShapes(spec: DualViewSpec): Record<string, number[]> {
+  const { textDim: s, collabDim: c, hiddenDim: h } = spec;
+  const shapes: Record<string, number[]> = {};
+  if (usesSemantic(spec.variant)) {
+    Object.assign(shapes, {
+      qW1: [s, h], qb1: [h], qW2: [h, c], qb2: [c],
+      iW1: [s, h], ib1: [h], iW2: [h, c], ib2: [c],
+      nullS: [c],
+      // Attention whose values are semantic tokens (gives e_s).
+      sWq: [c, c], sWk: [c, c], sWv: [c, c],
+    });
+  }
+  if (usesCollaborative(spec.variant)) {
+    Object.assign(shapes, {
+      nullC: [c],
+      // Attention whose values are collaborative tokens (gives e_c).
+      cWq: [c, c], cWk: [c, c], cWv: [c, c],
+    });
+  }
+  if (spec.prior) shapes['priorWeight'] = [1];
+  return shapes;
+}
+
+/**
+ * Seeded initialization (every draw from `rng`): Glorot-uniform adapters, the item adapter starting equal to
+ * the query adapter (so e_s . i_s starts as a random projection of the E_T cosine); attention matrices at
+ * identity plus small Glorot noise (so each view starts by passing its tokens through); zero biases; small
+ * normal null tokens.
+ */
+export function initParams(spec: DualViewSpec, rng: Rng): DualViewParams {
+  const params: DualViewParams = {};
+  for (const [name, shape] of Object.entries(paramShapes(spec))) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (shape.length === 2) {
+      const [rows, cols] = shape as [number, number];
+      const limit = Math.sqrt(6 / (rows + cols));
+      const attention = /^[sc]W[qkv]$/.test(name);
+      const noise = attention ? 0.1 : 1;
+      for (let i = 0; i < size; i++) data[i] = noise * rng.uniform(-limit, limit);
+      if (attention) for (let d = 0; d < Math.min(rows, cols); d++) data[d * cols + d] = (data[d * cols + d] as number) + 1;
+    } else if (name === 'priorWeight') {
+      data[0] = 0.1;
+    } else if (name.startsWith('null')) {
+      for (let i = 0; i < size; i++) data[i] = rng.normal(0, 0.1);
+    }
+    params[name] = data;
+  }
+  if (params['qW1'] !== undefined) {
+    params['iW1'] = Float32Array.from(params['qW1']);
+    params['iW2'] = Float32Array.from(params['qW2'] as Float32Array);
+  }
+  return params;
+}
+
+/** Throws naming the first parameter that is missing or has the wrong size. */
+export function checkParams(spec: DualViewSpec, params: DualViewParams, source: string): void {
+  for (const [name, shape] of Object.entries(paramShapes(spec))) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = params[name];
+    if (data === undefined) throw new Error(`${source}: missing parameter '${name}'`);
+    if (data.length !== size) throw new Error(`${source}: parameter '${name}' has ${data.length} values, expected ${size} (${shape.join(' x ')})`);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i] as number)) throw new Error(`${source}: parameter '${name}' has a non-finite value at ${i}`);
+    }
+  }
+}
+
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c] as number;
+  return out;
+}
+
+/** x W for W [in, out] row-major, plus b when given. */
+function vecMat(x: Float32Array, w: Float32Array, inDim: number, outDim: number, b?: Float32Array): Float32Array {
+  const y = b === undefined ? new Float32Array(outDim) : Float32Array.from(b);
+  for (let i = 0; i < inDim; i++) {
+    const xi = x[i] as number;
+    if (xi === 0) continue;
+    const row = i * outDim;
+    for (let o = 0; o < outDim; o++) y[o] = (y[o] as number) + xi * (w[row + o] as number);
+  }
+  return y;
+}
+
+interface Adapter {
+  w1: PaddedMatrix;
+  w2: PaddedMatrix;
+  b1: Float32Array;
+  b2: Float32Array;
+  slot1: { input: number; output: number };
+  slot2: { input: number; output: number };
+}
+
+/**
+ * The inference forward in JS (adapters on the WebAssembly dot kernel, attention in plain loops).
+ * Holds its own copy of the parameters; `query` and `itemMatrix` allocate only their outputs.
+ */
+export class DualViewForward {
+  readonly dim: number;
+  private readonly kernel = new DotKernel();
+  private readonly queryAdapter: Adapter | undefined;
+  private readonly itemAdapter: Adapter | undefined;
+
+  constructor(
+    readonly spec: DualViewSpec,
+    readonly params: DualViewParams,
+  ) {
+    checkParams(spec, params, 'DualViewForward');
+    this.dim = outputDim(spec);
+    if (usesSemantic(spec.variant)) {
+      this.queryAdapter = this.adapter('q');
+      this.itemAdapter = this.adapter('i');
+    }
+  }
+
+  private p(name: string): Float32Array {
+    return this.params[name] as Float32Array;
+  }
+
+  private adapter(prefix: 'q' | 'i'): Adapter {
+    const { textDim: s, hiddenDim: h, collabDim: c } = this.spec;
+    // Stored transposed, so each output unit is one row dot product on the kernel.
+    const w1 = this.kernel.addMatrix(transpose(this.p(`${prefix}W1`), s, h), h, s);
+    const w2 = this.kernel.addMatrix(transpose(this.p(`${prefix}W2`), h, c), c, h);
+    return { w1, w2, b1: this.p(`${prefix}b1`), b2: this.p(`${prefix}b2`), slot1: this.kernel.scratch(s, h), slot2: this.kernel.scratch(h, c) };
+  }
+
+  private adapt(a: Adapter, x: ArrayLike<number>): Float32Array {
+    const hidden = Float32Array.from(this.kernel.rowDots(a.w1, x, a.slot1));
+    for (let i = 0; i < hidden.length; i++) hidden[i] = (hidden[i] as number) + (a.b1[i] as number);
+    const out = Float32Array.from(this.kernel.rowDots(a.w2, hidden, a.slot2));
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (a.b2[i] as number);
+    return out;
+  }
+
+  /** Semantic tokens: the null token, then the adapted present parts. */
+  semanticTokens(f: QueryFeatures): Float32Array[] {
+    const s = this.spec.textDim;
+    const tokens = [this.p('nullS')];
+    for (let slot = 0; slot < N_SEMANTIC; slot++) {
+      if (f.semanticMask[slot] !== 1) continue;
+      tokens.push(this.adapt(this.queryAdapter as Adapter, f.semantic.subarray(slot * s, (slot + 1) * s)));
+    }
+    return tokens;
+  }
+
+  /** Collaborative tokens: the null token, then the present pools. */
+  collaborativeTokens(f: QueryFeatures): Float32Array[] {
+    const c = this.spec.collabDim;
+    const tokens = [this.p('nullC')];
+    for (let slot = 0; slot < N_COLLABORATIVE; slot++) {
+      if (f.collaborativeMask[slot] === 1) tokens.push(f.collaborative.subarray(slot * c, (slot + 1) * c));
+    }
+    return tokens;
+  }
+
+  /** Mean over queries of softmax(Q K^T / sqrt(c)) V, plus the mean value token when residual. */
+  private attend(queries: Float32Array[], keys: Float32Array[], prefix: 's' | 'c'): Float32Array {
+    const c = this.spec.collabDim;
+    const wq = this.p(`${prefix}Wq`);
+    const wk = this.p(`${prefix}Wk`);
+    const wv = this.p(`${prefix}Wv`);
+    const K = keys.map((y) => vecMat(y, wk, c, c));
+    const V = keys.map((y) => vecMat(y, wv, c, c));
+    const weights = new Float64Array(keys.length);
+    const scale = 1 / Math.sqrt(c);
+    for (const x of queries) {
+      const q = vecMat(x, wq, c, c);
+      const logits = K.map((k) => {
+        let dot = 0;
+        for (let d = 0; d < c; d++) dot += (q[d] as number) * (k[d] as number);
+        return dot * scale;
+      });
+      const max = Math.max(...logits);
+      const exps = logits.map((l) => Math.exp(l - max));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      exps.forEach((e, j) => (weights[j] = (weights[j] as number) + e / sum / queries.length));
+    }
+    const out = new Float32Array(c);
+    V.forEach((v, j) => {
+      const w = weights[j] as number;
+      for (let d = 0; d < c; d++) out[d] = (out[d] as number) + w * (v[d] as number);
+    });
+    if (this.spec.residual) {
+      for (const y of keys) for (let d = 0; d < c; d++) out[d] = (out[d] as number) + (y[d] as number) / keys.length;
+    }
+    return out;
+  }
+
+  /** The query vector e ([e_c : e_s] for the dual view). */
+  query(f: QueryFeatures): Float32Array {
+    const { variant } = this.spec;
+    const out = new Float32Array(this.dim);
+    if (variant === 'semanticOnly') {
+      const S = this.semanticTokens(f);
+      out.set(this.attend(S, S, 's'), 0);
+    } else if (variant === 'collaborativeOnly') {
+      const C = this.collaborativeTokens(f);
+      out.set(this.attend(C, C, 'c'), 0);
+    } else {
+      const S = this.semanticTokens(f);
+      const C = this.collaborativeTokens(f);
+      out.set(this.attend(S, C, 'c'), 0);
+      out.set(this.attend(C, S, 's'), this.spec.collabDim);
+    }
+    if (this.spec.prior) out[this.dim - 1] = this.p('priorWeight')[0] as number;
+    return out;
+  }
+
+  /** The item side, [n x dim] row-major in `Item.index` order. */
+  itemMatrix(items: ItemFeatures): Float32Array {
+    const { textDim: s, collabDim: c, variant } = this.spec;
+    const n = items.items.length;
+    const out = new Float32Array(n * this.dim);
+    for (let i = 0; i < n; i++) {
+      let at = i * this.dim;
+      if (usesCollaborative(variant)) {
+        out.set(items.collaborative.subarray(i * c, (i + 1) * c), at);
+        at += c;
+      }
+      if (usesSemantic(variant)) out.set(this.adapt(this.itemAdapter as Adapter, items.text.subarray(i * s, (i + 1) * s)), at);
+      if (this.spec.prior) out[(i + 1) * this.dim - 1] = items.prior[i] as number;
+    }
+    return out;
+  }
+}

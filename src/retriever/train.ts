@@ -1,0 +1,366 @@
+// Training the dual-view retriever (paper 3.3, "Model training"): InfoNCE of the target against N random
+// negatives (not the target, not an item mentioned in the dialogue), Adam, early stopping on validation
+// Recall@k. E_T and E_C are frozen, so every input vector is computed once before the first step.
+import type { Tensor2D } from '@tensorflow/tfjs';
+import { Rng } from '../core/rng.js';
+import type { Dataset, ItemId, RecSample } from '../data/types.js';
+import { matMulT } from '../nn/gradient-fixes.js';
+import { getTf, type Tf } from '../nn/tf.js';
+import { DotKernel } from './dual-view-kernel.js';
+import { DualViewForward, initParams, type DualViewParams, type DualViewSpec, type DualViewVariant } from './dual-view-model.js';
+import {
+  createVariables,
+  disposeBatch,
+  disposeVariables,
+  infoNce,
+  MASKED,
+  queryBatch,
+  readVariables,
+  tfItems,
+  tfQuery,
+} from './dual-view-tf.js';
+import { DualViewRetriever } from './dual-view.js';
+import { queryFromSample } from './evaluate.js';
+import {
+  itemFeatures,
+  QueryFeaturizer,
+  sameSettings,
+  type FeaturizerSettings,
+  type ItemFeatures,
+  type QueryFeatures,
+  type RetrieverEncoders,
+} from './features.js';
+import { dualViewTrainSchema, type DualViewTrainConfig, type DualViewTrainInput } from './train-config.js';
+import { itemsByIndex, type RetrievalQuery } from './types.js';
+
+/** What an augmentation adds to a training sample's cold-start query (simulated F_t, reference P, R_{t-1}). */
+export interface Augmentation {
+  feedback?: string;
+  preference?: string;
+  previousList?: ItemId[];
+}
+
+/** Returns an augmented view of a train sample, or nothing to skip it. Draws only from `rng`. */
+export type AugmentFn = (sample: RecSample, rng: Rng) => Augmentation | null | undefined | Promise<Augmentation | null | undefined>;
+
+export interface TrainProgress {
+  variant: DualViewVariant;
+  epoch: number;
+  maxEpochs: number;
+  /** Mean InfoNCE loss of the epoch. */
+  loss: number;
+  /** Validation Recall@validK after the epoch. */
+  validRecall: number;
+  bestValidRecall: number;
+  bestEpoch: number;
+  seconds: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  validRecall: number;
+  validNdcg: number;
+  seconds: number;
+}
+
+export interface TrainDualViewOptions {
+  dataset: Dataset;
+  encoders: RetrieverEncoders;
+  variant?: DualViewVariant;
+  config?: DualViewTrainInput;
+  augment?: AugmentFn;
+  /** Train samples (default dataset.samples.train). */
+  trainSamples?: readonly RecSample[];
+  /** Samples for early stopping (default dataset.samples.valid). */
+  validSamples?: readonly RecSample[];
+  /** Share text vectors and item features between several trainings over the same encoders. */
+  featurizer?: QueryFeaturizer;
+  itemFeatures?: ItemFeatures;
+  /** Called after each epoch. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Called while the training inputs are encoded, with (done, total) queries. */
+  onEncode?: (done: number, total: number) => void;
+}
+
+export interface TrainDualViewResult {
+  retriever: DualViewRetriever;
+  config: DualViewTrainConfig;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestValidRecall: number;
+  trainExamples: number;
+  secondsPerEpoch: number;
+}
+
+interface Example {
+  features: QueryFeatures;
+  target: number;
+  /** Item indices never drawn as negatives (the target and the mentioned items). */
+  excluded: Set<number>;
+}
+
+const ENCODE_CHUNK = 256;
+
+async function featurizeAll(
+  featurizer: QueryFeaturizer,
+  queries: readonly RetrievalQuery[],
+  onEncode?: (done: number, total: number) => void,
+): Promise<QueryFeatures[]> {
+  const out: QueryFeatures[] = [];
+  for (let from = 0; from < queries.length; from += ENCODE_CHUNK) {
+    out.push(...(await featurizer.featurize(queries.slice(from, from + ENCODE_CHUNK))));
+    onEncode?.(out.length, queries.length);
+  }
+  return out;
+}
+
+/** Draws up to `count` distinct item indices in [0, n) outside `excluded`. */
+export function sampleNegatives(rng: Rng, n: number, count: number, excluded: ReadonlySet<number>): number[] {
+  const allowed = n - [...excluded].filter((i) => i >= 0 && i < n).length;
+  if (allowed <= count) {
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) if (!excluded.has(i)) all.push(i);
+    return all;
+  }
+  const picked = new Set<number>();
+  while (picked.size < count) {
+    const i = rng.int(0, n);
+    if (!excluded.has(i)) picked.add(i);
+  }
+  return [...picked];
+}
+
+/** 1-based rank of `target` among `scores` with ties broken by lower index (the topKByScore order). */
+export function rankOfIndex(scores: ArrayLike<number>, target: number): number {
+  const t = scores[target] as number;
+  let rank = 1;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i] as number;
+    if (s > t || (s === t && i < target)) rank++;
+  }
+  return rank;
+}
+
+/** Recall@k and NDCG@k of a forward over featurized samples, scoring every item. */
+export function evaluateForward(forward: DualViewForward, items: ItemFeatures, features: readonly QueryFeatures[], targets: readonly number[], k: number): { recall: number; ndcg: number } {
+  if (features.length === 0) return { recall: 0, ndcg: 0 };
+  const kernel = new DotKernel();
+  const n = items.items.length;
+  const matrix = kernel.addMatrix(forward.itemMatrix(items), n, forward.dim);
+  const slot = kernel.scratch(forward.dim, n);
+  let recall = 0;
+  let ndcg = 0;
+  features.forEach((f, i) => {
+    const target = targets[i] as number;
+    if (target < 0) return;
+    const rank = rankOfIndex(kernel.rowDots(matrix, forward.query(f), slot), target);
+    if (rank <= k) {
+      recall += 1;
+      ndcg += 1 / Math.log2(rank + 1);
+    }
+  });
+  return { recall: recall / features.length, ndcg: ndcg / features.length };
+}
+
+function specFor(variant: DualViewVariant, config: DualViewTrainConfig, encoders: RetrieverEncoders): DualViewSpec {
+  return {
+    variant,
+    textDim: encoders.text.dim,
+    collabDim: encoders.collaborative.dim,
+    hiddenDim: config.hiddenDim ?? Math.max(1, Math.floor(encoders.text.dim / 2)),
+    residual: config.residual,
+    prior: config.prior,
+  };
+}
+
+interface StepInputs {
+  tf: Tf;
+  spec: DualViewSpec;
+  itemText: Tensor2D;
+  itemCollab: Tensor2D;
+  itemPrior: Tensor2D;
+  n: number;
+}
+
+/** One Adam step on a batch; returns its mean loss. */
+function trainStep(
+  io: StepInputs,
+  vars: ReturnType<typeof createVariables>,
+  optimizer: ReturnType<Tf['train']['adam']>,
+  batch: readonly Example[],
+  rng: Rng,
+  config: DualViewTrainConfig,
+): number {
+  const { tf, spec } = io;
+  const candidates = batch.map((ex) => [ex.target, ...sampleNegatives(rng, io.n, config.negatives, ex.excluded)]);
+  const union = [...new Set(candidates.flat())].sort((a, b) => a - b);
+  const column = new Map(union.map((item, col) => [item, col]));
+  const u = union.length;
+  const mask = new Float32Array(batch.length * u).fill(MASKED);
+  const oneHot = new Float32Array(batch.length * u);
+  candidates.forEach((row, b) => {
+    for (const item of row) mask[b * u + (column.get(item) as number)] = 0;
+    oneHot[b * u + (column.get(row[0] as number) as number)] = 1;
+  });
+  const qb = queryBatch(tf, spec, batch.map((ex) => ex.features));
+  const unionIdx = tf.tensor1d(union, 'int32');
+  const maskT = tf.tensor2d(mask, [batch.length, u]);
+  const oneHotT = tf.tensor2d(oneHot, [batch.length, u]);
+  const textU = tf.gather(io.itemText, unionIdx) as Tensor2D;
+  const collabU = tf.gather(io.itemCollab, unionIdx) as Tensor2D;
+  const priorU = tf.gather(io.itemPrior, unionIdx) as Tensor2D;
+  const matrices = Object.entries(vars).filter(([name]) => /W/.test(name)).map(([, v]) => v);
+  try {
+    const cost = optimizer.minimize(() => {
+      const q = tfQuery(tf, spec, vars, qb);
+      const items = tfItems(tf, spec, vars, textU, collabU, priorU);
+      const logits = tf.mul(matMulT(q, items, false, true), config.logitScale) as Tensor2D;
+      let loss = infoNce(tf, logits, maskT, oneHotT);
+      if (config.weightDecay > 0 && matrices.length > 0) {
+        loss = tf.add(loss, tf.mul(config.weightDecay, tf.addN(matrices.map((m) => tf.sum(tf.square(m))))));
+      }
+      return loss as ReturnType<typeof tf.scalar>;
+    }, true);
+    const value = cost === null ? NaN : (cost.dataSync()[0] as number);
+    cost?.dispose();
+    return value;
+  } finally {
+    disposeBatch(qb);
+    unionIdx.dispose();
+    maskT.dispose();
+    oneHotT.dispose();
+    textU.dispose();
+    collabU.dispose();
+    priorU.dispose();
+  }
+}
+
+/** Trains one variant of the dual-view retriever and returns it with its best validation epoch's weights. */
+export async function trainDualView(options: TrainDualViewOptions): Promise<TrainDualViewResult> {
+  const config = dualViewTrainSchema.parse(options.config ?? {});
+  const variant = options.variant ?? 'dualView';
+  const { dataset, encoders } = options;
+  const tf = await getTf('wasm');
+  const rng = new Rng(config.seed).split(`dual-view/${variant}`);
+  const settings: FeaturizerSettings = {
+    contextUtterances: config.contextUtterances,
+    splitMentions: config.splitMentions,
+    normalizeCollaborative: config.normalizeCollaborative,
+  };
+  const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, settings);
+  if (!sameSettings(featurizer.settings, settings)) {
+    throw new RangeError(`trainDualView: the shared featurizer's settings ${JSON.stringify(featurizer.settings)} differ from the config's ${JSON.stringify(settings)}`);
+  }
+  const items = itemsByIndex(dataset);
+  const indexOf = new Map(items.map((item) => [item.id, item.index]));
+  const itemFeat = options.itemFeatures ?? (await itemFeatures(dataset, featurizer));
+
+  // Examples: every train sample's cold-start query, plus augmented copies when a hook is given.
+  const trainSamples = (options.trainSamples ?? dataset.samples.train).filter((s) => indexOf.has(s.target));
+  const queries: RetrievalQuery[] = [];
+  const meta: Array<{ target: number; excluded: Set<number> }> = [];
+  const augmentRng = rng.split('augment');
+  for (const sample of trainSamples) {
+    const base = queryFromSample(sample);
+    const target = indexOf.get(sample.target) as number;
+    const excluded = new Set<number>([target]);
+    for (const id of sample.contextItems) {
+      const i = indexOf.get(id);
+      if (i !== undefined) excluded.add(i);
+    }
+    queries.push(base);
+    meta.push({ target, excluded });
+    if (options.augment === undefined) continue;
+    for (let copy = 0; copy < config.augmentCopies; copy++) {
+      const extra = await options.augment(sample, augmentRng.split(`${sample.id}/${copy}`));
+      if (extra === null || extra === undefined) continue;
+      queries.push({ ...base, ...extra });
+      meta.push({ target, excluded });
+    }
+  }
+  if (queries.length === 0) throw new Error(`trainDualView: dataset '${dataset.name}' has no train sample whose target is in the catalogue`);
+  const trainFeatures = await featurizeAll(featurizer, queries, options.onEncode);
+  const examples: Example[] = trainFeatures.map((features, i) => ({ features, ...(meta[i] as { target: number; excluded: Set<number> }) }));
+  const validSamples = options.validSamples ?? dataset.samples.valid;
+  const validFeatures = await featurizer.featurize(validSamples.map(queryFromSample));
+  const validTargets = validSamples.map((s) => indexOf.get(s.target) ?? -1);
+
+  const spec = specFor(variant, config, encoders);
+  const vars = createVariables(tf, spec, initParams(spec, rng.split('init')));
+  const optimizer = tf.train.adam(config.learningRate);
+  const n = items.length;
+  const itemText = tf.tensor2d(itemFeat.text, [n, spec.textDim]);
+  const itemCollab = tf.tensor2d(itemFeat.collaborative, [n, spec.collabDim]);
+  const itemPriorT = tf.tensor2d(itemFeat.prior, [n, 1]);
+  const io: StepInputs = { tf, spec, itemText, itemCollab, itemPrior: itemPriorT, n };
+
+  const history: EpochRecord[] = [];
+  let best: { params: DualViewParams; recall: number; ndcg: number; epoch: number } | undefined;
+  let trainSeconds = 0;
+  try {
+    for (let epoch = 1; epoch <= config.maxEpochs; epoch++) {
+      const t0 = performance.now();
+      const epochRng = rng.split(`epoch/${epoch}`);
+      const order = epochRng.shuffle(examples.map((_, i) => i));
+      let lossSum = 0;
+      let batches = 0;
+      for (let from = 0; from < order.length; from += config.batchSize) {
+        const batch = order.slice(from, from + config.batchSize).map((i) => examples[i] as Example);
+        const loss = trainStep(io, vars, optimizer, batch, epochRng, config);
+        if (!Number.isFinite(loss)) throw new Error(`trainDualView(${variant}): loss became ${loss} at epoch ${epoch}; lower the learning rate`);
+        lossSum += loss;
+        batches++;
+      }
+      const params = readVariables(vars);
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
+      const valid = evaluateForward(new DualViewForward(spec, params), itemFeat, validFeatures, validTargets, config.validK);
+      history.push({ epoch, loss: lossSum / batches, validRecall: valid.recall, validNdcg: valid.ndcg, seconds });
+      const better = best === undefined || valid.recall > best.recall || (valid.recall === best.recall && valid.ndcg > best.ndcg);
+      if (better) best = { params, recall: valid.recall, ndcg: valid.ndcg, epoch };
+      options.onProgress?.({
+        variant,
+        epoch,
+        maxEpochs: config.maxEpochs,
+        loss: lossSum / batches,
+        validRecall: valid.recall,
+        bestValidRecall: (best as { recall: number }).recall,
+        bestEpoch: (best as { epoch: number }).epoch,
+        seconds,
+      });
+      if (epoch - (best as { epoch: number }).epoch >= config.patience) break;
+    }
+  } finally {
+    disposeVariables(vars);
+    optimizer.dispose();
+    itemText.dispose();
+    itemCollab.dispose();
+    itemPriorT.dispose();
+  }
+  const chosen = best as { params: DualViewParams; recall: number; ndcg: number; epoch: number };
+  const training = {
+    config,
+    trainExamples: examples.length,
+    epochs: history.length,
+    bestEpoch: chosen.epoch,
+    bestValidRecall: chosen.recall,
+    validK: config.validK,
+    secondsPerEpoch: trainSeconds / Math.max(1, history.length),
+  };
+  const retriever = await DualViewRetriever.create(spec, chosen.params, dataset, encoders, {
+    name: variant,
+    featurizer,
+    itemFeatures: itemFeat,
+    training,
+  });
+  return {
+    retriever,
+    config,
+    history,
+    bestEpoch: chosen.epoch,
+    bestValidRecall: chosen.recall,
+    trainExamples: examples.length,
+    secondsPerEpoch: training.secondsPerEpoch,
+  };
+}
