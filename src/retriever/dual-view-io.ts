@@ -43,8 +43,17 @@ const modelSchema = z.object({
     hiddenDim: z.number().int().positive(),
     residual: z.boolean(),
     prior: z.boolean(),
+    // Absent in models saved before these options existed.
+    itemBias: z.boolean().default(false),
+    itemCount: z.number().int().nonnegative().default(0),
+    lexicalSkip: z.number().int().nonnegative().default(0),
   }),
-  features: z.object({ contextUtterances: z.number().int().positive().nullable(), splitMentions: z.boolean(), normalizeCollaborative: z.boolean() }),
+  features: z.object({
+    contextUtterances: z.number().int().positive().nullable(),
+    splitMentions: z.boolean(),
+    normalizeCollaborative: z.boolean(),
+    lexicalDim: z.number().int().positive().nullable().default(null),
+  }),
   textEncoderId: z.string().min(1),
   collaborativeEncoderId: z.string().nullable(),
   collaborativeFingerprint: z.string(),
@@ -156,7 +165,12 @@ export async function readDualView(dir: string): Promise<DualViewFiles> {
   }
   const model = parsed.data;
   const spec = model.spec as DualViewSpec;
-  const shapes = paramShapes(spec);
+  let shapes: Record<string, number[]>;
+  try {
+    shapes = paramShapes(spec);
+  } catch (err) {
+    throw new ModelFileError(modelFile, err instanceof Error ? err.message : String(err));
+  }
   const expectedNames = Object.keys(shapes);
   if (model.params.length !== expectedNames.length || model.params.some((p, i) => p.name !== expectedNames[i] || p.shape.join('x') !== (shapes[p.name] ?? []).join('x'))) {
     throw new ModelFileError(modelFile, `parameter table does not match a '${spec.variant}' model of these dimensions`);

@@ -32,6 +32,20 @@ export interface DualViewSpec {
    * weight to the query side: one more dimension of the same dot product. Off = the paper's item side.
    */
   prior: boolean;
+  /**
+   * A learned per-item bias (a popularity prior, initialized from log train-target frequency): one more
+   * dimension of the same dot product, the constant 1 on the query side and the item's bias on the item side.
+   */
+  itemBias: boolean;
+  /** Catalogue size (the length of the item bias; 0 without it). */
+  itemCount: number;
+  /**
+   * The semantic view's lexical part passed straight to the dot product (0 = off): the last `lexicalSkip` dims
+   * of each semantic token (the lexical channel) are summed over the present tokens and scaled by a learned
+   * weight on the query side, and the item's lexical vector sits on the item side, so exact title and
+   * attribute matches survive the Dim_c bottleneck of the adapter.
+   */
+  lexicalSkip: number;
 }
 
 export type DualViewParams = Record<string, Float32Array>;
@@ -46,7 +60,12 @@ export function usesCollaborative(variant: DualViewVariant): boolean {
 
 /** Length of the query and item vectors that are dotted. */
 export function outputDim(spec: DualViewSpec): number {
-  return (spec.variant === 'dualView' ? 2 * spec.collabDim : spec.collabDim) + (spec.prior ? 1 : 0);
+  return (spec.variant === 'dualView' ? 2 * spec.collabDim : spec.collabDim) + lexicalSkipDim(spec) + (spec.prior ? 1 : 0) + (spec.itemBias ? 1 : 0);
+}
+
+/** Width of the lexical skip in the dotted vectors (0 without a semantic view). */
+export function lexicalSkipDim(spec: DualViewSpec): number {
+  return usesSemantic(spec.variant) ? spec.lexicalSkip : 0;
 }
 
 /** Parameter names and shapes of a spec (matrices are [in, out], row-major). */
@@ -69,7 +88,15 @@ export function paramShapes(spec: DualViewSpec): Record<string, number[]> {
       cWq: [c, c], cWk: [c, c], cWv: [c, c],
     });
   }
+  if (lexicalSkipDim(spec) > 0) {
+    if (spec.lexicalSkip > spec.textDim) throw new RangeError(`lexicalSkip ${spec.lexicalSkip} exceeds textDim ${spec.textDim}`);
+    shapes['lexicalWeight'] = [1];
+  }
   if (spec.prior) shapes['priorWeight'] = [1];
+  if (spec.itemBias) {
+    if (!Number.isInteger(spec.itemCount) || spec.itemCount < 1) throw new RangeError(`itemBias needs itemCount >= 1, got ${spec.itemCount}`);
+    shapes['itemBias'] = [spec.itemCount];
+  }
   return shapes;
 }
 
@@ -93,6 +120,8 @@ export function initParams(spec: DualViewSpec, rng: Rng): DualViewParams {
       if (attention) for (let d = 0; d < Math.min(rows, cols); d++) data[d * cols + d] = (data[d * cols + d] as number) + 1;
     } else if (name === 'priorWeight') {
       data[0] = 0.1;
+    } else if (name === 'lexicalWeight') {
+      data[0] = 1;
     } else if (name.startsWith('null')) {
       for (let i = 0; i < size; i++) data[i] = rng.normal(0, 0.1);
     }
@@ -257,7 +286,19 @@ export class DualViewForward {
       out.set(this.attend(S, C, 'c'), 0);
       out.set(this.attend(C, S, 's'), this.spec.collabDim);
     }
-    if (this.spec.prior) out[this.dim - 1] = this.p('priorWeight')[0] as number;
+    const skip = lexicalSkipDim(this.spec);
+    if (skip > 0) {
+      const s = this.spec.textDim;
+      const w = this.p('lexicalWeight')[0] as number;
+      const at = this.dim - skip - (this.spec.prior ? 1 : 0) - (this.spec.itemBias ? 1 : 0);
+      for (let slot = 0; slot < N_SEMANTIC; slot++) {
+        if (f.semanticMask[slot] !== 1) continue;
+        for (let d = 0; d < skip; d++) out[at + d] = (out[at + d] as number) + w * (f.semantic[(slot + 1) * s - skip + d] as number);
+      }
+    }
+    const priorAt = this.dim - 1 - (this.spec.itemBias ? 1 : 0);
+    if (this.spec.prior) out[priorAt] = this.p('priorWeight')[0] as number;
+    if (this.spec.itemBias) out[this.dim - 1] = 1;
     return out;
   }
 
@@ -272,8 +313,13 @@ export class DualViewForward {
         out.set(items.collaborative.subarray(i * c, (i + 1) * c), at);
         at += c;
       }
-      if (usesSemantic(variant)) out.set(this.adapt(this.itemAdapter as Adapter, items.text.subarray(i * s, (i + 1) * s)), at);
-      if (this.spec.prior) out[(i + 1) * this.dim - 1] = items.prior[i] as number;
+      if (usesSemantic(variant)) {
+        out.set(this.adapt(this.itemAdapter as Adapter, items.text.subarray(i * s, (i + 1) * s)), at);
+        const skip = lexicalSkipDim(this.spec);
+        if (skip > 0) out.set(items.text.subarray((i + 1) * s - skip, (i + 1) * s), at + c);
+      }
+      if (this.spec.prior) out[(i + 1) * this.dim - 1 - (this.spec.itemBias ? 1 : 0)] = items.prior[i] as number;
+      if (this.spec.itemBias) out[(i + 1) * this.dim - 1] = this.p('itemBias')[i] as number;
     }
     return out;
   }

@@ -1,11 +1,11 @@
 // The dual-view network in tfjs, batched, for training (the same math as DualViewForward in
 // dual-view-model.ts; a unit test keeps them equal). Missing tokens are masked: keys with -1e9 before the
 // softmax, queries with zero weight in the mean pool. The null tokens are always present.
-import type { Tensor, Tensor2D, Tensor3D, Variable } from '@tensorflow/tfjs';
+import type { Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from '@tensorflow/tfjs';
 import { matMulT } from '../nn/gradient-fixes.js';
 import type { Tf } from '../nn/tf.js';
 import { N_COLLABORATIVE, N_SEMANTIC, type QueryFeatures } from './features.js';
-import { paramShapes, usesCollaborative, usesSemantic, type DualViewParams, type DualViewSpec } from './dual-view-model.js';
+import { lexicalSkipDim, paramShapes, usesCollaborative, usesSemantic, type DualViewParams, type DualViewSpec } from './dual-view-model.js';
 
 export type DualViewVariables = Record<string, Variable>;
 
@@ -131,16 +131,32 @@ export function tfQuery(tf: Tf, spec: DualViewSpec, vars: DualViewVariables, bat
       : spec.variant === 'collaborativeOnly'
         ? [attend(tf, spec, vars, 'c', C!, C!)]
         : [attend(tf, spec, vars, 'c', S!, C!), attend(tf, spec, vars, 's', C!, S!)];
+  const skip = lexicalSkipDim(spec);
+  if (skip > 0) {
+    const lexical = tf.slice(batch.semantic, [0, 0, spec.textDim - skip], [b, N_SEMANTIC, skip]);
+    const summed = tf.sum(tf.mul(lexical, tf.expandDims(batch.semanticMask, 2)), 1);
+    parts.push(tf.mul(summed, vars['lexicalWeight'] as Variable) as Tensor2D);
+  }
   if (spec.prior) parts.push(tf.broadcastTo(tf.reshape(vars['priorWeight'] as Variable, [1, 1]), [b, 1]) as Tensor2D);
+  if (spec.itemBias) parts.push(tf.ones([b, 1]) as Tensor2D);
   return parts.length === 1 ? (parts[0] as Tensor2D) : (tf.concat(parts, 1) as Tensor2D);
 }
 
-/** Item vectors [U, outputDim] from E_T(item text) [U, textDim], E_C(item) [U, collabDim] and the prior [U, 1]. */
-export function tfItems(tf: Tf, spec: DualViewSpec, vars: DualViewVariables, text: Tensor2D, collaborative: Tensor2D, prior: Tensor2D): Tensor2D {
+/**
+ * Item vectors [U, outputDim] from E_T(item text) [U, textDim], E_C(item) [U, collabDim] and the prior [U, 1];
+ * `indices` [U] (int32) are the items' catalogue indices, which the learned item bias is gathered by.
+ */
+export function tfItems(tf: Tf, spec: DualViewSpec, vars: DualViewVariables, text: Tensor2D, collaborative: Tensor2D, prior: Tensor2D, indices?: Tensor1D): Tensor2D {
   const parts: Tensor2D[] = [];
   if (usesCollaborative(spec.variant)) parts.push(collaborative);
   if (usesSemantic(spec.variant)) parts.push(adapter(tf, vars, 'i', text));
+  const skip = lexicalSkipDim(spec);
+  if (skip > 0) parts.push(tf.slice(text, [0, spec.textDim - skip], [text.shape[0], skip]) as Tensor2D);
   if (spec.prior) parts.push(prior);
+  if (spec.itemBias) {
+    if (indices === undefined) throw new RangeError('tfItems: the item bias needs the items\' indices');
+    parts.push(tf.reshape(tf.gather(vars['itemBias'] as Variable, indices), [-1, 1]) as Tensor2D);
+  }
   return parts.length === 1 ? (parts[0] as Tensor2D) : (tf.concat(parts, 1) as Tensor2D);
 }
 

@@ -84,11 +84,13 @@ export class DualViewRetriever implements Retriever {
     encoders: RetrieverEncoders,
     options: DualViewRetrieverOptions = {},
   ): Promise<DualViewRetriever> {
-    if (encoders.text.dim !== spec.textDim) throw new RangeError(`text encoder '${encoders.text.id}' has ${encoders.text.dim} dims, the model expects ${spec.textDim}`);
     if (encoders.collaborative.dim !== spec.collabDim) {
       throw new RangeError(`collaborative encoder has ${encoders.collaborative.dim} dims, the model expects ${spec.collabDim}`);
     }
-    const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, options.features ?? {});
+    const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, { ...(options.features ?? {}), dataset });
+    if (featurizer.textDim !== spec.textDim) {
+      throw new RangeError(`text encoder '${encoders.text.id}' (+ lexical channel) gives ${featurizer.textDim} dims, the model expects ${spec.textDim}`);
+    }
     const wanted = { ...featurizer.settings, ...(options.features ?? {}) };
     if (!sameSettings(featurizer.settings, wanted)) {
       throw new RangeError(`DualViewRetriever.create: the featurizer's settings ${JSON.stringify(featurizer.settings)} differ from ${JSON.stringify(wanted)}`);

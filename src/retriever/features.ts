@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Rng } from '../core/rng.js';
 import type { Dataset, Item, ItemId } from '../data/types.js';
 import type { TextEncoder } from '../encoders/text-encoder.js';
+import { lexicalQueryText, tokenize } from './bm25.js';
 import { itemText, queryText } from './query-text.js';
 import { itemsByIndex } from './types.js';
 import type { RetrievalQuery } from './types.js';
@@ -83,45 +84,132 @@ export interface FeaturizerSettings {
   splitMentions: boolean;
   /** Scale every E_C vector (pools and items) to unit length, so neither view dominates by magnitude. */
   normalizeCollaborative: boolean;
+  /**
+   * Size of a second, lexical text channel appended to every E_T vector (null = off): hashed TF-IDF over the
+   * catalogue vocabulary. The context's lexical text also holds the titles and attributes of I_D and the
+   * entities, as BM25 reads it, so titles and attribute words can be matched exactly.
+   */
+  lexicalDim: number | null;
 }
 
 export const DEFAULT_FEATURIZER_SETTINGS: Readonly<FeaturizerSettings> = Object.freeze({
   contextUtterances: null,
   splitMentions: false,
   normalizeCollaborative: false,
+  lexicalDim: null,
 });
 
 export function sameSettings(a: FeaturizerSettings, b: FeaturizerSettings): boolean {
-  return a.contextUtterances === b.contextUtterances && a.splitMentions === b.splitMentions && a.normalizeCollaborative === b.normalizeCollaborative;
+  return (
+    a.contextUtterances === b.contextUtterances &&
+    a.splitMentions === b.splitMentions &&
+    a.normalizeCollaborative === b.normalizeCollaborative &&
+    a.lexicalDim === b.lexicalDim
+  );
+}
+
+/** Settings as read from a saved model or a partial config (older models have no lexical channel). */
+export function resolveSettings(partial: Partial<FeaturizerSettings> = {}): FeaturizerSettings {
+  return {
+    contextUtterances: partial.contextUtterances ?? DEFAULT_FEATURIZER_SETTINGS.contextUtterances,
+    splitMentions: partial.splitMentions ?? DEFAULT_FEATURIZER_SETTINGS.splitMentions,
+    normalizeCollaborative: partial.normalizeCollaborative ?? DEFAULT_FEATURIZER_SETTINGS.normalizeCollaborative,
+    lexicalDim: partial.lexicalDim ?? DEFAULT_FEATURIZER_SETTINGS.lexicalDim,
+  };
+}
+
+/** 32-bit FNV-1a, then a murmur finalizer: the bucket and sign of a hashed term. */
+function hashTerm(term: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) {
+    h ^= term.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Hashed TF-IDF (the BM25 tokenizer; idf over the catalogue's item texts; terms outside the catalogue
+ * vocabulary dropped, since they cannot match an item), L2-normalized. Deterministic given the catalogue.
+ */
+export class LexicalHasher {
+  private readonly idf = new Map<string, number>();
+
+  constructor(
+    readonly dim: number,
+    items: readonly Item[],
+  ) {
+    if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`LexicalHasher: dim must be a positive integer, got ${dim}`);
+    const df = new Map<string, number>();
+    for (const item of items) for (const term of new Set(tokenize(itemText(item)))) df.set(term, (df.get(term) ?? 0) + 1);
+    for (const [term, count] of df) this.idf.set(term, Math.log(1 + items.length / count));
+  }
+
+  encode(text: string): Float32Array {
+    const out = new Float32Array(this.dim);
+    const counts = new Map<string, number>();
+    for (const term of tokenize(text)) if (this.idf.has(term)) counts.set(term, (counts.get(term) ?? 0) + 1);
+    let norm = 0;
+    for (const [term, tf] of counts) {
+      const h = hashTerm(term);
+      const w = (1 + Math.log(tf)) * (this.idf.get(term) as number) * (h & 0x80000000 ? -1 : 1);
+      const at = h % this.dim;
+      out[at] = (out[at] as number) + w;
+    }
+    for (let i = 0; i < this.dim; i++) norm += (out[i] as number) ** 2;
+    if (norm > 0) for (let i = 0; i < this.dim; i++) out[i] = (out[i] as number) / Math.sqrt(norm);
+    return out;
+  }
 }
 
 export interface QueryFeaturizerOptions extends Partial<FeaturizerSettings> {
   /** How many text vectors to keep in memory (default 50,000; oldest dropped first). */
   memoSize?: number;
+  /** The dataset whose catalogue the lexical channel's vocabulary and titles come from (needed when `lexicalDim` is set). */
+  dataset?: Dataset;
 }
 
 /** Turns queries into QueryFeatures, encoding each distinct text once per batch and memoizing vectors. */
 export class QueryFeaturizer {
+  /** Size of a semantic token before the adapter: E_T's size plus the lexical channel's. */
   readonly textDim: number;
   readonly collabDim: number;
   readonly settings: FeaturizerSettings;
   private readonly memo = new Map<string, Float32Array>();
   private readonly memoSize: number;
+  private readonly lexical: LexicalHasher | undefined;
+  private readonly itemById: ReadonlyMap<ItemId, Item>;
 
   constructor(
     readonly encoders: RetrieverEncoders,
     options: QueryFeaturizerOptions = {},
   ) {
-    this.textDim = encoders.text.dim;
+    this.settings = resolveSettings(options);
     this.collabDim = encoders.collaborative.dim;
-    this.settings = {
-      contextUtterances: options.contextUtterances ?? DEFAULT_FEATURIZER_SETTINGS.contextUtterances,
-      splitMentions: options.splitMentions ?? DEFAULT_FEATURIZER_SETTINGS.splitMentions,
-      normalizeCollaborative: options.normalizeCollaborative ?? DEFAULT_FEATURIZER_SETTINGS.normalizeCollaborative,
-    };
     this.memoSize = options.memoSize ?? 50_000;
     const n = this.settings.contextUtterances;
     if (n !== null && (!Number.isInteger(n) || n < 1)) throw new RangeError(`QueryFeaturizer: contextUtterances must be a positive integer, got ${n}`);
+    const lexicalDim = this.settings.lexicalDim;
+    if (lexicalDim !== null) {
+      if (options.dataset === undefined) throw new RangeError('QueryFeaturizer: lexicalDim needs the dataset (its catalogue gives the vocabulary)');
+      this.lexical = new LexicalHasher(lexicalDim, itemsByIndex(options.dataset));
+    }
+    this.itemById = options.dataset?.itemById ?? new Map();
+    this.textDim = encoders.text.dim + (lexicalDim ?? 0);
+  }
+
+  /** E_T of a text, with the lexical channel of `lexicalText` appended when it is on. */
+  private withLexical(v: Float32Array, lexicalText: string): Float32Array {
+    if (this.lexical === undefined) return v;
+    const out = new Float32Array(this.textDim);
+    out.set(v, 0);
+    out.set(this.lexical.encode(lexicalText), v.length);
+    return out;
   }
 
   /** Vectors of `texts` (non-empty strings), from the memo or the encoder. */
@@ -143,8 +231,8 @@ export class QueryFeaturizer {
       }
       missing.forEach((text, i) => {
         const v = vectors[i] as Float32Array;
-        if (v.length !== this.textDim) {
-          throw new Error(`text encoder '${this.encoders.text.id}' returned ${v.length} dims, expected ${this.textDim}`);
+        if (v.length !== this.encoders.text.dim) {
+          throw new Error(`text encoder '${this.encoders.text.id}' returned ${v.length} dims, expected ${this.encoders.text.dim}`);
         }
         checkFinite(v, `text encoder '${this.encoders.text.id}' on ${JSON.stringify(text.slice(0, 60))}`);
         found.set(text, v);
@@ -160,6 +248,11 @@ export class QueryFeaturizer {
       if (oldest.done !== true) this.memo.delete(oldest.value);
     }
     this.memo.set(text, v);
+  }
+
+  /** An item's semantic vector: E_T(text), plus the lexical channel when on. */
+  itemTextVector(v: Float32Array, text: string): Float32Array {
+    return this.withLexical(v, text);
   }
 
   /** E_C mean pool, or undefined when nothing is known (an all-zero pool counts as missing). */
@@ -186,9 +279,11 @@ export class QueryFeaturizer {
       const t = texts[qi] as SemanticTexts;
       const semantic = new Float32Array(N_SEMANTIC * this.textDim);
       const semanticMask = new Uint8Array(N_SEMANTIC);
+      // The lexical context also reads I_D's titles and attributes and the entities (as BM25 does).
+      const contextLexical = this.lexical === undefined ? '' : lexicalQueryText({ context: query.context, contextItems: query.contextItems, contextEntities: query.contextEntities }, this.itemById);
       [t.context, t.feedback, t.preference].forEach((text, slot) => {
         if (text.length === 0) return;
-        semantic.set(byText.get(text) as Float32Array, slot * this.textDim);
+        semantic.set(this.withLexical(byText.get(text) as Float32Array, slot === 0 ? contextLexical : text), slot * this.textDim);
         semanticMask[slot] = 1;
       });
       const collaborative = new Float32Array(N_COLLABORATIVE * this.collabDim);
@@ -226,9 +321,10 @@ export function itemPrior(dataset: Dataset, items: readonly Item[]): Float32Arra
 
 export async function itemFeatures(dataset: Dataset, featurizer: QueryFeaturizer): Promise<ItemFeatures> {
   const items = itemsByIndex(dataset);
-  const vectors = await featurizer.encodeTexts(items.map((item) => itemText(item)));
+  const texts = items.map((item) => itemText(item));
+  const vectors = await featurizer.encodeTexts(texts);
   const text = new Float32Array(items.length * featurizer.textDim);
-  vectors.forEach((v, i) => text.set(v, i * featurizer.textDim));
+  vectors.forEach((v, i) => text.set(featurizer.itemTextVector(v, texts[i] as string), i * featurizer.textDim));
   const collaborative = new Float32Array(items.length * featurizer.collabDim);
   items.forEach((item, i) => collaborative.set(featurizer.pool([item.id], []) ?? new Float32Array(featurizer.collabDim), i * featurizer.collabDim));
   return { items, text, collaborative, prior: itemPrior(dataset, items) };

@@ -38,7 +38,7 @@ export async function loadDualViewRetriever(
   if (encoders.text.id !== meta.textEncoderId) {
     throw new ModelFileError(modelFile, `trained with text encoder '${meta.textEncoderId}', given '${encoders.text.id}'`);
   }
-  const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, meta.features);
+  const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, { ...meta.features, dataset });
   if (!sameSettings(featurizer.settings, meta.features)) {
     throw new RangeError(`loadDualViewRetriever: the shared featurizer's settings ${JSON.stringify(featurizer.settings)} differ from the model's ${JSON.stringify(meta.features)}`);
   }

@@ -17,6 +17,17 @@ export const dualViewTrainSchema = z.object({
   splitMentions: z.boolean().default(false),
   /** Scale every E_C vector to unit length (false = E_C as it is). */
   normalizeCollaborative: z.boolean().default(false),
+  /**
+   * A lexical channel appended to every E_T vector: hashed TF-IDF of this size over the catalogue vocabulary
+   * (the context's also reads I_D's titles and attributes). null = E_T alone, as in the paper.
+   */
+  lexicalDim: z.number().int().positive().nullable().default(null),
+  /** Pass the lexical channel straight to the dot product too (a learned weight on the query side); needs lexicalDim. */
+  lexicalSkip: z.boolean().default(false),
+  /** A learned per-item bias added to the dot product, initialized from log(1 + train-target count). */
+  itemBias: z.boolean().default(false),
+  /** Training only: drop each present (non-null) token with this probability, so no single input is relied on. */
+  tokenDropout: z.number().min(0).max(0.9).default(0),
   /** InfoNCE negatives per example, drawn at random apart from the target and the mentioned items. */
   negatives: z.number().int().positive().default(64),
   batchSize: z.number().int().positive().default(64),

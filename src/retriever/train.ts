@@ -163,15 +163,25 @@ export function evaluateForward(forward: DualViewForward, items: ItemFeatures, f
   return { recall: recall / features.length, ndcg: ndcg / features.length };
 }
 
-function specFor(variant: DualViewVariant, config: DualViewTrainConfig, encoders: RetrieverEncoders): DualViewSpec {
+function specFor(variant: DualViewVariant, config: DualViewTrainConfig, featurizer: QueryFeaturizer, itemCount: number): DualViewSpec {
   return {
     variant,
-    textDim: encoders.text.dim,
-    collabDim: encoders.collaborative.dim,
-    hiddenDim: config.hiddenDim ?? Math.max(1, Math.floor(encoders.text.dim / 2)),
+    textDim: featurizer.textDim,
+    collabDim: featurizer.collabDim,
+    hiddenDim: config.hiddenDim ?? Math.max(1, Math.floor(featurizer.encoders.text.dim / 2)),
     residual: config.residual,
     prior: config.prior,
+    itemBias: config.itemBias,
+    itemCount: config.itemBias ? itemCount : 0,
+    lexicalSkip: config.lexicalSkip ? (config.lexicalDim ?? 0) : 0,
   };
+}
+
+/** A copy of `f` with each present token dropped with probability `p` (the model's null tokens remain). */
+export function dropTokens(f: QueryFeatures, p: number, rng: Rng): QueryFeatures {
+  if (p <= 0) return f;
+  const drop = (mask: Uint8Array): Uint8Array => Uint8Array.from(mask, (m) => (m === 1 && rng.random() < p ? 0 : m));
+  return { ...f, semanticMask: drop(f.semanticMask), collaborativeMask: drop(f.collaborativeMask) };
 }
 
 interface StepInputs {
@@ -203,7 +213,7 @@ function trainStep(
     for (const item of row) mask[b * u + (column.get(item) as number)] = 0;
     oneHot[b * u + (column.get(row[0] as number) as number)] = 1;
   });
-  const qb = queryBatch(tf, spec, batch.map((ex) => ex.features));
+  const qb = queryBatch(tf, spec, batch.map((ex) => dropTokens(ex.features, config.tokenDropout, rng)));
   const unionIdx = tf.tensor1d(union, 'int32');
   const maskT = tf.tensor2d(mask, [batch.length, u]);
   const oneHotT = tf.tensor2d(oneHot, [batch.length, u]);
@@ -214,7 +224,7 @@ function trainStep(
   try {
     const cost = optimizer.minimize(() => {
       const q = tfQuery(tf, spec, vars, qb);
-      const items = tfItems(tf, spec, vars, textU, collabU, priorU);
+      const items = tfItems(tf, spec, vars, textU, collabU, priorU, unionIdx);
       const logits = tf.mul(matMulT(q, items, false, true), config.logitScale) as Tensor2D;
       let loss = infoNce(tf, logits, maskT, oneHotT);
       if (config.weightDecay > 0 && matrices.length > 0) {
@@ -239,6 +249,7 @@ function trainStep(
 /** Trains one variant of the dual-view retriever and returns it with its best validation epoch's weights. */
 export async function trainDualView(options: TrainDualViewOptions): Promise<TrainDualViewResult> {
   const config = dualViewTrainSchema.parse(options.config ?? {});
+  if (config.lexicalSkip && config.lexicalDim === null) throw new RangeError('trainDualView: lexicalSkip needs lexicalDim');
   const variant = options.variant ?? 'dualView';
   const { dataset, encoders } = options;
   const tf = await getTf('wasm');
@@ -247,8 +258,9 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
     contextUtterances: config.contextUtterances,
     splitMentions: config.splitMentions,
     normalizeCollaborative: config.normalizeCollaborative,
+    lexicalDim: config.lexicalDim,
   };
-  const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, settings);
+  const featurizer = options.featurizer ?? new QueryFeaturizer(encoders, { ...settings, dataset });
   if (!sameSettings(featurizer.settings, settings)) {
     throw new RangeError(`trainDualView: the shared featurizer's settings ${JSON.stringify(featurizer.settings)} differ from the config's ${JSON.stringify(settings)}`);
   }
@@ -286,8 +298,11 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
   const validFeatures = await featurizer.featurize(validSamples.map(queryFromSample));
   const validTargets = validSamples.map((s) => indexOf.get(s.target) ?? -1);
 
-  const spec = specFor(variant, config, encoders);
-  const vars = createVariables(tf, spec, initParams(spec, rng.split('init')));
+  const spec = specFor(variant, config, featurizer, items.length);
+  const initial = initParams(spec, rng.split('init'));
+  // The bias starts as the log-frequency prior, in logit units (the dot product is scaled by logitScale).
+  if (spec.itemBias) initial['itemBias'] = Float32Array.from(itemFeat.prior, (p) => p / config.logitScale);
+  const vars = createVariables(tf, spec, initial);
   const optimizer = tf.train.adam(config.learningRate);
   const n = items.length;
   const itemText = tf.tensor2d(itemFeat.text, [n, spec.textDim]);

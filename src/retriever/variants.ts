@@ -26,6 +26,8 @@ export async function trainVariants(options: TrainVariantsOptions): Promise<Part
     contextUtterances: config.contextUtterances,
     splitMentions: config.splitMentions,
     normalizeCollaborative: config.normalizeCollaborative,
+    lexicalDim: config.lexicalDim,
+    dataset: options.dataset,
   });
   const items = await itemFeatures(options.dataset, featurizer);
   const out: Partial<Record<DualViewVariant, TrainDualViewResult>> = {};

@@ -30,7 +30,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function spec(variant: DualViewVariant, extra: Partial<DualViewSpec> = {}): DualViewSpec {
-  return { variant, textDim: 32, collabDim: 16, hiddenDim: 16, residual: true, prior: false, ...extra };
+  return { variant, textDim: 32, collabDim: 16, hiddenDim: 16, residual: true, prior: false, itemBias: false, itemCount: 0, lexicalSkip: 0, ...extra };
 }
 
 const fullQuery = (): RetrievalQuery => {
@@ -59,12 +59,16 @@ describe('DotKernel', () => {
 describe('dual-view forward', () => {
   it.each(['dualView', 'semanticOnly', 'collaborativeOnly'] as const)('JS and tfjs forwards agree within 1e-4 (%s)', async (variant) => {
     const tf = await getTf('wasm');
-    for (const prior of [false, true]) {
-      const s = spec(variant, { prior });
+    // Plain; with the frozen prior; with the lexical channel (skip), the item bias and the prior together.
+    const options = [{ prior: false }, { prior: true }, { prior: true, itemBias: true, lexical: 12 }];
+    for (const { prior, itemBias = false, lexical = 0 } of options) {
+      const n = dataset.items.length;
+      const s = spec(variant, { prior, itemBias, itemCount: itemBias ? n : 0, lexicalSkip: lexical, textDim: 32 + lexical });
       const params = initParams(s, new Rng(`forward/${variant}`));
       // Push the null tokens and biases away from their init so every term matters.
-      for (const [name, p] of Object.entries(params)) if (p.length <= 32) p.forEach((_, i) => (p[i] = 0.3 * Math.sin(i + name.length)));
-      const featurizer = new QueryFeaturizer(encoders);
+      for (const [name, p] of Object.entries(params)) if (p.length <= 32 || name === 'itemBias') p.forEach((_, i) => (p[i] = 0.3 * Math.sin(i + name.length)));
+      const featurizer = new QueryFeaturizer(encoders, lexical > 0 ? { lexicalDim: lexical, dataset } : {});
+      expect(featurizer.textDim).toBe(32 + lexical);
       const queries = [fullQuery(), queryFromSample(dataset.samples.test[1]!), { context: [], contextItems: [], contextEntities: [] }];
       const feats = await featurizer.featurize(queries);
       const forward = new DualViewForward(s, params);
@@ -72,10 +76,10 @@ describe('dual-view forward', () => {
       const vars = createVariables(tf, s, params);
       const batch = queryBatch(tf, s, feats);
       const [q, it] = tf.tidy(() => {
-        const n = items.items.length;
+        const indices = tf.tensor1d(items.items.map((_, i) => i), 'int32');
         return [
           tfQuery(tf, s, vars, batch).arraySync() as number[][],
-          tfItems(tf, s, vars, tf.tensor2d(items.text, [n, 32]), tf.tensor2d(items.collaborative, [n, 16]), tf.tensor2d(items.prior, [n, 1])).arraySync() as number[][],
+          tfItems(tf, s, vars, tf.tensor2d(items.text, [n, 32 + lexical]), tf.tensor2d(items.collaborative, [n, 16]), tf.tensor2d(items.prior, [n, 1]), indices).arraySync() as number[][],
         ];
       });
       disposeBatch(batch);
@@ -158,6 +162,21 @@ describe('DualViewRetriever', () => {
 });
 
 describe('trainDualView', () => {
+  it('with the lexical channel, item bias and token dropout: trains, saves and loads to the same scores', async () => {
+    const config = { ...quick, lexicalDim: 24, lexicalSkip: true, itemBias: true, tokenDropout: 0.3 };
+    const { retriever } = await trainDualView({ dataset, encoders, config });
+    expect(retriever.spec).toMatchObject({ textDim: 56, lexicalSkip: 24, itemBias: true, itemCount: dataset.items.length });
+    expect(retriever.featurizer.settings.lexicalDim).toBe(24);
+    const out = join(dir, 'lexical');
+    await retriever.save(out);
+    const loaded = await loadDualViewRetriever(out, dataset, encoders);
+    for (const sample of dataset.samples.test.slice(0, 5)) {
+      const q = queryFromSample(sample);
+      expect(await loaded.retrieve(q, 15)).toEqual(await retriever.retrieve(q, 15));
+    }
+    await expect(trainDualView({ dataset, encoders, config: { ...quick, lexicalSkip: true } })).rejects.toThrow(/lexicalSkip needs lexicalDim/);
+  });
+
   it('is deterministic for a seed and changes with it', async () => {
     const a = await trainDualView({ dataset, encoders, config: quick });
     const b = await trainDualView({ dataset, encoders, config: quick });

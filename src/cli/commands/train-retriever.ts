@@ -18,7 +18,7 @@ import { TfidfRetriever } from '../../retriever/tfidf.js';
 import { retrieverRunSchema, type RetrieverRunConfig } from '../../retriever/train-config.js';
 import type { Retriever } from '../../retriever/types.js';
 import { trainVariants } from '../../retriever/variants.js';
-import { defaultArtifactsRoot, makeTextEncoder } from '../../../envs/components.js';
+import { defaultEmbeddingsDir, makeTextEncoder } from '../../../envs/components.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { progressBar, type Progress } from '../progress.js';
 import { loadCliDataset, SYNTHETIC_DATASET } from './export-sft.js';
@@ -181,7 +181,8 @@ function requireFlags(flags: TrainFlags): { dataset: Dataset; outDir: string; co
   if (flags.dataset === undefined) throw new UsageError(`--dataset is required (inspired, redial, ${SYNTHETIC_DATASET})`);
   const config = loadRetrieverRunConfig(flags.config);
   const dataset = loadCliDataset(flags.dataset, flags.data);
-  const cacheDir = flags.cache ?? join(defaultArtifactsRoot(), 'embeddings');
+  // The same cache the env components use, so vectors encoded by either are reused by both.
+  const cacheDir = flags.cache ?? defaultEmbeddingsDir();
   return { dataset, outDir: resolve(flags.out), config, cacheDir };
 }
 
@@ -203,7 +204,7 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
       .option('--out <dir>', 'output folder')
       .option('--config <file>', 'run config JSON (default: configs/retriever.json)')
       .option('--data <dir>', 'data folder holding inspired/ and redial/')
-      .option('--cache <dir>', 'text embedding cache (default: <artifacts>/embeddings)');
+      .option('--cache <dir>', 'text embedding cache (default: $CRS_GYM_EMBEDDINGS, else .cache/embeddings)');
 
   common(trainCommand.command('encoder').description('train the collaborative encoder E_C (LightGCN) and save it in <out>/encoder')).action(
     async (flags: TrainFlags) => {
