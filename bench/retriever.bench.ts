@@ -23,7 +23,7 @@ function encodersFor(dataset: Dataset): RetrieverEncoders {
 async function timeDataset(name: 'inspired' | 'redial', dir: string): Promise<Record<string, number>> {
   const dataset = loadDataset(name);
   const encoders = encodersFor(dataset);
-  const spec: DualViewSpec = { variant: 'dualView', textDim: 512, collabDim: 64, hiddenDim: 256, residual: true, prior: false };
+  const spec: DualViewSpec = { variant: 'dualView', textDim: 512, collabDim: 64, hiddenDim: 256, residual: true, prior: false, itemBias: false, itemCount: dataset.items.length, lexicalSkip: 0 };
   const model = await DualViewRetriever.create(spec, initParams(spec, new Rng(0)), dataset, encoders);
   const out = join(dir, name);
   await model.save(out);
