@@ -35,8 +35,11 @@ export const ComponentsConfigSchema = z.object({
   lightgcn: z.object({ dim: z.number().int().positive().default(64), epochs: z.number().int().nonnegative().default(20) }).default({ dim: 64, epochs: 20 }),
   /** MultiTaskSimulator config (src/simulator/config.ts); validated there. */
   simulator: z.record(z.string(), z.unknown()).default({}),
-  /** Dual-view training config (src/retriever/train-config.ts); validated there. */
-  retriever: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Dual-view training config (src/retriever/train-config.ts); validated there. The default adds the lexical
+   * channel and item bias that generalized best on INSPIRED valid (docs/retriever.md).
+   */
+  retriever: z.record(z.string(), z.unknown()).default({ lexicalDim: 1024, lexicalSkip: true, itemBias: true }),
   /** Train the retriever on simulated feedback and reference preferences as well as on cold-start queries. */
   augmentRetriever: z.boolean().default(true),
 });

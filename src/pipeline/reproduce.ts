@@ -17,7 +17,7 @@ import { cachedStage, STAGE_FILE, stageHash } from './stage-cache.js';
 import { runEvaluation } from './run-eval.js';
 import { CRS_SETUP_MODULE, type CrsSetupArgs } from './crs-setup.js';
 import { sharedComponents, sharedDataset, type CrsEnvOptions } from '../../envs/register.js';
-import type { EnvComponents } from '../../envs/components.js';
+import { ComponentsConfigSchema, type EnvComponents } from '../../envs/components.js';
 import { writeReproductionReport, type ExperimentResult, type ReproductionSummary } from './reproduce-report.js';
 
 export const ProfileSchema = z.object({
@@ -190,7 +190,8 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     envOptions: { ...envOptions, components: profile.components, env: { ...((envOptions.env as object | undefined) ?? {}), rounds: profile.rounds } },
     ...(profile.trainLimit ? { limit: profile.trainLimit } : {}),
   });
-  const componentsHash = stageHash({ components: profile.components, dataset: datasetKey(dataset) });
+  // The resolved config (defaults filled), so a changed default retrains everything downstream.
+  const componentsHash = stageHash({ components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'), dataset: datasetKey(dataset) });
   const policies = new Map<string, string>();
   const sftDir = join(out, 'train', 'sft');
   await timed('sft', () =>
