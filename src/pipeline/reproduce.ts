@@ -156,13 +156,16 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   );
   if (options.fresh) log('--fresh: every stage below is rebuilt');
 
+  // The resolved config (defaults filled), so a changed default retrains everything downstream.
+  const componentsHash = stageHash({ components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'), dataset: datasetKey(dataset) });
+
   // 2. Retrieval table (cold start, test split).
   const retrieval = await timed('retrieval', async () =>
     (
       await cachedStage({
         stage: 'retrieval',
         dir: join(out, 'retrieval'),
-        key: { dataset: datasetKey(dataset), components: profile.components, evalLimit: profile.evalLimit },
+        key: { componentsHash, evalLimit: profile.evalLimit },
         fresh: options.fresh,
         log,
         load: async (dir) => readFileSync(join(dir, 'metrics.json'), 'utf8'),
@@ -190,8 +193,6 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     envOptions: { ...envOptions, components: profile.components, env: { ...((envOptions.env as object | undefined) ?? {}), rounds: profile.rounds } },
     ...(profile.trainLimit ? { limit: profile.trainLimit } : {}),
   });
-  // The resolved config (defaults filled), so a changed default retrains everything downstream.
-  const componentsHash = stageHash({ components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'), dataset: datasetKey(dataset) });
   const policies = new Map<string, string>();
   const sftDir = join(out, 'train', 'sft');
   await timed('sft', () =>
