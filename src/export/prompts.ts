@@ -2,8 +2,8 @@
 // and target prediction, paper 3.2.2-3.2.3). The feedback task reuses the LLM simulator's own prompt
 // (simulator/llm.ts) and the recommender task the env's (envs/prompt.ts), so a model fine-tuned on the
 // export sees at inference exactly what it saw in training. The dialogue is written the same way as there.
-import { joinAnd, spokenAttribute } from '../simulator/text.js';
-import type { ItemView, SimulatorInput } from '../simulator/types.js';
+import { describeItem } from '../simulator/llm.js';
+import type { SimulatorInput } from '../simulator/types.js';
 
 export const ATTRIBUTES_SYSTEM_PROMPT = [
   'You are a user who is looking for a movie and is chatting with a movie recommender.',
@@ -18,17 +18,7 @@ export const TARGET_SYSTEM_PROMPT = [
   'answer Yes if it is the movie you are looking for and No otherwise. Answer with one word: Yes or No.',
 ].join(' ');
 
-/** "Title (genre: a, b; director: c; starring: d, e)": the item line of simulator/llm.ts. */
-export function describeItem(view: ItemView): string {
-  const parts: string[] = [];
-  const genres = view.attributes.genre ?? [];
-  if (genres.length > 0) parts.push(`genre: ${genres.map((g) => spokenAttribute('genre', g)).join(', ')}`);
-  const directors = view.attributes.director ?? [];
-  if (directors.length > 0) parts.push(`director: ${joinAnd(directors.slice(0, 2).map((d) => spokenAttribute('director', d)))}`);
-  const actors = view.attributes.actor ?? [];
-  if (actors.length > 0) parts.push(`starring: ${actors.slice(0, 4).map((a) => spokenAttribute('actor', a)).join(', ')}`);
-  return parts.length > 0 ? `${view.title} (${parts.join('; ')})` : view.title;
-}
+export { describeItem };
 
 /** D and I_D as the sections the LLM simulator's prompt opens with. */
 export function dialogueSections(input: SimulatorInput): string[] {

@@ -26,7 +26,8 @@ export const SIMULATOR_SYSTEM_PROMPT = [
 
 export const ACCEPT_MARKER = '[ACCEPT]';
 
-function describeItem(view: ItemView): string {
+/** "Title (genre: a, b; director: c; starring: d, e)": how the prompts show an item. */
+export function describeItem(view: ItemView): string {
   const parts: string[] = [];
   const genres = view.attributes.genre ?? [];
   if (genres.length > 0) parts.push(`genre: ${genres.map((g) => spokenAttribute('genre', g)).join(', ')}`);
