@@ -3,7 +3,7 @@
 // (simulator/llm.ts) and the recommender task the env's (envs/prompt.ts), so a model fine-tuned on the
 // export sees at inference exactly what it saw in training. The dialogue is written the same way as there.
 import { describeItem } from '../simulator/llm.js';
-import type { SimulatorInput } from '../simulator/types.js';
+import type { ItemView, SimulatorInput } from '../simulator/types.js';
 
 export const ATTRIBUTES_SYSTEM_PROMPT = [
   'You are a user who is looking for a movie and is chatting with a movie recommender.',
