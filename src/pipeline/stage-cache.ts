@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 
 export const STAGE_FILE = 'stage.json';
+/** Written when a build starts: the hash it builds, so a rerun knows whether the folder's work is its own. */
+export const PENDING_FILE = 'stage-pending.json';
 
 export interface StageRecord {
   stage: string;
@@ -84,7 +86,18 @@ export async function cachedStage<T>(opts: {
     }
   }
   invalidateStage(opts.dir);
+  // A folder left by a build with another hash holds stale work (checkpoints a learner would resume from):
+  // clear it. A folder of an interrupted build with the same hash is kept, so that build can resume.
+  const pendingFile = join(opts.dir, PENDING_FILE);
+  let pendingHash: string | undefined;
+  try {
+    pendingHash = (JSON.parse(readFileSync(pendingFile, 'utf8')) as { hash?: string }).hash;
+  } catch {
+    pendingHash = undefined;
+  }
+  if (opts.fresh || (existsSync(opts.dir) && pendingHash !== hash)) rmSync(opts.dir, { recursive: true, force: true });
   mkdirSync(opts.dir, { recursive: true });
+  writeFileAtomic(pendingFile, `${JSON.stringify({ stage: opts.stage, hash })}\n`);
   const t0 = performance.now();
   const { value, summary } = await opts.build(opts.dir);
   const seconds = (performance.now() - t0) / 1000;

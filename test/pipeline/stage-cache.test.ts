@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cachedStage, stageHash, stableStringify } from '../../src/pipeline/stage-cache.js';
+
+describe('cachedStage', () => {
+  const dir = () => join(mkdtempSync(join(tmpdir(), 'crs-stage-')), 'stage');
+  const build = (value: string) => async (d: string) => {
+    writeFileSync(join(d, 'out.txt'), value);
+    return { value };
+  };
+  const load = async () => 'loaded';
+
+  it('builds once, then loads while the key is the same', async () => {
+    const d = dir();
+    expect((await cachedStage({ stage: 's', dir: d, key: { a: 1 }, build: build('x'), load })).cached).toBe(false);
+    const again = await cachedStage({ stage: 's', dir: d, key: { a: 1 }, build: build('y'), load });
+    expect(again).toMatchObject({ cached: true, value: 'loaded' });
+    expect((await cachedStage({ stage: 's', dir: d, key: { a: 1 }, fresh: true, build: build('z'), load })).cached).toBe(false);
+  });
+
+  it('clears stale work of another key, keeps an interrupted build of the same key', async () => {
+    const d = dir();
+    await cachedStage({ stage: 's', dir: d, key: { a: 1 }, build: build('x'), load });
+    writeFileSync(join(d, 'checkpoint.bin'), 'old');
+    await cachedStage({ stage: 's', dir: d, key: { a: 2 }, build: async (x) => ({ value: String(existsSync(join(x, 'checkpoint.bin'))) }), load });
+    expect(existsSync(join(d, 'checkpoint.bin'))).toBe(false);
+    // An interrupted build (pending marker, no stage.json) of the same key keeps its files.
+    await expect(cachedStage({ stage: 's', dir: d, key: { a: 3 }, build: async (x) => { writeFileSync(join(x, 'checkpoint.bin'), 'partial'); throw new Error('killed'); }, load })).rejects.toThrow('killed');
+    const resumed = await cachedStage({ stage: 's', dir: d, key: { a: 3 }, build: async (x) => ({ value: String(existsSync(join(x, 'checkpoint.bin'))) }), load });
+    expect(resumed.value).toBe('true');
+  });
+
+  it('hashes configs independently of key order', () => {
+    expect(stageHash({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(stageHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
+    expect(stableStringify({ b: 1, a: undefined })).toBe('{"b":1}');
+  });
+});
