@@ -14,7 +14,20 @@ interface SetupModule {
 }
 
 /** Imports a setup module; TypeScript ones (a checkout run through tsx) go through tsx's own importer. */
-export async function importModule(specifier: string): Promise<unknown> {
+const imported = new Map<string, Promise<unknown>>();
+
+/** One module instance per specifier and thread, so env copies on a worker share what the module caches. */
+export function importModule(specifier: string): Promise<unknown> {
+  let pending = imported.get(specifier);
+  if (!pending) {
+    pending = importFresh(specifier);
+    pending.catch(() => imported.delete(specifier));
+    imported.set(specifier, pending);
+  }
+  return pending;
+}
+
+async function importFresh(specifier: string): Promise<unknown> {
   if (!/\.[cm]?ts$/.test(specifier)) return import(specifier);
   const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (s: string, parent: string) => Promise<unknown> };
   return tsImport(specifier, import.meta.url);
