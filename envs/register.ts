@@ -89,7 +89,8 @@ export function sharedComponents(dataset: Dataset, opts: { artifactsDir?: string
   return pending;
 }
 
-function buildRetriever(choice: z.output<typeof RetrieverChoiceSchema>, dataset: Dataset, parts: EnvComponents | undefined): Retriever {
+/** The retriever for a choice; only 'dual-view' needs the trained parts. */
+export function buildRetriever(choice: z.output<typeof RetrieverChoiceSchema>, dataset: Dataset, parts: EnvComponents | undefined): Retriever {
   switch (choice) {
     case 'dual-view':
       return parts!.retriever;

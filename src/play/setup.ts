@@ -12,14 +12,10 @@ import { RetrieverOrderAgent } from '../../agents/baselines.js';
 import { policyFile } from '../../agents/neural/recommender.js';
 import { CrsEnv } from '../../envs/crs-env.js';
 import { defaultArtifactsRoot, makeTextEncoder, type EnvComponents } from '../../envs/components.js';
-import { sharedComponents, sharedDataset, SimulatorVariantSchema, type CrsEnvOptions } from '../../envs/register.js';
+import { buildRetriever, sharedComponents, sharedDataset, SimulatorVariantSchema, type CrsEnvOptions } from '../../envs/register.js';
 import type { CrsEnvConfigInput } from '../../envs/config.js';
 import { AgentSpecError, BASELINE_SPECS, resolveAgentSpec } from '../pipeline/agent-spec.js';
 import { STAGE_FILE } from '../pipeline/stage-cache.js';
-import { Bm25Retriever } from '../retriever/bm25.js';
-import { PopularityRetriever } from '../retriever/popularity.js';
-import { RepeatRetriever } from '../retriever/repeat.js';
-import { TfidfRetriever } from '../retriever/tfidf.js';
 import type { Retriever } from '../retriever/types.js';
 import { LightGcnEncoder } from '../encoders/collaborative.js';
 import { MultiTaskSimulator } from '../simulator/multi-task.js';
@@ -93,16 +89,7 @@ export function checkAgentSpec(spec: string): void {
 }
 
 function lexicalRetriever(choice: RetrieverChoice, dataset: Dataset): Retriever {
-  switch (choice) {
-    case 'bm25':
-      return new Bm25Retriever(dataset);
-    case 'tfidf':
-      return new TfidfRetriever(dataset);
-    case 'popularity':
-      return new PopularityRetriever(dataset);
-    default:
-      return new RepeatRetriever(new PopularityRetriever(dataset));
-  }
+  return buildRetriever(choice, dataset, undefined);
 }
 
 /** E_C and the multi-task simulator straight from their stage folders, when both are finished there. */
