@@ -174,26 +174,145 @@ interface Adapter {
   slot2: { input: number; output: number };
 }
 
+/** An attention projection: which attention (values semantic 's' or collaborative 'c') and which matrix. */
+type Projection = 'sq' | 'sk' | 'sv' | 'cq' | 'ck' | 'cv';
+
+/**
+ * One token of the attention with its projections, computed on first use. A cached token is reused by every
+ * later query whose input slice is bit-identical (the dialogue context D repeats every round of an episode,
+ * and across episodes of the same sample), so its adapter pass and projections run once.
+ */
+interface Token {
+  /** The token (after the adapter for a semantic token). */
+  readonly value: Float32Array;
+  /** The input slice it was computed from (a copy; compared on a cache hit), absent for the null tokens. */
+  readonly input?: Float32Array;
+  sq?: Float32Array;
+  sk?: Float32Array;
+  sv?: Float32Array;
+  cq?: Float32Array;
+  ck?: Float32Array;
+  cv?: Float32Array;
+}
+
+/** Default number of cached tokens (adapted semantic inputs plus collaborative pools) per forward. */
+export const DEFAULT_TOKEN_CACHE = 2048;
+
+export interface DualViewForwardOptions {
+  /**
+   * How many tokens to keep, keyed by the exact bits of their input slice (least recently used dropped
+   * first); 0 turns the cache off. Results are identical either way: a hit only skips recomputing the same
+   * floating-point operations on the same input.
+   */
+  tokenCache?: number;
+}
+
+/** 32-bit FNV-1a over the bits of a float slice. */
+function hashBits(bits: Uint32Array): number {
+  let h = 0x811c9dc5 ^ bits.length;
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ (bits[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+function sameBits(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function bitsOf(x: Float32Array): Uint32Array {
+  return new Uint32Array(x.buffer, x.byteOffset, x.length);
+}
+
+/** Tokens by input bits, least recently used evicted first (buckets of equal hashes, compared bit for bit). */
+class TokenCache {
+  private readonly buckets = new Map<number, Token[]>();
+  private size = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get(input: Float32Array, make: () => Float32Array): Token {
+    if (this.capacity <= 0) return { value: make(), input };
+    const bits = bitsOf(input);
+    const key = hashBits(bits);
+    const bucket = this.buckets.get(key);
+    if (bucket !== undefined) {
+      for (const token of bucket) {
+        if (sameBits(bitsOf(token.input as Float32Array), bits)) {
+          // Most recently used last.
+          this.buckets.delete(key);
+          this.buckets.set(key, bucket);
+          return token;
+        }
+      }
+    }
+    const token: Token = { value: make(), input: Float32Array.from(input) };
+    if (bucket !== undefined) bucket.push(token);
+    else this.buckets.set(key, [token]);
+    this.size++;
+    while (this.size > this.capacity) {
+      const oldest = this.buckets.keys().next();
+      if (oldest.done === true) break;
+      this.size -= (this.buckets.get(oldest.value) as Token[]).length;
+      this.buckets.delete(oldest.value);
+    }
+    return token;
+  }
+
+  clear(): void {
+    this.buckets.clear();
+    this.size = 0;
+  }
+
+  get entries(): number {
+    return this.size;
+  }
+}
+
 /**
  * The inference forward in JS (adapters on the WebAssembly dot kernel, attention in plain loops).
- * Holds its own copy of the parameters; `query` and `itemMatrix` allocate only their outputs.
+ * Holds its own copy of the parameters; `query` and `itemMatrix` allocate only their outputs (and the tokens
+ * they add to the token cache).
  */
 export class DualViewForward {
   readonly dim: number;
   private readonly kernel = new DotKernel();
   private readonly queryAdapter: Adapter | undefined;
   private readonly itemAdapter: Adapter | undefined;
+  /** The attention matrices by projection name. */
+  private readonly projections: Partial<Record<Projection, Float32Array>> = {};
+  private readonly nullS: Token | undefined;
+  private readonly nullC: Token | undefined;
+  private readonly semanticCache: TokenCache;
+  private readonly collaborativeCache: TokenCache;
+
+  /** A copy of the parameters given (cached tokens must never see a later edit of the caller's arrays). */
+  readonly params: DualViewParams;
 
   constructor(
     readonly spec: DualViewSpec,
-    readonly params: DualViewParams,
+    params: DualViewParams,
+    options: DualViewForwardOptions = {},
   ) {
     checkParams(spec, params, 'DualViewForward');
+    this.params = Object.fromEntries(Object.entries(params).map(([name, data]) => [name, Float32Array.from(data)]));
     this.dim = outputDim(spec);
     if (usesSemantic(spec.variant)) {
       this.queryAdapter = this.adapter('q');
       this.itemAdapter = this.adapter('i');
+      this.nullS = { value: this.p('nullS') };
     }
+    if (usesCollaborative(spec.variant)) this.nullC = { value: this.p('nullC') };
+    for (const prefix of ['s', 'c'] as const) {
+      for (const m of ['q', 'k', 'v'] as const) {
+        const w = this.params[`${prefix}W${m}`];
+        if (w !== undefined) this.projections[`${prefix}${m}`] = w;
+      }
+    }
+    const capacity = options.tokenCache ?? DEFAULT_TOKEN_CACHE;
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`DualViewForward: tokenCache must be a non-negative integer, got ${capacity}`);
+    this.semanticCache = new TokenCache(capacity);
+    this.collaborativeCache = new TokenCache(capacity);
   }
 
   private p(name: string): Float32Array {
@@ -216,56 +335,102 @@ export class DualViewForward {
     return out;
   }
 
-  /** Semantic tokens: the null token, then the adapted present parts. */
-  semanticTokens(f: QueryFeatures): Float32Array[] {
+  /** Cached tokens now held (semantic and collaborative). */
+  get cachedTokens(): number {
+    return this.semanticCache.entries + this.collaborativeCache.entries;
+  }
+
+  /** Drops every cached token. */
+  clearCache(): void {
+    this.semanticCache.clear();
+    this.collaborativeCache.clear();
+  }
+
+  private semanticTokenObjects(f: QueryFeatures): Token[] {
     const s = this.spec.textDim;
-    const tokens = [this.p('nullS')];
+    const tokens = [this.nullS as Token];
     for (let slot = 0; slot < N_SEMANTIC; slot++) {
       if (f.semanticMask[slot] !== 1) continue;
-      tokens.push(this.adapt(this.queryAdapter as Adapter, f.semantic.subarray(slot * s, (slot + 1) * s)));
+      const input = f.semantic.subarray(slot * s, (slot + 1) * s);
+      tokens.push(this.semanticCache.get(input, () => this.adapt(this.queryAdapter as Adapter, input)));
     }
     return tokens;
+  }
+
+  private collaborativeTokenObjects(f: QueryFeatures): Token[] {
+    const c = this.spec.collabDim;
+    const tokens = [this.nullC as Token];
+    for (let slot = 0; slot < N_COLLABORATIVE; slot++) {
+      if (f.collaborativeMask[slot] !== 1) continue;
+      const input = f.collaborative.subarray(slot * c, (slot + 1) * c);
+      tokens.push(this.collaborativeCache.get(input, () => Float32Array.from(input)));
+    }
+    return tokens;
+  }
+
+  /** Semantic tokens: the null token, then the adapted present parts. */
+  semanticTokens(f: QueryFeatures): Float32Array[] {
+    return this.semanticTokenObjects(f).map((t) => t.value);
   }
 
   /** Collaborative tokens: the null token, then the present pools. */
   collaborativeTokens(f: QueryFeatures): Float32Array[] {
-    const c = this.spec.collabDim;
-    const tokens = [this.p('nullC')];
-    for (let slot = 0; slot < N_COLLABORATIVE; slot++) {
-      if (f.collaborativeMask[slot] === 1) tokens.push(f.collaborative.subarray(slot * c, (slot + 1) * c));
+    return this.collaborativeTokenObjects(f).map((t) => t.value);
+  }
+
+  /** x W for one of the attention matrices, memoized on the token. */
+  private project(t: Token, which: Projection): Float32Array {
+    let out = t[which];
+    if (out === undefined) {
+      const c = this.spec.collabDim;
+      out = vecMat(t.value, this.projections[which] as Float32Array, c, c);
+      t[which] = out;
     }
-    return tokens;
+    return out;
   }
 
   /** Mean over queries of softmax(Q K^T / sqrt(c)) V, plus the mean value token when residual. */
-  private attend(queries: Float32Array[], keys: Float32Array[], prefix: 's' | 'c'): Float32Array {
+  private attend(queries: Token[], keys: Token[], prefix: 's' | 'c'): Float32Array {
     const c = this.spec.collabDim;
-    const wq = this.p(`${prefix}Wq`);
-    const wk = this.p(`${prefix}Wk`);
-    const wv = this.p(`${prefix}Wv`);
-    const K = keys.map((y) => vecMat(y, wk, c, c));
-    const V = keys.map((y) => vecMat(y, wv, c, c));
+    const kName: Projection = prefix === 's' ? 'sk' : 'ck';
+    const vName: Projection = prefix === 's' ? 'sv' : 'cv';
+    const qName: Projection = prefix === 's' ? 'sq' : 'cq';
+    const K = keys.map((y) => this.project(y, kName));
+    const V = keys.map((y) => this.project(y, vName));
     const weights = new Float64Array(keys.length);
+    const logits = new Float64Array(keys.length);
     const scale = 1 / Math.sqrt(c);
     for (const x of queries) {
-      const q = vecMat(x, wq, c, c);
-      const logits = K.map((k) => {
+      const q = this.project(x, qName);
+      let max = -Infinity;
+      for (let j = 0; j < K.length; j++) {
+        const k = K[j] as Float32Array;
         let dot = 0;
         for (let d = 0; d < c; d++) dot += (q[d] as number) * (k[d] as number);
-        return dot * scale;
-      });
-      const max = Math.max(...logits);
-      const exps = logits.map((l) => Math.exp(l - max));
-      const sum = exps.reduce((a, b) => a + b, 0);
-      exps.forEach((e, j) => (weights[j] = (weights[j] as number) + e / sum / queries.length));
+        const l = dot * scale;
+        logits[j] = l;
+        if (l > max) max = l;
+      }
+      // Same operations, in the same order, as summing exp(l - max) left to right and adding e / sum / n.
+      let sum = 0;
+      for (let j = 0; j < K.length; j++) {
+        const e = Math.exp((logits[j] as number) - max);
+        logits[j] = e;
+        sum += e;
+      }
+      for (let j = 0; j < K.length; j++) weights[j] = (weights[j] as number) + (logits[j] as number) / sum / queries.length;
     }
     const out = new Float32Array(c);
-    V.forEach((v, j) => {
+    for (let j = 0; j < V.length; j++) {
+      const v = V[j] as Float32Array;
       const w = weights[j] as number;
       for (let d = 0; d < c; d++) out[d] = (out[d] as number) + w * (v[d] as number);
-    });
+    }
     if (this.spec.residual) {
-      for (const y of keys) for (let d = 0; d < c; d++) out[d] = (out[d] as number) + (y[d] as number) / keys.length;
+      for (const y of keys) {
+        const value = y.value;
+        for (let d = 0; d < c; d++) out[d] = (out[d] as number) + (value[d] as number) / keys.length;
+      }
     }
     return out;
   }
@@ -275,14 +440,14 @@ export class DualViewForward {
     const { variant } = this.spec;
     const out = new Float32Array(this.dim);
     if (variant === 'semanticOnly') {
-      const S = this.semanticTokens(f);
+      const S = this.semanticTokenObjects(f);
       out.set(this.attend(S, S, 's'), 0);
     } else if (variant === 'collaborativeOnly') {
-      const C = this.collaborativeTokens(f);
+      const C = this.collaborativeTokenObjects(f);
       out.set(this.attend(C, C, 'c'), 0);
     } else {
-      const S = this.semanticTokens(f);
-      const C = this.collaborativeTokens(f);
+      const S = this.semanticTokenObjects(f);
+      const C = this.collaborativeTokenObjects(f);
       out.set(this.attend(S, C, 'c'), 0);
       out.set(this.attend(C, S, 's'), this.spec.collabDim);
     }
