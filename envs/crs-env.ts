@@ -6,7 +6,7 @@ import type { Dataset, ItemId, RecSample, Split } from '../src/data/types.js';
 import { Rng } from '../src/core/rng.js';
 import { checkSeed, EnvStateError, type Env, type ResetResult, type StepResult } from '../src/core/env.js';
 import { parseConfig } from '../src/config/load.js';
-import type { Retriever, RetrievalQuery } from '../src/retriever/types.js';
+import type { Retriever, RetrievalQuery, ScoredItem } from '../src/retriever/types.js';
 import { maskQuery } from '../src/retriever/types.js';
 import type { UserSimulator, Feedback } from '../src/simulator/types.js';
 import { buildSimulatorInput } from '../src/simulator/types.js';
@@ -15,7 +15,7 @@ import { WeightedReward, referencePreference } from '../rewards/index.js';
 import type { RewardComponent } from '../rewards/index.js';
 import { parseAction, type CrsAction } from './action.js';
 import { CrsEnvConfigSchema, type CrsEnvConfig, type CrsEnvConfigInput } from './config.js';
-import { renderRecommenderPrompt, renderUtterance } from './prompt.js';
+import { describeAttributes, renderHistory, renderRecommenderPrompt, renderUtterance } from './prompt.js';
 import type { Candidate, CrsObservation, ItemView, StepInfo } from './types.js';
 import { CrsActionSpace, CrsObservationSpace } from './spaces.js';
 
@@ -27,6 +27,94 @@ export interface CrsEnvDeps {
   textEncoder?: TextEncoder;
   /** Custom reward components, referenced by name in `rewardWeights`. */
   customRewards?: readonly RewardComponent[];
+  /**
+   * Reuse round 1's candidates when a sample is played again (default true). Round 1 is a cold start whose
+   * query depends only on the sample and the config, and retrievers are deterministic; turn this off for a
+   * retriever that is not.
+   */
+  cacheColdStart?: boolean;
+}
+
+/** A small least-recently-used map. */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+  }
+}
+
+/** Cold-start candidate lists, rendered dialogue histories and reference embeddings kept (samples, LRU). */
+export const CRS_ENV_MEMO_SIZE = 4096;
+
+/**
+ * What CrsEnvs over one dataset memoize, shared by every env over it (the env copies of a vector worker
+ * included). Each entry is a pure function of its key: caching changes no observation, reward or draw.
+ */
+interface DatasetMemos {
+  /** The prompt's attribute description of an item, by id. */
+  descriptions: Map<ItemId, string>;
+  /** The prompt's dialogue history of a sample, by sample id. */
+  histories: Lru<string, string>;
+  /** Round 1's retrieval, per retriever, by sample and config. */
+  coldStarts: WeakMap<Retriever, Lru<string, ScoredItem[]>>;
+  /** E_T(P*) of a target, per text encoder, by item id. */
+  references: WeakMap<TextEncoder, Lru<ItemId, Float32Array>>;
+}
+
+const memosByDataset = new WeakMap<Dataset, DatasetMemos>();
+
+function datasetMemos(dataset: Dataset): DatasetMemos {
+  let memos = memosByDataset.get(dataset);
+  if (memos === undefined) {
+    memos = { descriptions: new Map(), histories: new Lru(CRS_ENV_MEMO_SIZE), coldStarts: new WeakMap(), references: new WeakMap() };
+    memosByDataset.set(dataset, memos);
+  }
+  return memos;
+}
+
+function perKey<K extends object, V>(map: WeakMap<K, Lru<string | ItemId, V>>, key: K): Lru<string, V> {
+  let lru = map.get(key);
+  if (lru === undefined) {
+    lru = new Lru(CRS_ENV_MEMO_SIZE);
+    map.set(key, lru);
+  }
+  return lru;
+}
+
+/** The fields of an observation except the prompt, which `withLazyPrompt` adds. */
+export type ObservationFields = Omit<CrsObservation, 'prompt'>;
+
+/**
+ * Adds `prompt` to `fields` as an enumerable property rendered on first read (then kept), so agents that never
+ * read it never pay for it; it reads as a plain string property (spread, JSON, structuredClone and deep
+ * equality all see the text) and can be assigned. `render` gets the candidates as they were when built.
+ */
+export function withLazyPrompt(fields: ObservationFields, render: (candidates: readonly Candidate[]) => string): CrsObservation {
+  const candidates = fields.candidates.slice();
+  let text: string | undefined;
+  Object.defineProperty(fields, 'prompt', {
+    enumerable: true,
+    configurable: true,
+    get: () => (text ??= render(candidates)),
+    set(value: string) {
+      Object.defineProperty(this, 'prompt', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+  return fields as CrsObservation;
 }
 
 export interface CrsResetOptions {
@@ -61,6 +149,8 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
   private readonly textEncoder: TextEncoder | undefined;
   private readonly reward: WeightedReward;
   private readonly samplesById = new Map<string, RecSample>();
+  private readonly memos: DatasetMemos;
+  private readonly coldStartKey: string | undefined;
   private episode: Episode | undefined;
   private seedRng: Rng = new Rng(0);
   private episodeCount = 0;
@@ -78,6 +168,9 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     for (const split of ['train', 'valid', 'test'] as const) {
       for (const sample of this.dataset.samples[split]) this.samplesById.set(sample.id, sample);
     }
+    this.memos = datasetMemos(this.dataset);
+    // Everything round 1's query depends on besides the sample.
+    this.coldStartKey = deps.cacheColdStart === false ? undefined : JSON.stringify([this.config.candidates, this.config.excludeContextItems, this.config.retrieverInputs]);
     this.observationSpace = new CrsObservationSpace(this.dataset, this.config);
     this.actionSpace = new CrsActionSpace(() => this.episode?.observation.candidates ?? [], this.config.listLength);
   }
@@ -99,14 +192,11 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       (this.simulator.setTargetHint as (hint: { attributes: object }) => void)({ attributes: this.item(sample.target)?.attributes ?? {} });
     }
     const t0 = performance.now();
-    const candidates = await this.retrieve(sample, '', '', []);
+    const candidates = await this.coldStart(sample);
     const retrieverMs = performance.now() - t0;
     const observation = this.observe(sample, 1, '', candidates, '', []);
     let referenceEmbedding: Float32Array | undefined;
-    if (this.reward.needsPreferenceEmbeddings && this.textEncoder) {
-      const target = this.item(sample.target);
-      [referenceEmbedding] = await this.textEncoder.encode([referencePreference(target?.attributes ?? {})]);
-    }
+    if (this.reward.needsPreferenceEmbeddings && this.textEncoder) referenceEmbedding = await this.referenceEmbedding(this.textEncoder, sample.target);
     this.episode = {
       sample,
       rng,
@@ -243,7 +333,42 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     return this.simulator.feedback(input, rng);
   }
 
+  /** E_T(P*) of a target (memoized: the text encoder is deterministic). */
+  private async referenceEmbedding(encoder: TextEncoder, target: ItemId): Promise<Float32Array | undefined> {
+    const memo = perKey(this.memos.references, encoder);
+    let embedding = memo.get(target);
+    if (embedding === undefined) {
+      [embedding] = await encoder.encode([referencePreference(this.item(target)?.attributes ?? {})]);
+      if (embedding !== undefined) memo.set(target, embedding);
+    }
+    return embedding;
+  }
+
+  /** Round 1's candidates: a cold-start retrieval, reused when the sample is played again under the same config. */
+  private async coldStart(sample: RecSample): Promise<Candidate[]> {
+    if (this.coldStartKey === undefined) return this.candidates(await this.retrieveScored(sample, '', '', []));
+    const memo = perKey(this.memos.coldStarts, this.retriever);
+    const key = `${sample.id}\u0000${this.coldStartKey}`;
+    let scored = memo.get(key);
+    if (scored === undefined) {
+      scored = (await this.retrieveScored(sample, '', '', [])).map((s) => ({ id: s.id, score: s.score }));
+      memo.set(key, scored);
+    }
+    return this.candidates(scored);
+  }
+
+  private candidates(scored: readonly ScoredItem[]): Candidate[] {
+    return scored.map((s) => {
+      const item = this.item(s.id);
+      return { id: s.id, title: item?.title ?? s.id, attributes: item?.attributes ?? {}, score: s.score };
+    });
+  }
+
   private async retrieve(sample: RecSample, feedback: string, preference: string, previousList: ItemId[]): Promise<Candidate[]> {
+    return this.candidates(await this.retrieveScored(sample, feedback, preference, previousList));
+  }
+
+  private async retrieveScored(sample: RecSample, feedback: string, preference: string, previousList: ItemId[]): Promise<ScoredItem[]> {
     const query: RetrievalQuery = maskQuery(
       {
         context: sample.context,
@@ -256,8 +381,27 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       this.config.retrieverInputs,
     );
     const exclude = this.config.excludeContextItems ? new Set(sample.contextItems) : undefined;
-    const scored = await this.retriever.retrieve(query, this.config.candidates, exclude);
-    return scored.map((s) => ({ ...this.view(s.id), score: s.score }));
+    return this.retriever.retrieve(query, this.config.candidates, exclude);
+  }
+
+  /** The prompt's attribute description of an item (memoized per dataset). */
+  private description(id: ItemId): string {
+    let described = this.memos.descriptions.get(id);
+    if (described === undefined) {
+      described = describeAttributes(this.item(id)?.attributes ?? {});
+      this.memos.descriptions.set(id, described);
+    }
+    return described;
+  }
+
+  /** The prompt's dialogue history of a sample (memoized per dataset). */
+  private history(sample: RecSample): string {
+    let history = this.memos.histories.get(sample.id);
+    if (history === undefined) {
+      history = renderHistory(sample.context);
+      this.memos.histories.set(sample.id, history);
+    }
+    return history;
   }
 
   private observe(
@@ -268,19 +412,26 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     previousPreference: string,
     previousList: ItemId[],
   ): CrsObservation {
-    return {
-      sampleId: sample.id,
-      turn,
-      rounds: this.config.rounds,
-      context: sample.context,
-      contextItems: sample.contextItems.map((id) => this.view(id)),
-      contextEntities: sample.contextEntities,
-      feedback,
-      candidates,
-      previousPreference,
-      previousList,
-      listLength: this.config.listLength,
-      prompt: renderRecommenderPrompt({ context: sample.context, candidates, feedback, previousPreference, listLength: this.config.listLength }),
-    };
+    const listLength = this.config.listLength;
+    return withLazyPrompt(
+      {
+        sampleId: sample.id,
+        turn,
+        rounds: this.config.rounds,
+        context: sample.context,
+        contextItems: sample.contextItems.map((id) => this.view(id)),
+        contextEntities: sample.contextEntities,
+        feedback,
+        candidates,
+        previousPreference,
+        previousList,
+        listLength,
+      },
+      (shown) =>
+        renderRecommenderPrompt(
+          { context: sample.context, candidates: shown, feedback, previousPreference, listLength },
+          { history: this.history(sample), descriptions: shown.map((c) => this.description(c.id)) },
+        ),
+    );
   }
 }

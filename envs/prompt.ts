@@ -25,7 +25,8 @@ export const RECOMMENDER_INSTRUCTION = [
   'using only titles from the candidate list.',
 ].join(' ');
 
-function describeAttributes(attributes: Attributes): string {
+/** An item's attributes as the prompt lists them: ` (genre: a, b; actor: c)`, or '' when it has none. */
+export function describeAttributes(attributes: Attributes): string {
   const parts: string[] = [];
   for (const [kind, values] of Object.entries(attributes)) {
     if (values && values.length > 0) parts.push(`${kind}: ${values.slice(0, 4).join(', ')}`);
@@ -37,9 +38,24 @@ export function renderUtterance(u: Utterance): string {
   return `${u.role === 'seeker' ? 'User' : 'Recommender'}: ${u.text}`;
 }
 
-export function renderRecommenderPrompt(input: PromptInput): string {
-  const history = input.context.map(renderUtterance).join('\n');
-  const candidates = input.candidates.map((c, i) => `${i + 1}. ${c.title}${describeAttributes(c.attributes)}`).join('\n');
+/** The dialogue history D as the prompt shows it, one utterance a line. */
+export function renderHistory(context: readonly Utterance[]): string {
+  return context.map(renderUtterance).join('\n');
+}
+
+/**
+ * Parts of a prompt the caller already has (CrsEnv memoizes them per sample and per item): `history` must
+ * equal `renderHistory(input.context)` and `descriptions[i]` must equal `describeAttributes` of candidate i.
+ */
+export interface PromptParts {
+  history?: string;
+  descriptions?: readonly string[];
+}
+
+export function renderRecommenderPrompt(input: PromptInput, parts: PromptParts = {}): string {
+  const history = parts.history ?? renderHistory(input.context);
+  const descriptions = parts.descriptions;
+  const candidates = input.candidates.map((c, i) => `${i + 1}. ${c.title}${descriptions?.[i] ?? describeAttributes(c.attributes)}`).join('\n');
   const sections = [
     `Instruction: ${RECOMMENDER_INSTRUCTION} Recommend ${input.listLength} items.`,
     `Dialogue history:\n${history || '(empty)'}`,
