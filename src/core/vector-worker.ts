@@ -1,16 +1,55 @@
 // Worker side of AsyncVectorEnv: one piscina thread holds the env copies assigned to it, by index.
-// Each copy is built by `createEnv(args, index)` exported from the caller's setup module.
-import type { Env, Info } from './env.js';
+// Each copy is built by `createEnv(args, index)` exported from the caller's setup module. Resets and steps
+// come in batches (every copy of this thread in one message) and go back as one array; observations are
+// encoded by the copy's observation codec when the setup module has one (see ObservationCodec).
+import type { Env, Info, ResetResult, StepResult } from './env.js';
+import type { ObservationCodec, ObservationCodecFactory } from './vector.js';
+
+export interface ResetItem {
+  index: number;
+  seed?: number;
+  options?: Record<string, unknown>;
+}
+
+export interface StepItem {
+  index: number;
+  action: unknown;
+}
 
 export type VectorTask =
-  | { op: 'init'; index: number; setupModule: string; args: unknown }
-  | { op: 'reset'; index: number; seed?: number; options?: Record<string, unknown> }
-  | { op: 'step'; index: number; action: unknown }
+  | { op: 'init'; index: number; setupModule: string; args: unknown; codec: boolean }
+  | { op: 'reset'; items: ResetItem[] }
+  | { op: 'step'; items: StepItem[] }
   | { op: 'render'; index: number }
   | { op: 'close'; index: number };
 
+/** A reset as sent back: the observation encoded when the copy has a codec. */
+export interface WireReset {
+  observation: unknown;
+  info: Info;
+}
+
+/**
+ * A step as sent back. After an automatic reset (same-step autoreset), `observation` is the new episode's first
+ * observation and `info` the reset's info plus `finalInfo`; the ended episode's last observation travels in
+ * `finalObservation` (encoded before `observation`) and goes back into `info.finalObservation` on the main side
+ * (null there until then).
+ */
+export interface WireStep {
+  observation: unknown;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: Info;
+  finalObservation?: unknown;
+}
+
+/** One item of a batch: its result, or what it threw (the other items of the batch still ran). */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 interface SetupModule {
   createEnv(args: unknown, index: number): Promise<Env<unknown, unknown>> | Env<unknown, unknown>;
+  createObservationCodec?: ObservationCodecFactory<unknown>;
 }
 
 /** Imports a setup module; TypeScript ones (a checkout run through tsx) go through tsx's own importer. */
@@ -34,6 +73,7 @@ async function importFresh(specifier: string): Promise<unknown> {
 }
 
 const envs = new Map<number, Env<unknown, unknown>>();
+const codecs = new Map<number, ObservationCodec<unknown>>();
 const resetOptions = new Map<number, Record<string, unknown> | undefined>();
 
 function envAt(index: number): Env<unknown, unknown> {
@@ -42,32 +82,65 @@ function envAt(index: number): Env<unknown, unknown> {
   return env;
 }
 
+function encode(index: number, observation: unknown): unknown {
+  const codec = codecs.get(index);
+  return codec === undefined ? observation : codec.encode(observation);
+}
+
+async function resetOne(item: ResetItem): Promise<WireReset> {
+  const env = envAt(item.index);
+  resetOptions.set(item.index, item.options);
+  const r: ResetResult<unknown> = await env.reset({ ...(item.seed !== undefined ? { seed: item.seed } : {}), ...(item.options ? { options: item.options } : {}) });
+  return { observation: encode(item.index, r.observation), info: r.info };
+}
+
+async function stepOne(item: StepItem): Promise<WireStep> {
+  const env = envAt(item.index);
+  const r: StepResult<unknown> = await env.step(item.action);
+  if (!r.terminated && !r.truncated) return { ...r, observation: encode(item.index, r.observation) };
+  const finalObservation = encode(item.index, r.observation);
+  const options = resetOptions.get(item.index);
+  const next = await env.reset(options ? { options } : {});
+  // `finalObservation: null` holds the key's place; the main side puts the decoded observation there.
+  return { ...r, observation: encode(item.index, next.observation), info: { ...next.info, finalObservation: null, finalInfo: r.info }, finalObservation };
+}
+
+/** Runs every item in order; an item that throws does not stop the others. */
+async function batch<I, T>(items: readonly I[], run: (item: I) => Promise<T>): Promise<Array<Outcome<T>>> {
+  const out: Array<Outcome<T>> = [];
+  for (const item of items) {
+    try {
+      out.push({ ok: true, value: await run(item) });
+    } catch (error) {
+      out.push({ ok: false, error });
+    }
+  }
+  return out;
+}
+
 export default async function handle(task: VectorTask): Promise<unknown> {
   switch (task.op) {
     case 'init': {
       const mod = (await importModule(task.setupModule)) as Partial<SetupModule>;
       if (typeof mod.createEnv !== 'function') throw new Error(`vector worker: ${task.setupModule} does not export createEnv(args, index)`);
       envs.set(task.index, await mod.createEnv(task.args, task.index));
+      codecs.delete(task.index);
+      if (task.codec) {
+        if (typeof mod.createObservationCodec !== 'function') throw new Error(`vector worker: ${task.setupModule} does not export createObservationCodec(args, index) here`);
+        codecs.set(task.index, mod.createObservationCodec(task.args, task.index));
+      }
       return true;
     }
-    case 'reset': {
-      resetOptions.set(task.index, task.options);
-      return envAt(task.index).reset({ ...(task.seed !== undefined ? { seed: task.seed } : {}), ...(task.options ? { options: task.options } : {}) });
-    }
-    case 'step': {
-      const env = envAt(task.index);
-      const r = await env.step(task.action);
-      if (!r.terminated && !r.truncated) return r;
-      const options = resetOptions.get(task.index);
-      const next = await env.reset(options ? { options } : {});
-      const info: Info = { ...next.info, finalObservation: r.observation, finalInfo: r.info };
-      return { ...r, observation: next.observation, info };
-    }
+    case 'reset':
+      return batch(task.items, resetOne);
+    case 'step':
+      return batch(task.items, stepOne);
     case 'render':
       return envAt(task.index).render('ansi');
     case 'close': {
       await envs.get(task.index)?.close();
       envs.delete(task.index);
+      codecs.delete(task.index);
       return true;
     }
   }

@@ -23,6 +23,25 @@ export interface VectorEnv<Obs, Act> {
   close(): Promise<void>;
 }
 
+/**
+ * Compact transfer of observations between AsyncVectorEnv's worker threads and the main thread. A setup module
+ * may export `createObservationCodec(args, index)`; each env copy then gets one codec in its worker, which
+ * `encode`s every observation it sends, and one in the main thread, which `decode`s them back. `decode(encode(o))`
+ * must equal `o` (deep equality) and keep its shape, so users see the same observations with or without a codec.
+ * A codec may keep state on either side (what the other side already holds, so repeated parts are sent once):
+ * every encoded observation of a copy is decoded exactly once, in the order it was encoded, and a copy rebuilt
+ * after its worker died gets fresh codecs on both sides.
+ */
+export interface ObservationCodec<Obs> {
+  /** Worker side: a structured-cloneable stand-in for `observation`. */
+  encode(observation: Obs): unknown;
+  /** Main side: the observation back from what `encode` gave. */
+  decode(wire: unknown): Obs;
+}
+
+/** What a setup module may export besides `createEnv`, for AsyncVectorEnv. */
+export type ObservationCodecFactory<Obs> = (args: unknown, index: number) => ObservationCodec<Obs>;
+
 function seedFor(opts: ResetOptions, index: number): ResetOptions {
   return { ...(opts.seed !== undefined ? { seed: opts.seed + index } : {}), ...(opts.options ? { options: opts.options } : {}) };
 }

@@ -5,6 +5,7 @@ import { Rng } from '../../src/core/rng.js';
 import { CounterEnv } from './fixtures/counter-env.js';
 
 const setupModule = new URL('./fixtures/counter-env.ts', import.meta.url).href;
+const codecModule = new URL('./fixtures/counter-codec-env.ts', import.meta.url).href;
 
 async function trajectory(vec: { reset: SyncVectorEnv<number, number>['reset']; step: SyncVectorEnv<number, number>['step']; numEnvs: number }, steps: number) {
   const rng = new Rng('policy');
@@ -50,6 +51,29 @@ describe('vector envs', () => {
     expect(await trajectory(two, 12)).toEqual(sync);
   });
 
+  it('passes observations through the setup module\'s codec, in order, and without it when asked', async () => {
+    const sync = await trajectory(new SyncVectorEnv([0, 1, 2, 3, 4].map(() => new CounterEnv(3))), 15);
+    const { made } = await import('./fixtures/counter-codec-env.js');
+    const before = made.count;
+    const coded = new AsyncVectorEnv<number, number>({ setupModule: codecModule, args: { maxSteps: 3 }, numEnvs: 5, workers: 2 });
+    const plain = new AsyncVectorEnv<number, number>({ setupModule: codecModule, args: { maxSteps: 3 }, numEnvs: 5, workers: 2, observationCodec: false });
+    toClose.push(coded, plain);
+    expect(await trajectory(coded, 15)).toEqual(sync);
+    expect(made.count - before).toBe(5); // one main-side codec per copy
+    expect(await trajectory(plain, 15)).toEqual(sync);
+    expect(made.count - before).toBe(5); // none when switched off
+  });
+
+  it('an env that throws inside a batch fails the step with its error', async () => {
+    const vec = new AsyncVectorEnv<number, number>({ setupModule: codecModule, args: { maxSteps: 50 }, numEnvs: 3, workers: 1 });
+    toClose.push(vec);
+    await vec.reset({ seed: 1 });
+    await expect(vec.step([0, 9, 0])).rejects.toThrow(/action 9 is not allowed here/);
+    // The other copies of the batch did step, and their codecs stayed in step: the env goes on.
+    const r = await vec.step([0, 0, 0]);
+    expect(r.observations).toHaveLength(3);
+  });
+
   it('rejects a wrong number of actions', async () => {
     const vec = new SyncVectorEnv([new CounterEnv(3)]);
     await vec.reset({ seed: 0 });
@@ -68,5 +92,25 @@ describe('vector envs', () => {
     const after = await vec.step([0, 0]);
     expect(after.observations).toHaveLength(2);
     delete process.env.CRS_GYM_TEST_ALLOW_CRASH;
+  });
+
+  it('survives a killed worker with a stateful codec: the rebuilt copies get fresh codecs on both sides', async () => {
+    process.env.CRS_GYM_TEST_ALLOW_CRASH = '1';
+    // 4 copies on 2 workers: copies 0 and 2 share the worker that dies.
+    const vec = new AsyncVectorEnv<number, number>({ setupModule: codecModule, args: { maxSteps: 50 }, numEnvs: 4, workers: 2 });
+    toClose.push(vec);
+    await vec.reset({ seed: 3 });
+    await vec.step([0, 0, 0, 0]);
+    const r = await vec.step([2, 0, 0, 0]);
+    delete process.env.CRS_GYM_TEST_ALLOW_CRASH;
+    expect(r.truncated[0]).toBe(true);
+    expect(r.truncated[2]).toBe(true);
+    expect(String(r.infos[0]?.workerError)).toMatch(/worker for env 0 died/);
+    expect(String(r.infos[2]?.workerError)).toMatch(/worker for env 2 died/);
+    expect(r.truncated[1]).toBe(false);
+    for (let t = 0; t < 5; t++) {
+      const after = await vec.step([0, 0, 0, 0]);
+      expect(after.observations.every((o) => typeof o === 'number')).toBe(true);
+    }
   });
 });
