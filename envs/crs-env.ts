@@ -2,7 +2,7 @@
 // Round t: the agent sees D, I_D, F_t and the candidates I_cand^t and returns (P_t, R_t). The env scores R_t
 // against the target, then (unless the episode ends) asks the simulator for F_{t+1} on R_t and the
 // retriever for I_cand^{t+1} from D, F_{t+1}, P_t, I_D and R_t. Round 1 is a cold start without feedback.
-import type { Dataset, ItemId, RecSample, Split } from '../src/data/types.js';
+import type { Attributes, Dataset, ItemId, RecSample, Split, Utterance } from '../src/data/types.js';
 import { Rng } from '../src/core/rng.js';
 import { checkSeed, EnvStateError, type Env, type ResetResult, type StepResult } from '../src/core/env.js';
 import { parseConfig } from '../src/config/load.js';
@@ -65,8 +65,6 @@ export const CRS_ENV_MEMO_SIZE = 4096;
  * included). Each entry is a pure function of its key: caching changes no observation, reward or draw.
  */
 interface DatasetMemos {
-  /** The prompt's attribute description of an item, by id. */
-  descriptions: Map<ItemId, string>;
   /** The prompt's dialogue history of a sample, by sample id. */
   histories: Lru<string, string>;
   /** Round 1's retrieval, per retriever, by sample and config. */
@@ -80,7 +78,7 @@ const memosByDataset = new WeakMap<Dataset, DatasetMemos>();
 function datasetMemos(dataset: Dataset): DatasetMemos {
   let memos = memosByDataset.get(dataset);
   if (memos === undefined) {
-    memos = { descriptions: new Map(), histories: new Lru(CRS_ENV_MEMO_SIZE), coldStarts: new WeakMap(), references: new WeakMap() };
+    memos = { histories: new Lru(CRS_ENV_MEMO_SIZE), coldStarts: new WeakMap(), references: new WeakMap() };
     memosByDataset.set(dataset, memos);
   }
   return memos;
@@ -98,23 +96,71 @@ function perKey<K extends object, V>(map: WeakMap<K, Lru<string | ItemId, V>>, k
 /** The fields of an observation except the prompt, which `withLazyPrompt` adds. */
 export type ObservationFields = Omit<CrsObservation, 'prompt'>;
 
+/** An item's attribute description for the prompt, memoized per attributes object (the dataset's, never edited). */
+const descriptions = new WeakMap<object, string>();
+
+function describe(attributes: Attributes): string {
+  let described = descriptions.get(attributes);
+  if (described === undefined) {
+    described = describeAttributes(attributes);
+    descriptions.set(attributes, described);
+  }
+  return described;
+}
+
+/** What a lazy prompt renders from: the observation's fields when it was built. */
+interface PromptSource {
+  context: Utterance[];
+  candidates: readonly Candidate[];
+  feedback: string;
+  previousPreference: string;
+  listLength: number;
+}
+
+const lazyPrompts = new WeakMap<object, { source: PromptSource; get: () => string }>();
+
 /**
  * Adds `prompt` to `fields` as an enumerable property rendered on first read (then kept), so agents that never
- * read it never pay for it; it reads as a plain string property (spread, JSON, structuredClone and deep
- * equality all see the text) and can be assigned. `render` gets the candidates as they were when built.
+ * read it never pay for it. It reads as a plain string property (spread, JSON, structuredClone and deep
+ * equality all see the text) and can be assigned. It renders the fields as they were when this was called
+ * (`history()` must give `renderHistory(fields.context)`; it is asked only when the prompt is read).
  */
-export function withLazyPrompt(fields: ObservationFields, render: (candidates: readonly Candidate[]) => string): CrsObservation {
-  const candidates = fields.candidates.slice();
+export function withLazyPrompt(fields: ObservationFields, history: () => string): CrsObservation {
+  const source: PromptSource = {
+    context: fields.context,
+    candidates: fields.candidates.slice(),
+    feedback: fields.feedback,
+    previousPreference: fields.previousPreference,
+    listLength: fields.listLength,
+  };
   let text: string | undefined;
+  const get = (): string => (text ??= renderRecommenderPrompt(source, { history: history(), descriptions: source.candidates.map((c) => describe(c.attributes)) }));
   Object.defineProperty(fields, 'prompt', {
     enumerable: true,
     configurable: true,
-    get: () => (text ??= render(candidates)),
+    get,
     set(value: string) {
       Object.defineProperty(this, 'prompt', { value, writable: true, enumerable: true, configurable: true });
     },
   });
+  lazyPrompts.set(fields, { source, get });
   return fields as CrsObservation;
+}
+
+/**
+ * Whether `observation.prompt` is still the lazy rendering of the observation's own fields: built by
+ * `withLazyPrompt`, never assigned, and none of the fields it renders replaced since. Such a prompt can be
+ * rebuilt from the other fields (what the vector envs' observation codec relies on).
+ */
+export function hasDerivedPrompt(observation: CrsObservation): boolean {
+  const lazy = lazyPrompts.get(observation);
+  if (lazy === undefined || Object.getOwnPropertyDescriptor(observation, 'prompt')?.get !== lazy.get) return false;
+  const s = lazy.source;
+  const o = observation;
+  if (o.context !== s.context || o.feedback !== s.feedback || o.previousPreference !== s.previousPreference || o.listLength !== s.listLength) return false;
+  if (!Array.isArray(o.candidates) || o.candidates.length !== s.candidates.length) return false;
+  for (let i = 0; i < s.candidates.length; i++) if (o.candidates[i] !== s.candidates[i]) return false;
+  return true;
 }
 
 export interface CrsResetOptions {
@@ -384,16 +430,6 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     return this.retriever.retrieve(query, this.config.candidates, exclude);
   }
 
-  /** The prompt's attribute description of an item (memoized per dataset). */
-  private description(id: ItemId): string {
-    let described = this.memos.descriptions.get(id);
-    if (described === undefined) {
-      described = describeAttributes(this.item(id)?.attributes ?? {});
-      this.memos.descriptions.set(id, described);
-    }
-    return described;
-  }
-
   /** The prompt's dialogue history of a sample (memoized per dataset). */
   private history(sample: RecSample): string {
     let history = this.memos.histories.get(sample.id);
@@ -427,11 +463,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
         previousList,
         listLength,
       },
-      (shown) =>
-        renderRecommenderPrompt(
-          { context: sample.context, candidates: shown, feedback, previousPreference, listLength },
-          { history: this.history(sample), descriptions: shown.map((c) => this.description(c.id)) },
-        ),
+      () => this.history(sample),
     );
   }
 }

@@ -158,6 +158,9 @@ export function registerCrsEnvs(): void {
   }
 }
 
+/** AsyncVectorEnv sends CrsEnv observations compactly through this codec (ids and scores, details once). */
+export { createObservationCodec } from './observation-codec.js';
+
 /** Setup module for AsyncVectorEnv workers: `createEnv({ dataset, options })`. */
 export async function createEnv(args: { dataset: 'inspired' | 'redial'; options?: Record<string, unknown> }): Promise<CrsEnv> {
   return makeCrsEnv(args.dataset, args.options ?? {});

@@ -87,6 +87,9 @@ export async function buildSyntheticEnv(args: SyntheticEnvArgs = {}, parts?: Syn
   return new CrsEnv({ dataset: c.dataset, retriever, simulator: c.simulator, textEncoder: c.text }, args.env ?? SYNTHETIC_ENV_CONFIG);
 }
 
+/** AsyncVectorEnv sends the observations through CrsEnv's compact codec. */
+export { createObservationCodec } from '../../envs/observation-codec.js';
+
 /** AsyncVectorEnv setup module entry point. */
 export function createEnv(args: SyntheticEnvArgs): Promise<CrsEnv> {
   return buildSyntheticEnv(args ?? {});

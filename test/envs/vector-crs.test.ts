@@ -11,6 +11,7 @@ import { AsyncVectorEnv } from '../../src/core/async-vector.js';
 import type { Info } from '../../src/core/env.js';
 import { SyncVectorEnv, type VectorEnv } from '../../src/core/vector.js';
 import type { CrsAction } from '../../envs/action.js';
+import { hasDerivedPrompt } from '../../envs/crs-env.js';
 import type { CrsObservation } from '../../envs/types.js';
 import { buildSyntheticEnv, scriptedAction, type SyntheticEnvArgs } from './setup-synthetic.js';
 
@@ -77,14 +78,23 @@ describe('CrsEnv in vector envs', () => {
     const sync = new SyncVectorEnv(await Promise.all(Array.from({ length: NUM_ENVS }, () => buildSyntheticEnv(ARGS))));
     const one = new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule, args: ARGS, numEnvs: NUM_ENVS, workers: 1 });
     const two = new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule, args: ARGS, numEnvs: NUM_ENVS, workers: 2 });
-    toClose.push(sync, one, two);
+    // Observations as they are (structured clones) instead of through CrsEnv's compact codec.
+    const whole = new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule, args: ARGS, numEnvs: NUM_ENVS, workers: 2, observationCodec: false });
+    toClose.push(sync, one, two, whole);
     expect(two.autoresetMode).toBe('same-step');
 
     const a = await play(sync);
     const b = await play(one);
     const c = await play(two);
+    const d = await play(whole);
     expect(b).toEqual(a);
     expect(c).toEqual(a);
+    expect(d).toEqual(a);
+    // The same down to key order and the prompts' text; with the codec, prompts are rendered lazily on this side.
+    expect(JSON.stringify(c)).toBe(JSON.stringify(a));
+    expect(JSON.stringify(d)).toBe(JSON.stringify(a));
+    expect(c.steps.every((s) => s.observations.every(hasDerivedPrompt))).toBe(true);
+    expect(d.steps.some((s) => s.observations.some(hasDerivedPrompt))).toBe(false);
 
     // Same-step autoreset: an ended copy returns the next episode's first observation and keeps the last one.
     let ended = 0;

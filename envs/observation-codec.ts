@@ -1,0 +1,191 @@
+// The vector envs' observation codec for CrsEnv (see ObservationCodec in src/core/vector.ts): what a worker
+// thread sends the main thread for an observation. A full observation is ~20 KB (the dialogue, every
+// candidate's attributes, the rendered prompt); most of it repeats. The worker sends a sample's dialogue and
+// mentions once, an item's title and attributes once, and then only ids, scores and the texts that change
+// (feedback, preference); the main thread rebuilds the observation with the same shape and values, the prompt
+// rendered lazily from the same parts as in the worker. An observation that is not exactly as CrsEnv built it
+// (a wrapper changed a field or the prompt) is sent whole.
+//
+// Both sides keep the same tables: items by id, samples in a least-recently-used table that both sides touch
+// in the same order (the main thread decodes a copy's observations in the order its worker encoded them).
+import type { ObservationCodec } from '../src/core/vector.js';
+import type { Attributes, ItemId, Utterance } from '../src/data/types.js';
+import { hasDerivedPrompt, withLazyPrompt } from './crs-env.js';
+import { renderHistory } from './prompt.js';
+import type { Candidate, CrsObservation, ItemView } from './types.js';
+
+/** Samples whose dialogue each side keeps (least recently used dropped first, on both sides alike). */
+export const CODEC_SAMPLES = 2048;
+
+/** The keys of an observation as CrsEnv builds it, in order. */
+const KEYS = ['sampleId', 'turn', 'rounds', 'context', 'contextItems', 'contextEntities', 'feedback', 'candidates', 'previousPreference', 'previousList', 'listLength', 'prompt'];
+
+interface WireSample {
+  context: Utterance[];
+  contextItems: ItemId[];
+  contextEntities: string[];
+}
+
+/** An observation on the wire: ids, scores and the changing texts; a sample or item the main side lacks comes along. */
+interface WireObservation {
+  sampleId: string;
+  turn: number;
+  rounds: number;
+  feedback: string;
+  candidateIds: ItemId[];
+  scores: number[];
+  previousPreference: string;
+  previousList: ItemId[];
+  listLength: number;
+  /** The sample's dialogue and mentions, when the main side does not hold them (or they changed). */
+  sample?: WireSample;
+  /** Items the main side does not hold yet: [id, title, attributes]. */
+  items?: Array<[ItemId, string, Attributes]>;
+}
+
+type Wire = { whole: CrsObservation } | { compact: WireObservation };
+
+interface ItemRecord {
+  title: string;
+  attributes: Attributes;
+}
+
+interface SampleRecord extends WireSample {
+  /** Main side: the rendered history, once asked for. */
+  history?: string;
+}
+
+function hasKeys(o: object, keys: readonly string[]): boolean {
+  const own = Object.keys(o);
+  if (own.length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (own[i] !== keys[i]) return false;
+  return true;
+}
+
+const CANDIDATE_KEYS = ['id', 'title', 'attributes', 'score'];
+const VIEW_KEYS = ['id', 'title', 'attributes'];
+
+export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
+  private readonly items = new Map<ItemId, ItemRecord>();
+  private readonly samples = new Map<string, SampleRecord>();
+
+  constructor(readonly sampleCapacity = CODEC_SAMPLES) {}
+
+  /** A sample's record, marked as most recently used. */
+  private touchSample(id: string): SampleRecord | undefined {
+    const record = this.samples.get(id);
+    if (record !== undefined) {
+      this.samples.delete(id);
+      this.samples.set(id, record);
+    }
+    return record;
+  }
+
+  private putSample(id: string, record: SampleRecord): void {
+    this.samples.delete(id);
+    this.samples.set(id, record);
+    if (this.samples.size > this.sampleCapacity) this.samples.delete(this.samples.keys().next().value as string);
+  }
+
+  /** Whether an item view agrees with what is known of its id (or nothing is known yet). */
+  private agrees(view: ItemView, keys: readonly string[]): boolean {
+    if (typeof view !== 'object' || view === null || !hasKeys(view, keys)) return false;
+    const known = this.items.get(view.id);
+    return known === undefined || (known.title === view.title && known.attributes === view.attributes);
+  }
+
+  encode(observation: CrsObservation): Wire {
+    const o = observation;
+    // Checked before any table changes, so a whole observation leaves both sides' tables as they were.
+    const compact =
+      typeof o === 'object' &&
+      o !== null &&
+      hasKeys(o, KEYS) &&
+      hasDerivedPrompt(o) &&
+      Array.isArray(o.contextItems) &&
+      Array.isArray(o.previousList) &&
+      o.candidates.every((c) => this.agrees(c, CANDIDATE_KEYS) && typeof c.score === 'number') &&
+      o.contextItems.every((v) => this.agrees(v, VIEW_KEYS));
+    if (!compact) return { whole: o };
+
+    const wire: WireObservation = {
+      sampleId: o.sampleId,
+      turn: o.turn,
+      rounds: o.rounds,
+      feedback: o.feedback,
+      candidateIds: o.candidates.map((c) => c.id),
+      scores: o.candidates.map((c) => c.score),
+      previousPreference: o.previousPreference,
+      previousList: o.previousList,
+      listLength: o.listLength,
+    };
+    const known = this.touchSample(o.sampleId);
+    const contextItems = o.contextItems.map((v) => v.id);
+    if (
+      known === undefined ||
+      known.context !== o.context ||
+      known.contextEntities !== o.contextEntities ||
+      known.contextItems.length !== contextItems.length ||
+      known.contextItems.some((id, i) => id !== contextItems[i])
+    ) {
+      const sample = { context: o.context, contextItems, contextEntities: o.contextEntities };
+      this.putSample(o.sampleId, sample);
+      wire.sample = sample;
+    }
+    const fresh: Array<[ItemId, string, Attributes]> = [];
+    for (const view of [...o.candidates, ...o.contextItems]) {
+      if (this.items.has(view.id)) continue;
+      this.items.set(view.id, { title: view.title, attributes: view.attributes });
+      fresh.push([view.id, view.title, view.attributes]);
+    }
+    if (fresh.length > 0) wire.items = fresh;
+    return { compact: wire };
+  }
+
+  decode(data: unknown): CrsObservation {
+    const wire = data as Wire;
+    if ('whole' in wire) return wire.whole;
+    const w = wire.compact;
+    for (const [id, title, attributes] of w.items ?? []) this.items.set(id, { title, attributes });
+    let sample: SampleRecord | undefined;
+    if (w.sample !== undefined) {
+      sample = { ...w.sample };
+      this.putSample(w.sampleId, sample);
+    } else sample = this.touchSample(w.sampleId);
+    if (sample === undefined) throw new Error(`CrsObservationCodec: sample '${w.sampleId}' was never sent (the two sides are out of step)`);
+    const item = (id: ItemId): ItemRecord => {
+      const record = this.items.get(id);
+      if (record === undefined) throw new Error(`CrsObservationCodec: item '${id}' was never sent (the two sides are out of step)`);
+      return record;
+    };
+    const candidates: Candidate[] = w.candidateIds.map((id, i) => {
+      const r = item(id);
+      return { id, title: r.title, attributes: r.attributes, score: w.scores[i] as number };
+    });
+    const record = sample;
+    return withLazyPrompt(
+      {
+        sampleId: w.sampleId,
+        turn: w.turn,
+        rounds: w.rounds,
+        context: record.context,
+        contextItems: record.contextItems.map((id) => {
+          const r = item(id);
+          return { id, title: r.title, attributes: r.attributes };
+        }),
+        contextEntities: record.contextEntities,
+        feedback: w.feedback,
+        candidates,
+        previousPreference: w.previousPreference,
+        previousList: w.previousList,
+        listLength: w.listLength,
+      },
+      () => (record.history ??= renderHistory(record.context)),
+    );
+  }
+}
+
+/** AsyncVectorEnv hook (export it from a setup module that builds CrsEnvs): one codec per env copy and side. */
+export function createObservationCodec(): CrsObservationCodec {
+  return new CrsObservationCodec();
+}

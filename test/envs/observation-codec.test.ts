@@ -1,0 +1,100 @@
+// CrsEnv's observation codec for the vector envs: what a worker encodes, the main thread decodes to an equal
+// observation (same keys in the same order, the same prompt), the wire holds ids and scores once the dialogue
+// and the items were sent, both sides' tables stay in step through evictions, and an observation that is not as
+// CrsEnv built it is sent whole.
+import { serialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { hasDerivedPrompt } from '../../envs/crs-env.js';
+import { CrsObservationCodec } from '../../envs/observation-codec.js';
+import type { CrsObservation } from '../../envs/types.js';
+import { buildSyntheticEnv, scriptedAction } from './setup-synthetic.js';
+
+/** Observations of a few episodes per seed (the same sample comes back across seeds). */
+async function observations(seeds: readonly number[]): Promise<CrsObservation[]> {
+  const env = await buildSyntheticEnv({ retriever: 'dual-view' });
+  const out: CrsObservation[] = [];
+  for (const seed of seeds) {
+    let { observation } = await env.reset({ seed });
+    out.push(observation);
+    for (;;) {
+      const r = await env.step(scriptedAction(observation));
+      out.push(r.observation);
+      if (r.terminated || r.truncated) break;
+      observation = r.observation;
+    }
+  }
+  return out;
+}
+
+/** Worker side encodes, the wire is structured-cloned (as postMessage does), main side decodes. */
+function transfer(worker: CrsObservationCodec, main: CrsObservationCodec, o: CrsObservation): { decoded: CrsObservation; wire: unknown } {
+  const wire = structuredClone(worker.encode(o));
+  return { decoded: main.decode(wire), wire };
+}
+
+function expectSame(decoded: CrsObservation, o: CrsObservation): void {
+  expect(decoded).toEqual(o);
+  expect(JSON.stringify(decoded)).toBe(JSON.stringify(o));
+  expect(decoded.prompt).toBe(o.prompt);
+}
+
+describe('CrsObservationCodec', () => {
+  it('decodes every observation equal to the original, sending ids and scores once the details were sent', async () => {
+    const seeds = [1, 2, 3, 4, 5, 6, 1, 2, 3];
+    const all = await observations(seeds);
+    const worker = new CrsObservationCodec();
+    const main = new CrsObservationCodec();
+    const sizes: number[] = [];
+    for (const o of all) {
+      const { decoded, wire } = transfer(worker, main, o);
+      expect(wire).toHaveProperty('compact');
+      // The decoded prompt is still lazy (derived from the decoded fields), so it can be passed on compactly again.
+      expect(hasDerivedPrompt(decoded)).toBe(true);
+      expectSame(decoded, o);
+      sizes.push(serialize(wire).length);
+    }
+    const whole = serialize(structuredClone(all.at(-1))).length;
+    // The last observations replay samples already sent: a small fraction of a whole observation.
+    expect(Math.max(...sizes.slice(-3))).toBeLessThan(whole / 4);
+  });
+
+  it('keeps both sides in step when the sample table evicts (least recently used, same order on both sides)', async () => {
+    const all = await observations([1, 2, 3, 1, 4, 2, 5, 1]);
+    const worker = new CrsObservationCodec(2);
+    const main = new CrsObservationCodec(2);
+    for (const o of all) expectSame(transfer(worker, main, o).decoded, o);
+  });
+
+  it('sends an observation whole when a field or the prompt is not as CrsEnv built it, and stays in step', async () => {
+    const all = await observations([7, 8]);
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const worker = new CrsObservationCodec();
+    const main = new CrsObservationCodec();
+    const [a, b, c, d, e] = all as [CrsObservation, CrsObservation, CrsObservation, CrsObservation, CrsObservation];
+    expect(transfer(worker, main, a).wire).toHaveProperty('compact');
+    const assigned = b;
+    assigned.prompt = 'a prompt of my own';
+    const reordered = c;
+    reordered.candidates = [...reordered.candidates].reverse(); // the prompt was rendered from the original order
+    const retitled = d;
+    retitled.candidates[0] = { ...retitled.candidates[0]!, title: 'Another Title' };
+    const changed: CrsObservation[] = [
+      structuredClone(a), // a plain copy: its prompt is a plain string
+      { ...e, extra: 1 } as CrsObservation, // an extra key
+      assigned,
+      reordered,
+      retitled,
+    ];
+    for (const o of changed) {
+      const { decoded, wire } = transfer(worker, main, o);
+      expect(wire).toHaveProperty('whole');
+      expectSame(decoded, o);
+    }
+    // Whole observations left both tables alone: the rest still decodes compactly and equal.
+    for (const o of await observations([7, 8, 9])) {
+      const { decoded, wire } = transfer(worker, main, o);
+      expect(wire).toHaveProperty('compact');
+      expectSame(decoded, o);
+    }
+  });
+});
