@@ -117,7 +117,13 @@ interface PromptSource {
   listLength: number;
 }
 
-const lazyPrompts = new WeakMap<object, { source: PromptSource; get: () => string }>();
+/** Where an observation keeps what its lazy prompt renders from (non-enumerable: no copy, clone or comparison sees it). */
+const PROMPT_SOURCE = Symbol('crs-gym/prompt-source');
+
+interface LazyPrompt {
+  source: PromptSource;
+  get: () => string;
+}
 
 /**
  * Adds `prompt` to `fields` as an enumerable property rendered on first read (then kept), so agents that never
@@ -143,7 +149,8 @@ export function withLazyPrompt(fields: ObservationFields, history: () => string)
       Object.defineProperty(this, 'prompt', { value, writable: true, enumerable: true, configurable: true });
     },
   });
-  lazyPrompts.set(fields, { source, get });
+  const lazy: LazyPrompt = { source, get };
+  Object.defineProperty(fields, PROMPT_SOURCE, { value: lazy, enumerable: false });
   return fields as CrsObservation;
 }
 
@@ -153,7 +160,7 @@ export function withLazyPrompt(fields: ObservationFields, history: () => string)
  * rebuilt from the other fields (what the vector envs' observation codec relies on).
  */
 export function hasDerivedPrompt(observation: CrsObservation): boolean {
-  const lazy = lazyPrompts.get(observation);
+  const lazy = (observation as unknown as { [PROMPT_SOURCE]?: LazyPrompt })[PROMPT_SOURCE];
   if (lazy === undefined || Object.getOwnPropertyDescriptor(observation, 'prompt')?.get !== lazy.get) return false;
   const s = lazy.source;
   const o = observation;
