@@ -45,6 +45,8 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   readonly autoresetMode = 'same-step' as const;
   readonly numEnvs: number;
   private readonly pools: Piscina[];
+  /** The copies on each worker, ascending. */
+  private readonly copies: number[][];
   private readonly setupModule: string;
   private readonly args: unknown;
   private readonly useCodec: boolean;
@@ -66,6 +68,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     this.reseedCount = new Array<number>(opts.numEnvs).fill(0);
     this.codecs = new Array<ObservationCodec<Obs> | undefined>(opts.numEnvs).fill(undefined);
     const workers = Math.max(1, Math.min(opts.workers ?? Math.min(opts.numEnvs, 2), opts.numEnvs));
+    this.copies = Array.from({ length: workers }, (_, p) => Array.from({ length: opts.numEnvs }, (_, i) => i).filter((i) => i % workers === p));
     // Workers run TypeScript through tsx when this file is TypeScript (a checkout); compiled JS needs nothing.
     const isTs = workerFile.pathname.endsWith('.ts');
     this.pools = Array.from(
@@ -89,9 +92,8 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     return this.pools[poolIndex]!.run(task) as Promise<T>;
   }
 
-  /** The copies on a worker, ascending. */
-  private copiesOf(poolIndex: number): number[] {
-    return Array.from({ length: this.numEnvs }, (_, i) => i).filter((i) => this.poolIndex(i) === poolIndex);
+  private copiesOf(poolIndex: number): readonly number[] {
+    return this.copies[poolIndex]!;
   }
 
   /** Builds copy `index` in its worker, with fresh codecs on both sides. */
