@@ -6,16 +6,18 @@
 // rendered lazily from the same parts as in the worker. An observation that is not exactly as CrsEnv built it
 // (a wrapper changed a field or the prompt) is sent whole.
 //
-// Both sides keep the same tables: items by id, samples in a least-recently-used table that both sides touch
-// in the same order (the main thread decodes a copy's observations in the order its worker encoded them).
+// Both sides keep the same tables: items by id, samples in a small least-recently-used table that both sides
+// touch in the same order (the main thread decodes a copy's observations in the order its worker encoded them).
+// A sample is mostly needed for the rounds of one episode, so a few per copy suffice; the main side shares one
+// record per distinct item among all its codecs, so many env copies do not hold many copies of the catalogue.
 import type { ObservationCodec } from '../src/core/vector.js';
 import type { Attributes, ItemId, Utterance } from '../src/data/types.js';
 import { hasDerivedPrompt, withLazyPrompt } from './crs-env.js';
 import { renderHistory } from './prompt.js';
 import type { Candidate, CrsObservation, ItemView } from './types.js';
 
-/** Samples whose dialogue each side keeps (least recently used dropped first, on both sides alike). */
-export const CODEC_SAMPLES = 2048;
+/** Samples whose dialogue each side keeps per env copy (least recently used dropped first, on both sides alike). */
+export const CODEC_SAMPLES = 32;
 
 /** The keys of an observation as CrsEnv builds it, in order. */
 const KEYS = ['sampleId', 'turn', 'rounds', 'context', 'contextItems', 'contextEntities', 'feedback', 'candidates', 'previousPreference', 'previousList', 'listLength', 'prompt'];
@@ -53,6 +55,36 @@ interface ItemRecord {
 interface SampleRecord extends WireSample {
   /** Main side: the rendered history, once asked for. */
   history?: string;
+}
+
+/** Main side: one record per distinct item (same id, title and attributes), shared by every codec in this thread. */
+const sharedItems = new Map<ItemId, ItemRecord[]>();
+
+/** Equal attributes, keys in the same order (so a shared record prints like the one it stands for). */
+function sameAttributes(a: Attributes, b: Attributes): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
+  for (const k of ka) {
+    const va = a[k as keyof Attributes];
+    const vb = b[k as keyof Attributes];
+    if (va === vb) continue;
+    if (va === undefined || vb === undefined || va.length !== vb.length || va.some((v, i) => v !== vb[i])) return false;
+  }
+  return true;
+}
+
+function sharedItem(id: ItemId, title: string, attributes: Attributes): ItemRecord {
+  let records = sharedItems.get(id);
+  if (records === undefined) {
+    records = [];
+    sharedItems.set(id, records);
+  }
+  const found = records.find((r) => r.title === title && sameAttributes(r.attributes, attributes));
+  if (found !== undefined) return found;
+  const record = { title, attributes };
+  records.push(record);
+  return record;
 }
 
 function hasKeys(o: object, keys: readonly string[]): boolean {
@@ -146,7 +178,7 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
     const wire = data as Wire;
     if ('whole' in wire) return wire.whole;
     const w = wire.compact;
-    for (const [id, title, attributes] of w.items ?? []) this.items.set(id, { title, attributes });
+    for (const [id, title, attributes] of w.items ?? []) this.items.set(id, sharedItem(id, title, attributes));
     let sample: SampleRecord | undefined;
     if (w.sample !== undefined) {
       sample = { ...w.sample };
