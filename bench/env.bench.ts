@@ -37,12 +37,16 @@ const DATASETS: readonly DatasetName[] = (process.env.CRS_GYM_BENCH_DATASETS ?? 
   .filter((s): s is DatasetName => s === 'inspired' || s === 'redial');
 /** Episodes of the single-threaded run (played once to warm up, then TIMED_PASSES times). */
 const EPISODES = Number(process.env.CRS_GYM_BENCH_EPISODES ?? 300);
-/** Vector steps of each worker run (played once to warm up, then TIMED_PASSES times). */
-const VECTOR_STEPS = Number(process.env.CRS_GYM_BENCH_VECTOR_STEPS ?? 300);
+/** Env steps of each worker-run pass (numEnvs per vector step; played once to warm up, then TIMED_PASSES times). */
+const VECTOR_ENV_STEPS = Number(process.env.CRS_GYM_BENCH_VECTOR_STEPS ?? 2400);
 /** Timed passes over the same seeds; the fastest counts (the machine may be shared with other work). */
 const TIMED_PASSES = Number(process.env.CRS_GYM_BENCH_PASSES ?? 3);
-/** 1 worker x 1 env shows the cost of running on a worker (messages, decoding) without any parallelism. */
-const WORKER_RUNS = (process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x2,2x4,2x8')
+/**
+ * Workers x env copies. 1 x 1 shows the cost of running on a worker (messages, decoding) without parallelism.
+ * More copies per worker even out the lock-step: every vector step waits for the slower worker, and a step's
+ * cost varies a lot (the last step of an episode asks neither the simulator nor the retriever).
+ */
+const WORKER_RUNS = (process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x2,2x8,2x16,2x32')
   .split(',')
   .map((r) => r.trim().split('x').map(Number) as [number, number])
   .filter(([w, n]) => Number.isInteger(w) && Number.isInteger(n) && w >= 1 && n >= w)
@@ -224,11 +228,12 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
       const i0 = performance.now();
       await vec.reset({ seed: 0 });
       const start = (performance.now() - i0) / 1000;
-      await playVector(vec, VECTOR_STEPS, 0);
+      const vectorSteps = Math.max(1, Math.round(VECTOR_ENV_STEPS / numEnvs));
+      await playVector(vec, vectorSteps, 0);
       let best: VectorPass | undefined;
       for (let r = 0; r < TIMED_PASSES; r++) {
         await singlePass();
-        const pass = await playVector(vec, VECTOR_STEPS, 0);
+        const pass = await playVector(vec, vectorSteps, 0);
         if (best === undefined || pass.ms < best.ms) best = pass;
       }
       vectorRuns.push({ label, workers, start, run: best as VectorPass });
