@@ -37,9 +37,12 @@ export const ComponentsConfigSchema = z.object({
   simulator: z.record(z.string(), z.unknown()).default({}),
   /**
    * Dual-view training config (src/retriever/train-config.ts); validated there. The default adds the lexical
-   * channel and item bias that generalized best on INSPIRED valid (docs/retriever.md).
+   * channel, item bias, token dropout and the lower learning rate that did best on INSPIRED valid
+   * (docs/retriever.md, round 3); it is configs/retriever.json's setting.
    */
-  retriever: z.record(z.string(), z.unknown()).default({ lexicalDim: 1024, lexicalSkip: true, itemBias: true }),
+  retriever: z
+    .record(z.string(), z.unknown())
+    .default({ lexicalDim: 1024, lexicalSkip: true, itemBias: true, tokenDropout: 0.5, learningRate: 5e-4 }),
   /** Train the retriever on simulated feedback and reference preferences as well as on cold-start queries. */
   augmentRetriever: z.boolean().default(true),
 });
