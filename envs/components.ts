@@ -137,6 +137,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     dir: dirs.encoder,
     key: { datasetKey, lightgcn: config.lightgcn, seed: config.seed },
     fresh: options.fresh,
+    loadOnly: options.loadOnly,
     log,
     load: async (dir) => LightGcnEncoder.load(dir, dataset),
     build: options.loadOnly
@@ -160,6 +161,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     dir: dirs.simulator,
     key: { datasetKey, encoder: encoderStage.hash, text: simulatorText.id, config: config.simulator, seed: config.seed },
     fresh: options.fresh,
+    loadOnly: options.loadOnly,
     log,
     load: async (dir) => MultiTaskSimulator.load(dir, { text: simulatorText, collaborative }),
     build: options.loadOnly
@@ -179,6 +181,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     dir: dirs.retriever,
     key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: textEncoder.id, config: config.retriever, seed: config.seed },
     fresh: options.fresh,
+    loadOnly: options.loadOnly,
     log,
     load: async (dir) => loadDualViewRetriever(dir, dataset, { text: textEncoder, collaborative }),
     build: options.loadOnly

@@ -74,6 +74,8 @@ export async function cachedStage<T>(opts: {
   build: (dir: string) => Promise<{ value: T; summary?: unknown }>;
   load: (dir: string) => Promise<T>;
   log?: (message: string) => void;
+  /** Never build: `build` only throws to explain what is missing, and the folder is left as it is (not cleared). */
+  loadOnly?: boolean;
 }): Promise<{ value: T; cached: boolean; hash: string }> {
   const hash = stageHash({ stage: opts.stage, key: opts.key });
   if (!opts.fresh && finishedStage(opts.dir, hash)) {
@@ -84,6 +86,10 @@ export async function cachedStage<T>(opts: {
     } catch (err) {
       opts.log?.(`${opts.stage}: cached copy unreadable (${err instanceof Error ? err.message : String(err)}); rebuilding`);
     }
+  }
+  if (opts.loadOnly) {
+    await opts.build(opts.dir);
+    throw new Error(`${opts.stage}: not built in ${opts.dir} (loadOnly)`);
   }
   invalidateStage(opts.dir);
   // A folder left by a build with another hash holds stale work (checkpoints a learner would resume from):

@@ -32,6 +32,17 @@ describe('cachedStage', () => {
     expect(resumed.value).toBe('true');
   });
 
+  it('loadOnly never clears a folder built for another key (it only explains what is missing)', async () => {
+    const d = dir();
+    await cachedStage({ stage: 's', dir: d, key: { a: 1 }, build: build('x'), load });
+    const refuse = async (): Promise<never> => {
+      throw new Error('not trained (loadOnly)');
+    };
+    await expect(cachedStage({ stage: 's', dir: d, key: { a: 2 }, loadOnly: true, build: refuse, load })).rejects.toThrow('not trained (loadOnly)');
+    expect(existsSync(join(d, 'out.txt'))).toBe(true);
+    expect((await cachedStage({ stage: 's', dir: d, key: { a: 1 }, loadOnly: true, build: refuse, load })).value).toBe('loaded');
+  });
+
   it('hashes configs independently of key order', () => {
     expect(stageHash({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(stageHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
     expect(stableStringify({ b: 1, a: undefined })).toBe('{"b":1}');
