@@ -226,6 +226,7 @@ export class NeuralRecommender implements TrainableAgent {
       rewards: {},
       reward: 0,
       supervisedAttributes: opts.forced?.supervisedAttributes ?? true,
+      ...(opts.forced?.targetIndex !== undefined ? { targetIndex: opts.forced.targetIndex } : {}),
     };
     return { action: { ranking: ranking.map((i) => features.candidateIds[i] as string), preference, reasoning }, record };
   }

@@ -34,6 +34,11 @@ export interface StepRecord {
   reward: number;
   /** False when a teacher could not express its preference with the options (SFT then skips that term). */
   supervisedAttributes: boolean;
+  /**
+   * Set by teacher rollouts (SFT): the candidate index of the target, -1 when it is not among the
+   * candidates. The 'target' SFT loss trains on it alone. Absent in policy rollouts.
+   */
+  targetIndex?: number;
 }
 
 export interface ActResult {
@@ -47,6 +52,8 @@ export interface ForcedAction {
   /** Option indices; STOP is appended automatically when fewer than the maximum are given. */
   attributes: number[];
   supervisedAttributes?: boolean;
+  /** The target's candidate index (-1: not among the candidates), copied into the record. */
+  targetIndex?: number;
 }
 
 /** A flat, ordered view of the parameters, for broadcasting to workers and for optimizers. */

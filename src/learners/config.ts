@@ -115,18 +115,36 @@ export const SftConfigSchema = z
     num_train_epochs: z.number().int().min(1).default(8),
     /** Turns (steps) per optimizer step. */
     per_device_train_batch_size: z.number().int().min(1).default(64),
+    /**
+     * Ours. What the ranking term imitates. 'target': the target's place among the candidates only (the
+     * cross-entropy of the target under the softmax of the candidate scores, i.e. the first Plackett-Luce
+     * position of a list that starts with it), on the steps whose candidates hold it. 'list': the teacher's
+     * whole top-10 (the target first, then the candidates by attribute overlap with it).
+     */
+    loss: z.enum(['target', 'list']).default('target'),
     /** Ours. Teacher episodes per training sample (each with its own env seed, so feedback differs). */
     teacher_passes: z.number().int().min(1).default(1),
+    /**
+     * Ours. Episodes per training sample played by the initial policy (greedy) with the target withheld
+     * from its lists, so every round is played; their rounds 2..T are recorded with the teacher's actions.
+     * Teacher episodes end as soon as the target is among the candidates, so later rounds are rare in them.
+     */
+    withheld_passes: z.number().int().min(0).default(1),
     /** Ours. Use at most this many training samples (0 = all). */
     max_samples: z.number().int().min(0).default(0),
     /** Ours. Weight of the attribute-choice term of the likelihood. */
     attribute_loss_weight: z.number().min(0).default(1),
-    /** Valid samples for the greedy evaluation after each epoch (0 = no evaluation, no early stopping). */
-    eval_samples: z.number().int().min(0).default(64),
+    /** Valid samples for the greedy evaluation after each epoch: null = all, 0 = no evaluation and no early stopping. */
+    eval_samples: z.number().int().min(0).nullable().default(null),
     /** Stop after this many epochs without improvement of the valid metric (0 = never stop early). */
-    early_stopping_patience: z.number().int().min(0).default(2),
-    /** Valid metric that picks the best epoch: mean per-turn rank reward, hit rate, or weighted reward. */
-    metric_for_best_model: z.enum(['rank', 'hit', 'reward']).default('rank'),
+    early_stopping_patience: z.number().int().min(0).default(3),
+    /**
+     * Valid metric that picks the best epoch (the initial policy, epoch 0, included): 'recall@10' = Recall@10
+     * at the last round under the paper's protocol (share of greedy episodes with a hit), 'recall@10-mean' =
+     * its mean over rounds 1..T, 'rank' = mean per-turn rank reward, 'hit' = the same as 'recall@10',
+     * 'reward' = mean weighted reward. Ties keep the earlier epoch.
+     */
+    metric_for_best_model: z.enum(['recall@10', 'recall@10-mean', 'rank', 'hit', 'reward']).default('recall@10'),
     /** Weights of the env's reward components in the evaluation's 'reward' metric. */
     reward_weights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
   })

@@ -1,5 +1,7 @@
 // Greedy evaluation of the current weights on a fixed set of samples (for early stopping and learning
 // curves). The env seed of each sample is fixed for the run, so evaluations differ only by the weights.
+// It is the one src/eval/protocol.ts gives the sample for the same seed, so with the env's default top-10
+// acceptance the hit rate by round is exactly the protocol's Recall@10 by round on those samples.
 import { Rng } from '../core/rng.js';
 import { summarizeEpisodes, type EpisodeSummary } from './metrics.js';
 import type { RolloutRunner } from './runner.js';
@@ -14,7 +16,8 @@ export function evaluationIds(ids: readonly string[], limit: number, seed: numbe
 export async function evaluatePolicy(runner: RolloutRunner, ids: readonly string[], seed: number): Promise<EpisodeSummary> {
   const specs = ids.map((sampleId) => ({
     sampleId,
-    envSeed: new Rng(`${seed}/eval-env/${sampleId}`).uint32() >>> 1,
+    // = sampleEnvSeed(seed, sampleId) of src/eval/protocol.ts (not imported: eval sits above the learners).
+    envSeed: new Rng(seed).split(`eval-env/${sampleId}`).uint32(),
     rngSeed: `${seed}/eval/${sampleId}`,
     mode: 'greedy' as const,
   }));

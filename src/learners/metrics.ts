@@ -18,6 +18,12 @@ export interface EpisodeSummary {
   hit_rate: number;
   /** Share of episodes with a hit in round 1. */
   hit_rate_round1: number;
+  /**
+   * Per round t = 1..T: share of episodes with a hit in round t or before. With the env's default top-10
+   * acceptance (a hit ends the episode, the paper's protocol carries the list on) this is Recall@10 at
+   * round t of greedy evaluations; the last entry equals hit_rate.
+   */
+  hit_rate_by_round: number[];
   /** Share of played turns whose candidates held the target. */
   candidate_recall: number;
   /** Mean rounds played. */
@@ -43,6 +49,7 @@ export function summarizeEpisodes(episodes: readonly EpisodeRecord[]): EpisodeSu
     return_mean: mean(episodes.map((e) => e.rewards.reduce((a, b) => a + b, 0))),
     hit_rate: mean(episodes.map((e) => (e.firstHit > 0 ? 1 : 0))),
     hit_rate_round1: mean(episodes.map((e) => (e.firstHit === 1 ? 1 : 0))),
+    hit_rate_by_round: Array.from({ length: Math.max(0, ...episodes.map((e) => e.rounds)) }, (_, t) => mean(episodes.map((e) => (e.firstHit > 0 && e.firstHit <= t + 1 ? 1 : 0)))),
     candidate_recall: mean(episodes.flatMap((e) => e.targetInCandidates.map((b) => (b ? 1 : 0)))),
     episode_length: mean(episodes.map((e) => e.steps.length)),
     entropy_ranking: mean(steps.map((s) => s.entropy.ranking)),

@@ -6,9 +6,16 @@ import { Rng } from '../core/rng.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import type { NeuralRecommender } from '../../agents/neural/recommender.js';
 import type { StepRecord } from '../../agents/neural/types.js';
+import { candidateLogits, sampleRanking } from '../../agents/neural/model.js';
 import { teacherAction } from './teacher.js';
 
-export type RolloutMode = 'sample' | 'greedy' | 'teacher';
+/**
+ * 'sample' / 'greedy': the policy acts. 'teacher': the SFT teacher acts and is recorded (TRAIN only).
+ * 'withheld': the policy's greedy action is played with the target withheld from its list (the next best
+ * candidate takes its place), so the episode runs all rounds and reaches the later-round states a policy
+ * that missed would see; each step records the teacher's action for those states (TRAIN only).
+ */
+export type RolloutMode = 'sample' | 'greedy' | 'teacher' | 'withheld';
 
 export interface RolloutSpec {
   sampleId: string;
@@ -58,7 +65,7 @@ export async function runEpisode(
   let { observation } = await env.reset({ seed: spec.envSeed, options: { sampleId: spec.sampleId } });
   const sample = env.currentSample;
   if (!sample) throw new Error('runEpisode: the env has no current sample after reset');
-  if (spec.mode === 'teacher' && sample.split !== 'train') {
+  if ((spec.mode === 'teacher' || spec.mode === 'withheld') && sample.split !== 'train') {
     throw new Error(`runEpisode: teacher trajectories use the TRAIN split only; ${spec.sampleId} is in '${sample.split}'`);
   }
   const targetAttributes = policy.extractor.attributesOf(sample.target);
@@ -66,14 +73,24 @@ export async function runEpisode(
   for (;;) {
     const turnRng = rng.split(`turn-${observation.turn}`);
     let result;
-    if (spec.mode === 'teacher') {
+    let played;
+    if (spec.mode === 'teacher' || spec.mode === 'withheld') {
       const features = await policy.features(observation);
       const forced = teacherAction(features, sample.target, targetAttributes, (id) => policy.extractor.attributesOf(id), observation.listLength, policy.config.maxAttributes);
       result = policy.decide(observation, features, turnRng, { forced });
+      if (spec.mode === 'withheld') {
+        const greedy = policy.decide(observation, features, turnRng, { mode: 'greedy' });
+        const logits = candidateLogits(policy.params, policy.shape, features.inputs);
+        const target = forced.targetIndex ?? -1;
+        if (target >= 0) logits[target] = Number.NEGATIVE_INFINITY;
+        const ranking = sampleRanking(logits, Math.min(observation.listLength, features.inputs.n - (target >= 0 ? 1 : 0)), undefined);
+        const stop = features.inputs.a - 1;
+        played = policy.decide(observation, features, turnRng, { forced: { ranking, attributes: Array.from(greedy.record.attributes).filter((j) => j !== stop) } }).action;
+      }
     } else {
       result = await policy.actWithRecord(observation, turnRng, { mode: spec.mode });
     }
-    const step = await env.step(result.action);
+    const step = await env.step(played ?? result.action);
     const record = result.record;
     record.rewards = { ...step.info.rewards };
     record.reward = weightedReward(step.info.rewards, rewardWeights, step.reward);

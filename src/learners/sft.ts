@@ -1,9 +1,14 @@
 // Supervised fine-tuning of the neural recommender on teacher trajectories (paper 3.4.1, stage one).
 // The teacher (teacher.ts) plays TRAIN samples in the env with the target known, so the feedback and the
-// candidates of later rounds follow the teacher's own lists. Every step is recorded with the policy's
-// features, and the policy is trained to maximize the likelihood of the teacher's actions (the list, and
-// the attribute choice where the teacher could express it). Adam, seeded minibatches, optional early
-// stopping on a greedy evaluation of the valid split; the best epoch's weights are kept.
+// candidates of later rounds follow the teacher's own lists. Since the teacher's episodes end as soon as
+// the target is among the candidates, more episodes are played by the initial policy with the target
+// withheld from its lists (rollout.ts, 'withheld'): they reach rounds 2..T, whose states are recorded
+// with the teacher's actions. The policy is trained to maximize the likelihood of the teacher's choices:
+// by default the target's place among the candidates only (loss 'target'; the teacher's other nine
+// slots follow attribute overlap with the target, an order the policy cannot and need not learn), plus
+// the attribute choice where the teacher could express it. Adam, seeded minibatches, early stopping on
+// Recall@10 at the last round of greedy episodes on the valid split (the paper's protocol); the best
+// epoch's weights are kept, the initial policy (epoch 0) included.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Scalar } from '@tensorflow/tfjs';
@@ -58,26 +63,52 @@ export interface SftResult {
   after: { teacher_nll: number; eval?: EpisodeSummary };
   /** The teacher's own rollouts (what a perfect imitation would score on train). */
   teacher: EpisodeSummary;
+  /** Recorded steps whose candidates held the target (what the 'target' loss trains on). */
+  targetSteps: number;
 }
 
-/** Mean negative log-likelihood per step of the teacher's actions (no gradients). */
-function teacherNll(tf: Tf, policy: NeuralRecommender, steps: readonly StepRecord[], attributeWeight: number, chunk = 256): number {
-  let sum = 0;
-  for (let from = 0; from < steps.length; from += chunk) {
-    const part = steps.slice(from, from + chunk);
-    const batch = policy.makeBatch(tf, part);
-    const lp = policy.logProb(tf, batch);
-    const r = lp.ranking.dataSync();
-    const a = lp.attributes.dataSync();
-    part.forEach((s, i) => (sum -= (r[i] as number) + (s.supervisedAttributes ? attributeWeight * (a[i] as number) : 0)));
-    Object.values(lp).forEach((t) => t.dispose());
-    batch.dispose();
+/** A training row: the recorded inputs with the action to imitate, and the weights of its two terms. */
+interface SftRow {
+  record: StepRecord;
+  rankWeight: number;
+  attributeWeight: number;
+}
+
+/** The rows of the configured loss; steps that supervise nothing are left out. */
+function sftRows(steps: readonly StepRecord[], config: SftConfig): SftRow[] {
+  const rows: SftRow[] = [];
+  for (const s of steps) {
+    const attributeWeight = s.supervisedAttributes ? config.attribute_loss_weight : 0;
+    if (config.loss === 'list') {
+      rows.push({ record: s, rankWeight: 1, attributeWeight });
+      continue;
+    }
+    const target = s.targetIndex ?? -1;
+    if (target < 0 && attributeWeight === 0) continue;
+    rows.push({ record: { ...s, ranking: Int32Array.of(target >= 0 ? target : 0) }, rankWeight: target >= 0 ? 1 : 0, attributeWeight });
   }
-  return steps.length > 0 ? sum / steps.length : 0;
+  return rows;
+}
+
+/** Mean negative log-likelihood per row of the imitated actions (no gradients). */
+function teacherNll(tf: Tf, policy: NeuralRecommender, rows: readonly SftRow[], chunk = 256): number {
+  let sum = 0;
+  for (let from = 0; from < rows.length; from += chunk) {
+    const part = rows.slice(from, from + chunk);
+    // tidy: the forward's intermediate tensors are freed too (not only the batch and the outputs).
+    const [r, a] = tf.tidy(() => {
+      const batch = policy.makeBatch(tf, part.map((row) => row.record));
+      const lp = policy.logProb(tf, batch);
+      return [lp.ranking.dataSync(), lp.attributes.dataSync()];
+    });
+    part.forEach((row, i) => (sum -= row.rankWeight * (r[i] as number) + row.attributeWeight * (a[i] as number)));
+  }
+  return rows.length > 0 ? sum / rows.length : 0;
 }
 
 function metricOf(summary: EpisodeSummary, which: SftConfig['metric_for_best_model']): number {
-  if (which === 'hit') return summary.hit_rate;
+  if (which === 'hit' || which === 'recall@10') return summary.hit_rate;
+  if (which === 'recall@10-mean') return summary.hit_rate_by_round.reduce((a, b) => a + b, 0) / Math.max(1, summary.hit_rate_by_round.length);
   if (which === 'reward') return summary.reward_mean;
   return summary.rewards['rank']?.mean ?? 0;
 }
@@ -100,35 +131,50 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
   let trainIds = await mod.sampleIds(setup.args, 'train');
   if (trainIds.length === 0) throw new Error('trainSft: the setup has no training samples');
   if (config.max_samples > 0 && config.max_samples < trainIds.length) trainIds = new Rng(`${config.seed}/sft-subset`).sample(trainIds, config.max_samples);
-  const validIds = config.eval_samples > 0 ? evaluationIds(await mod.sampleIds(setup.args, 'valid'), config.eval_samples, config.seed) : [];
+  const validIds = config.eval_samples !== 0 ? evaluationIds(await mod.sampleIds(setup.args, 'valid'), config.eval_samples ?? 0, config.seed) : [];
 
   const runner = await createRunner({ setup, workers: opts.workers ?? 0, rewardWeights: config.reward_weights });
   const bar = new ProgressBar(opts.progress ?? process.stderr.isTTY === true, 'sft', 'epochs');
   const t0 = performance.now();
   try {
-    // Teacher trajectories (TRAIN only; runEpisode refuses other splits in teacher mode).
-    const specs = Array.from({ length: config.teacher_passes }, (_, pass) =>
-      trainIds.map((sampleId) => ({
-        sampleId,
-        envSeed: new Rng(`${config.seed}/sft-env/${pass}/${sampleId}`).uint32() >>> 1,
-        rngSeed: `${config.seed}/sft/${pass}/${sampleId}`,
-        mode: 'teacher' as const,
-      })),
-    ).flat();
-    const teacherEpisodes = await runner.run(specs);
+    // Teacher trajectories and withheld-target episodes (TRAIN only; runEpisode refuses other splits).
+    const specs = (mode: 'teacher' | 'withheld', passes: number) =>
+      Array.from({ length: passes }, (_, pass) =>
+        trainIds.map((sampleId) => ({
+          sampleId,
+          envSeed: new Rng(`${config.seed}/sft-${mode === 'teacher' ? 'env' : 'withheld-env'}/${pass}/${sampleId}`).uint32() >>> 1,
+          rngSeed: `${config.seed}/sft${mode === 'teacher' ? '' : '-withheld'}/${pass}/${sampleId}`,
+          mode,
+        })),
+      ).flat();
+    await runner.setWeights(policy.getWeights()); // withheld episodes play the initial policy's lists
+    const teacherEpisodes = await runner.run(specs('teacher', config.teacher_passes));
     const teacher = summarizeEpisodes(teacherEpisodes);
-    const steps = teacherEpisodes.flatMap((e) => e.steps);
-    log.write({ event: 'teacher', steps: steps.length, seconds: (performance.now() - t0) / 1000, ...teacher });
+    const withheldEpisodes = config.withheld_passes > 0 ? await runner.run(specs('withheld', config.withheld_passes)) : [];
+    const steps = [...teacherEpisodes.flatMap((e) => e.steps), ...withheldEpisodes.flatMap((e) => e.steps.filter((s) => s.turn >= 2))];
+    const rows = sftRows(steps, config);
+    const targetSteps = steps.filter((s) => (s.targetIndex ?? -1) >= 0).length;
+    log.write({
+      event: 'teacher',
+      steps: steps.length,
+      rows: rows.length,
+      target_steps: targetSteps,
+      target_steps_by_turn: Array.from({ length: Math.max(0, ...steps.map((s) => s.turn)) }, (_, t) => steps.filter((s) => s.turn === t + 1 && (s.targetIndex ?? -1) >= 0).length),
+      withheld_episodes: withheldEpisodes.length,
+      seconds: (performance.now() - t0) / 1000,
+      ...teacher,
+    });
 
     const evaluate = async (): Promise<EpisodeSummary | undefined> => {
       if (validIds.length === 0) return undefined;
       await runner.setWeights(policy.getWeights());
       return evaluatePolicy(runner, validIds, config.seed);
     };
-    const before = { teacher_nll: teacherNll(tf, policy, steps, config.attribute_loss_weight), eval: await evaluate() };
+    const before = { teacher_nll: teacherNll(tf, policy, rows), eval: await evaluate() };
     log.write({ event: 'epoch', epoch: 0, teacher_nll: before.teacher_nll, ...(before.eval ? { eval: before.eval } : {}) });
 
     const live = PARAM_NAMES.map((n) => policy.params[n]);
+
     const adam = new Adam(live.map((p) => p.length), {
       learningRate: config.learning_rate,
       beta1: config.adam_beta1,
@@ -144,19 +190,21 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
     bar.start(config.num_train_epochs, 0);
     for (let epoch = 0; epoch < config.num_train_epochs; epoch++) {
       const tEpoch = performance.now();
-      const order = new Rng(`${config.seed}/sft-minibatch/${epoch}`).shuffle([...steps.keys()]);
+      const order = new Rng(`${config.seed}/sft-minibatch/${epoch}`).shuffle([...rows.keys()]);
       let lossSum = 0;
       let normSum = 0;
       let updates = 0;
       for (let from = 0; from < order.length; from += config.per_device_train_batch_size) {
-        const part = order.slice(from, from + config.per_device_train_batch_size).map((i) => steps[i] as StepRecord);
-        const batch = policy.makeBatch(tf, part);
-        const attrWeight = tf.tensor1d(part.map((s) => (s.supervisedAttributes ? config.attribute_loss_weight : 0)));
+        const part = order.slice(from, from + config.per_device_train_batch_size).map((i) => rows[i] as SftRow);
+        const batch = policy.makeBatch(tf, part.map((r) => r.record));
+        const rankWeight = tf.tensor1d(part.map((r) => r.rankWeight));
+        const attrWeight = tf.tensor1d(part.map((r) => r.attributeWeight));
         const { loss, grads } = lossAndGrads(tf, policy, (p: TfParams) => {
           const lp = policy.logProb(tf, batch, p);
-          return tf.neg(tf.mean(tf.add(lp.ranking, tf.mul(attrWeight, lp.attributes)))) as Scalar;
+          return tf.neg(tf.mean(tf.add(tf.mul(rankWeight, lp.ranking), tf.mul(attrWeight, lp.attributes)))) as Scalar;
         });
         batch.dispose();
+        rankWeight.dispose();
         attrWeight.dispose();
         normSum += clipGradNorm(grads, config.max_grad_norm);
         adam.step(live, grads);
@@ -164,7 +212,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
         updates++;
       }
       const trainSeconds = (performance.now() - tEpoch) / 1000;
-      const nll = teacherNll(tf, policy, steps, config.attribute_loss_weight);
+      const nll = teacherNll(tf, policy, rows);
       const evaluation = await evaluate();
       epochsRun = epoch + 1;
       after = { teacher_nll: nll, eval: evaluation };
@@ -191,7 +239,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
     }
     if (best.epoch !== epochsRun) {
       policy.setWeights(best.weights);
-      after = { teacher_nll: teacherNll(tf, policy, steps, config.attribute_loss_weight), eval: await evaluate() };
+      after = { teacher_nll: teacherNll(tf, policy, rows), eval: await evaluate() };
     }
     await policy.save(files.policy);
     const result: SftResult = {
@@ -205,6 +253,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
       before,
       after,
       teacher,
+      targetSteps,
     };
     log.write({ event: 'end', epochs: epochsRun, best_epoch: best.epoch, stopped_early: stoppedEarly, seconds: (performance.now() - t0) / 1000 });
     writeFileSync(files.summary, `${JSON.stringify({ ...result, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`);

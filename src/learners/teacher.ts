@@ -40,5 +40,5 @@ export function teacherAction(
       if (j !== undefined && attributes.length < maxAttributes && !attributes.includes(j)) attributes.push(j);
     }
   }
-  return { ranking, attributes, supervisedAttributes: attributes.length > 0 };
+  return { ranking, attributes, supervisedAttributes: attributes.length > 0, targetIndex: features.candidateIds.indexOf(target) };
 }
