@@ -8,13 +8,14 @@
 // rest of env.step (observation building); then what an agent or a worker pays on top when it asks for it:
 // rendering the prompt (lazy: only when read), structured-cloning a whole observation, encoding and decoding it
 // compactly. For the worker runs: the main thread's busy time per step (event-loop utilization: dispatch,
-// decoding, the agent), the workers' CPU per step, and the CPU time of both.
+// decoding, the agent) and its CPU time (Linux), the workers' CPU per step, and the CPU time of both.
 //
 // Worker runs and single-threaded passes alternate (pass 1 of each, pass 2 of each, ...) and the fastest pass of
 // each counts, so that other work on a shared machine slows both sides of the speed-up ratio alike.
 // Targets (issue #5): >= 2,000 steps/s single-threaded on INSPIRED, >= 1.6x that with 2 workers.
 // Needs artifacts/<dataset>/ trained beforehand (make('CrsEnv/<dataset>-v0') without loadOnly trains them);
 // the bench never trains: a dataset without artifacts gets a note and no figures.
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { serialize } from 'node:v8';
@@ -53,7 +54,8 @@ const WORKER_RUNS = (process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x2,2x8,2x16,
   .map(([workers, numEnvs]) => ({ workers, numEnvs }));
 const TARGET_SINGLE = 2000;
 const TARGET_SPEEDUP = 1.6;
-const ENV_OPTIONS = { loadOnly: true } as const;
+/** make options: loadOnly, plus CRS_GYM_BENCH_OPTIONS (JSON), e.g. components matching older artifacts. */
+const ENV_OPTIONS: Record<string, unknown> = { ...(JSON.parse(process.env.CRS_GYM_BENCH_OPTIONS ?? '{}') as Record<string, unknown>), loadOnly: true };
 
 const PREFERENCE = 'The user likes tense action films with a strong cast and a clever story.';
 
@@ -166,11 +168,23 @@ interface VectorPass {
   cpuMs: number;
   /** Main-thread busy time (event loop active): dispatch, decoding, the agent. */
   mainMs: number;
+  /** Main-thread CPU time (Linux: /proc/thread-self/schedstat), when known. */
+  mainCpuMs: number | undefined;
   timings: Timings;
+}
+
+/** CPU time of this thread in ms (Linux), or undefined. */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
 async function playVector(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
   const timings = emptyTimings();
+  const m0 = threadCpuMs();
   const c0 = process.cpuUsage();
   const e0 = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -183,7 +197,9 @@ async function playVector(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps:
   const ms = performance.now() - t0;
   const elu = performance.eventLoopUtilization(e0);
   const cpu = process.cpuUsage(c0);
-  return { steps: steps * vec.numEnvs, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, timings };
+  const m1 = threadCpuMs();
+  const mainCpuMs = m0 !== undefined && m1 !== undefined ? m1 - m0 : undefined;
+  return { steps: steps * vec.numEnvs, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
 }
 
 function perStep(figures: Figures, prefix: string, t: Timings): void {
@@ -276,7 +292,8 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
     figures[`${label}: cores used`] = run.cpuMs / run.ms;
     figures[`${label}: steps per CPU-second`] = run.steps / (run.cpuMs / 1000);
     figures[`${label}: main thread busy ms/step`] = run.mainMs / run.steps;
-    figures[`${label}: workers CPU ms/step`] = Math.max(0, run.cpuMs - run.mainMs) / run.steps;
+    if (run.mainCpuMs !== undefined) figures[`${label}: main thread CPU ms/step`] = run.mainCpuMs / run.steps;
+    figures[`${label}: workers CPU ms/step`] = Math.max(0, run.cpuMs - (run.mainCpuMs ?? run.mainMs)) / run.steps;
     perStep(figures, `${label}:`, run.timings);
   }
   figures[`${name} speedup, best 2-worker run vs 1 thread`] = best / rate;
