@@ -1,7 +1,6 @@
 // The crs-gym command line. Each subcommand lives in src/cli/commands/ and registers itself here.
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/load.js';
-import { UsageError, UserFacingError } from './errors.js';
+import { Command } from 'commander';
+import { runAsMain, runProgram } from './run-program.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
@@ -36,37 +35,8 @@ export function buildProgram(): Command {
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version exit through here with code 0; commander already printed the message.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
-      return 2;
-    }
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`crs-gym: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof UserFacingError) {
-      process.stderr.write(`crs-gym: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  return runProgram(buildProgram(), argv);
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
-if (invokedDirectly) {
-  runCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`crs-gym: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (invokedDirectly) runAsMain(runCli(process.argv.slice(2)));
