@@ -120,10 +120,28 @@ interface PromptSource {
 /** Where an observation keeps what its lazy prompt renders from (non-enumerable: no copy, clone or comparison sees it). */
 const PROMPT_SOURCE = Symbol('crs-gym/prompt-source');
 
-interface LazyPrompt {
-  source: PromptSource;
-  get: () => string;
+interface LazyPrompt extends PromptSource {
+  history: () => string;
+  text?: string;
 }
+
+function lazyPromptOf(observation: object): LazyPrompt | undefined {
+  return (observation as { [PROMPT_SOURCE]?: LazyPrompt })[PROMPT_SOURCE];
+}
+
+// One getter and setter for every observation (no closures per observation).
+function readPrompt(this: object): string {
+  const lazy = lazyPromptOf(this);
+  if (lazy === undefined) return '';
+  lazy.text ??= renderRecommenderPrompt(lazy, { history: lazy.history(), descriptions: lazy.candidates.map((c) => describe(c.attributes)) });
+  return lazy.text;
+}
+
+function writePrompt(this: object, value: string): void {
+  Object.defineProperty(this, 'prompt', { value, writable: true, enumerable: true, configurable: true });
+}
+
+const PROMPT_ACCESSOR: PropertyDescriptor = Object.freeze({ enumerable: true, configurable: true, get: readPrompt, set: writePrompt });
 
 /**
  * Adds `prompt` to `fields` as an enumerable property rendered on first read (then kept), so agents that never
@@ -132,25 +150,16 @@ interface LazyPrompt {
  * (`history()` must give `renderHistory(fields.context)`; it is asked only when the prompt is read).
  */
 export function withLazyPrompt(fields: ObservationFields, history: () => string): CrsObservation {
-  const source: PromptSource = {
+  const lazy: LazyPrompt = {
     context: fields.context,
     candidates: fields.candidates.slice(),
     feedback: fields.feedback,
     previousPreference: fields.previousPreference,
     listLength: fields.listLength,
+    history,
   };
-  let text: string | undefined;
-  const get = (): string => (text ??= renderRecommenderPrompt(source, { history: history(), descriptions: source.candidates.map((c) => describe(c.attributes)) }));
-  Object.defineProperty(fields, 'prompt', {
-    enumerable: true,
-    configurable: true,
-    get,
-    set(value: string) {
-      Object.defineProperty(this, 'prompt', { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
-  const lazy: LazyPrompt = { source, get };
-  Object.defineProperty(fields, PROMPT_SOURCE, { value: lazy, enumerable: false });
+  Object.defineProperty(fields, 'prompt', PROMPT_ACCESSOR);
+  Object.defineProperty(fields, PROMPT_SOURCE, { value: lazy });
   return fields as CrsObservation;
 }
 
@@ -160,9 +169,8 @@ export function withLazyPrompt(fields: ObservationFields, history: () => string)
  * rebuilt from the other fields (what the vector envs' observation codec relies on).
  */
 export function hasDerivedPrompt(observation: CrsObservation): boolean {
-  const lazy = (observation as unknown as { [PROMPT_SOURCE]?: LazyPrompt })[PROMPT_SOURCE];
-  if (lazy === undefined || Object.getOwnPropertyDescriptor(observation, 'prompt')?.get !== lazy.get) return false;
-  const s = lazy.source;
+  const s = lazyPromptOf(observation);
+  if (s === undefined || Object.getOwnPropertyDescriptor(observation, 'prompt')?.get !== readPrompt) return false;
   const o = observation;
   if (o.context !== s.context || o.feedback !== s.feedback || o.previousPreference !== s.previousPreference || o.listLength !== s.listLength) return false;
   if (!Array.isArray(o.candidates) || o.candidates.length !== s.candidates.length) return false;
