@@ -2,6 +2,7 @@
 // E_T (text encoder, with a persistent embedding cache), E_C (LightGCN), the multi-task user simulator and
 // the dual-view retriever (trained with simulated feedback and reference preferences).
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
 import { Rng } from '../src/core/rng.js';
 import { parseConfig } from '../src/config/load.js';
@@ -10,6 +11,7 @@ import { findPackageRoot } from '../src/data/paths.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
 import { UseLiteEncoder } from '../src/encoders/use-lite.js';
+import { defaultEncoderThreads, ParallelUseLiteEncoder } from '../src/encoders/parallel-encoder.js';
 import type { TextEncoder as TextEncoderContract } from '../src/encoders/text-encoder.js';
 import { LightGcnEncoder } from '../src/encoders/collaborative.js';
 import { MultiTaskSimulator } from '../src/simulator/multi-task.js';
@@ -88,15 +90,39 @@ export function defaultEmbeddingsDir(): string {
 }
 
 const encoderCaches = new Map<string, EmbeddingCache>();
+/** One USE lite per thread count, shared by every cache wrapper: one model (and one set of workers) per process. */
+const useLiteEncoders = new Map<number, TextEncoderContract>();
 
-/** A text encoder by name, behind the persistent embedding cache in `embeddingsDir`. */
+/**
+ * Threads for USE lite: $CRS_GYM_ENCODER_THREADS, else min(2, cores) on the main thread and 1 inside a worker
+ * thread (vector-env and rollout workers already use the cores). 1 encodes on the calling thread.
+ */
+export function textEncoderThreads(): number {
+  const raw = process.env.CRS_GYM_ENCODER_THREADS;
+  if (raw === undefined || raw.trim() === '') return isMainThread ? defaultEncoderThreads() : 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`CRS_GYM_ENCODER_THREADS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+/**
+ * A text encoder by name, behind the persistent embedding cache in `embeddingsDir`. USE lite spreads big
+ * calls (cache misses) over `textEncoderThreads()` worker threads, with the same vectors as on one thread.
+ */
 export function makeTextEncoder(name: TextEncoderName, embeddingsDir: string): CachedEncoder {
   let cache = encoderCaches.get(embeddingsDir);
   if (!cache) {
     cache = new EmbeddingCache({ dir: embeddingsDir });
     encoderCaches.set(embeddingsDir, cache);
   }
-  const base: TextEncoderContract = name === 'use-lite' ? new UseLiteEncoder() : new HashingEncoder({ dim: 256 });
+  let base: TextEncoderContract;
+  if (name === 'use-lite') {
+    const threads = textEncoderThreads();
+    base = useLiteEncoders.get(threads) ?? (threads === 1 ? new UseLiteEncoder() : new ParallelUseLiteEncoder({ threads }));
+    useLiteEncoders.set(threads, base);
+  } else {
+    base = new HashingEncoder({ dim: 256 });
+  }
   // Flush every few hundred new texts, so a killed run keeps most of what it encoded.
   return new CachedEncoder(base, cache, { autoFlushEvery: 256 });
 }

@@ -137,7 +137,7 @@ export type UseLiteOptions = {
   batchSize?: number;
 };
 
-type Loaded = { tf: Awaited<ReturnType<typeof getTf>>; model: GraphModel; tokenizer: SentencePieceTokenizer };
+type Loaded = { tf: Awaited<ReturnType<typeof getTf>>; model: GraphModel };
 
 /** Folder of the pretrained USE lite files inside node_modules. */
 export function defaultUseLiteDir(): string {
@@ -146,12 +146,28 @@ export function defaultUseLiteDir(): string {
 }
 
 /**
+ * The model calls `UseLiteEncoder.encode` makes for texts of these token counts: row indices sorted by
+ * token count (ties by index), cut every `batchSize`, shortest batch first. A vector's last bits depend
+ * on its batch (the padded length and the batch's rows change the float rounding of the attention), so
+ * any encoder that must give the same vectors (the parallel one, src/encoders/parallel-encoder.ts) runs
+ * exactly these batches.
+ */
+export function planBatches(lengths: readonly number[], batchSize: number): number[][] {
+  // Similar lengths share a batch, so the dense [batch, maxTokens] matrix inside the model has little padding.
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const batches: number[][] = [];
+  for (let from = 0; from < order.length; from += batchSize) batches.push(order.slice(from, from + batchSize));
+  return batches;
+}
+
+/**
  * Universal Sentence Encoder lite: 512-d, L2-normalized, cased English, pretrained.
  * Nothing loads until the first `encode` (0.2-0.7 s); concurrent first calls share one load.
- * Texts are tokenized here, grouped by length into batches of `batchSize`, and fed to the graph
- * model as a sparse [batch, tokens] matrix (`indices`, `values`); the model masks padding, so a
- * text's vector does not depend on its batch. An empty text has no tokens; it is encoded as a lone
- * word-start mark '▁'. The weights live in the tfjs engine for the life of the thread.
+ * Texts are tokenized here, grouped by length into batches of `batchSize` (`planBatches`), and fed to
+ * the graph model as a sparse [batch, tokens] matrix (`indices`, `values`); the model masks padding,
+ * so a text's vector depends on its batch only in the last float bits (cosine > 0.99999). An empty
+ * text has no tokens; it is encoded as a lone word-start mark '▁'. The weights live in the tfjs
+ * engine for the life of the thread.
  */
 export class UseLiteEncoder implements TextEncoder {
   readonly id = 'use-lite-512';
@@ -160,6 +176,7 @@ export class UseLiteEncoder implements TextEncoder {
   readonly backend: TfBackend;
   readonly batchSize: number;
   private loading: Promise<Loaded> | undefined;
+  private tokenizerLoading: Promise<SentencePieceTokenizer> | undefined;
 
   constructor(options: UseLiteOptions = {}) {
     this.modelDir = options.modelDir ?? defaultUseLiteDir();
@@ -168,27 +185,39 @@ export class UseLiteEncoder implements TextEncoder {
   }
 
   /** Loads the model and vocabulary now (the first `encode` does it otherwise). */
-  load(): Promise<void> {
-    return this.ensureLoaded().then(() => undefined);
+  async load(): Promise<void> {
+    await Promise.all([this.ensureTokenizer(), this.ensureLoaded()]);
   }
 
   async encode(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const { tf, model, tokenizer } = await this.ensureLoaded();
-    const emptyIds = [tokenizer.pieceId(WORD_START) ?? UNK_ID];
-    const ids = texts.map((t) => {
-      const tokens = tokenizer.encode(t);
-      return tokens.length > 0 ? tokens : emptyIds;
-    });
-    // Similar lengths share a batch, so the dense [batch, maxTokens] matrix inside the model has little padding.
-    const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length || a - b);
+    const [ids] = await Promise.all([this.tokenize(texts), this.ensureLoaded()]);
     const out = new Array<Float32Array>(texts.length);
-    for (let from = 0; from < order.length; from += this.batchSize) {
-      const rows = order.slice(from, from + this.batchSize);
-      const vectors = await runBatch(tf, model, rows.map((r) => ids[r]!), this.dim);
+    for (const rows of planBatches(ids.map((t) => t.length), this.batchSize)) {
+      const vectors = await this.encodeTokens(rows.map((r) => ids[r]!));
       rows.forEach((r, k) => (out[r] = vectors[k]!));
     }
     return out;
+  }
+
+  /**
+   * The token ids the model gets for each text (loads only the vocabulary): never empty, an empty
+   * text becomes a lone word-start mark.
+   */
+  async tokenize(texts: readonly string[]): Promise<number[][]> {
+    const tokenizer = await this.ensureTokenizer();
+    const emptyIds = [tokenizer.pieceId(WORD_START) ?? UNK_ID];
+    return texts.map((t) => {
+      const tokens = tokenizer.encode(t);
+      return tokens.length > 0 ? tokens : emptyIds;
+    });
+  }
+
+  /** One model call on rows of token ids (from `tokenize`): one unit vector per row, as `encode` computes it. */
+  async encodeTokens(batch: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    if (batch.length === 0) return [];
+    const { tf, model } = await this.ensureLoaded();
+    return runBatch(tf, model, batch, this.dim);
   }
 
   /** Frees the model's weights; a later `encode` loads them again. */
@@ -199,18 +228,26 @@ export class UseLiteEncoder implements TextEncoder {
   }
 
   private ensureLoaded(): Promise<Loaded> {
-    this.loading ??= loadUseLite(this.modelDir, this.backend).catch((err: unknown) => {
+    this.loading ??= loadModel(this.modelDir, this.backend).catch((err: unknown) => {
       this.loading = undefined; // Let a later call retry (e.g. after the files were fixed).
       throw err;
     });
     return this.loading;
+  }
+
+  private ensureTokenizer(): Promise<SentencePieceTokenizer> {
+    this.tokenizerLoading ??= loadTokenizer(this.modelDir).catch((err: unknown) => {
+      this.tokenizerLoading = undefined;
+      throw err;
+    });
+    return this.tokenizerLoading;
   }
 }
 
 async function runBatch(
   tf: Loaded['tf'],
   model: GraphModel,
-  batch: number[][],
+  batch: readonly (readonly number[])[],
   dim: number,
 ): Promise<Float32Array[]> {
   let total = 0;
@@ -243,13 +280,15 @@ async function runBatch(
   }
 }
 
-async function loadUseLite(dir: string, backend: TfBackend): Promise<Loaded> {
+async function loadTokenizer(dir: string): Promise<SentencePieceTokenizer> {
+  const vocabPath = join(dir, 'vocab.json');
+  return SentencePieceTokenizer.fromJson(await readText(vocabPath), vocabPath);
+}
+
+async function loadModel(dir: string, backend: TfBackend): Promise<Loaded> {
   const tf = await getTf(backend);
   const modelPath = join(dir, 'model.json');
-  const vocabPath = join(dir, 'vocab.json');
-  const [modelText, vocabText] = await Promise.all([readText(modelPath), readText(vocabPath)]);
-  const tokenizer = SentencePieceTokenizer.fromJson(vocabText, vocabPath);
-  const artifacts = parseModelJson(modelText, modelPath);
+  const artifacts = parseModelJson(await readText(modelPath), modelPath);
   const shards = await Promise.all(
     artifacts.paths.map(async (p) => {
       const file = join(dir, p);
@@ -270,7 +309,7 @@ async function loadUseLite(dir: string, backend: TfBackend): Promise<Loaded> {
   } catch (err) {
     throw new Error(`${modelPath}: tfjs could not load the graph model (${err instanceof Error ? err.message : String(err)})`);
   }
-  return { tf, model, tokenizer };
+  return { tf, model };
 }
 
 type WeightSpec = { name: string; shape: number[]; dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64' };
