@@ -207,6 +207,11 @@ export type CachedEncoderOptions = {
   batchSize?: number;
   /** Flush automatically once this many new entries wait (default 0: only on `flush()`). */
   autoFlushEvery?: number;
+  /**
+   * Batches of misses sent to the wrapped encoder at once (default 2), so a multi-threaded encoder
+   * (ParallelUseLiteEncoder) always has the next batch queued; 1 sends them one after the other.
+   */
+  concurrency?: number;
 };
 
 /**
@@ -222,6 +227,7 @@ export class CachedEncoder implements TextEncoder {
   private store: EncoderStore | undefined;
   private readonly batchSize: number;
   private readonly autoFlushEvery: number;
+  private readonly concurrency: number;
 
   constructor(
     readonly encoder: TextEncoder,
@@ -232,6 +238,10 @@ export class CachedEncoder implements TextEncoder {
     this.dim = encoder.dim;
     this.batchSize = checkBatchSize(options.batchSize ?? 256, 'CachedEncoder');
     this.autoFlushEvery = options.autoFlushEvery ?? 0;
+    this.concurrency = options.concurrency ?? 2;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new Error(`CachedEncoder: concurrency must be a positive integer, got ${options.concurrency}`);
+    }
   }
 
   async encode(texts: string[]): Promise<Float32Array[]> {
@@ -253,21 +263,39 @@ export class CachedEncoder implements TextEncoder {
     if (missing.size === 0) return out;
     const unique = [...missing.keys()];
     this.misses += unique.length;
-    for (let from = 0; from < unique.length; from += this.batchSize) {
-      const chunk = unique.slice(from, from + this.batchSize);
-      const vectors = await this.encoder.encode(chunk);
-      if (vectors.length !== chunk.length) {
-        throw new Error(`encoder '${this.id}' returned ${vectors.length} vectors for ${chunk.length} texts`);
-      }
-      chunk.forEach((text, k) => {
-        const vec = vectors[k]!;
-        if (vec.length !== this.dim || !allFinite(vec)) {
-          throw new Error(`encoder '${this.id}' returned a bad vector (length ${vec.length}, expected ${this.dim}, or non-finite values) for text ${JSON.stringify(text.slice(0, 80))}`);
+    const chunks: string[][] = [];
+    for (let from = 0; from < unique.length; from += this.batchSize) chunks.push(unique.slice(from, from + this.batchSize));
+    // Up to `concurrency` chunks in flight, so a multi-threaded encoder has the next chunk queued when one
+    // ends; the chunks (and so the vectors) are the same as one at a time.
+    let next = 0;
+    let failed = false;
+    const lane = async (): Promise<void> => {
+      while (!failed && next < chunks.length) {
+        const chunk = chunks[next++]!;
+        let vectors: Float32Array[];
+        try {
+          vectors = await this.encoder.encode(chunk);
+          if (vectors.length !== chunk.length) {
+            throw new Error(`encoder '${this.id}' returned ${vectors.length} vectors for ${chunk.length} texts`);
+          }
+          chunk.forEach((text, k) => {
+            const vec = vectors[k]!;
+            if (vec.length !== this.dim || !allFinite(vec)) {
+              throw new Error(`encoder '${this.id}' returned a bad vector (length ${vec.length}, expected ${this.dim}, or non-finite values) for text ${JSON.stringify(text.slice(0, 80))}`);
+            }
+          });
+        } catch (err) {
+          failed = true;
+          throw err;
         }
-        store.set(text, vec);
-        for (const slot of missing.get(text)!) out[slot] = vec.slice();
-      });
-    }
+        chunk.forEach((text, k) => {
+          const vec = vectors[k]!;
+          store.set(text, vec);
+          for (const slot of missing.get(text)!) out[slot] = vec.slice();
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, lane));
     if (this.autoFlushEvery > 0 && store.pendingCount >= this.autoFlushEvery) {
       await store.flush().catch((err: unknown) => this.cache.warn(err instanceof Error ? err.message : String(err)));
     }

@@ -169,6 +169,48 @@ describe('EmbeddingCache + CachedEncoder', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('keeps up to `concurrency` batches of misses in flight, with the same batches and vectors as one at a time', async () => {
+    const many = Array.from({ length: 11 }, (_, i) => `text number ${i}`);
+    let inFlight = 0;
+    let peak = 0;
+    const calls: string[][] = [];
+    const hash = new HashingEncoder({ dim: DIM });
+    const slow: TextEncoder = {
+      id: 'slow',
+      dim: DIM,
+      encode: async (t) => {
+        calls.push([...t]);
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 10 * (4 - t.length)));
+        inFlight--;
+        return hash.encode(t);
+      },
+    };
+    const out = await new CachedEncoder(slow, newCache(), { batchSize: 3, concurrency: 2 }).encode([...many, many[0]!]);
+    expect(peak).toBe(2);
+    expect(calls.map((c) => c.join('|')).sort()).toEqual([0, 3, 6, 9].map((f) => many.slice(f, f + 3).join('|')).sort());
+    expect(out.map((v) => Array.from(v))).toEqual((await hash.encode([...many, many[0]!])).map((v) => Array.from(v)));
+    expect(() => new CachedEncoder(slow, newCache(), { concurrency: 0 })).toThrow(/concurrency must be a positive integer/);
+  });
+
+  it('stops sending batches after one fails, and caches nothing of the failed batch', async () => {
+    let calls = 0;
+    const failing: TextEncoder = {
+      id: 'failing',
+      dim: DIM,
+      encode: async (t) => {
+        calls++;
+        if (t.includes('bad')) throw new Error('model broke');
+        return new HashingEncoder({ dim: DIM }).encode(t);
+      },
+    };
+    const enc = new CachedEncoder(failing, newCache(), { batchSize: 2, concurrency: 2 });
+    await expect(enc.encode(['bad', 'x', 'a', 'b', 'c', 'd', 'e', 'f'])).rejects.toThrow(/model broke/);
+    expect(calls).toBeLessThanOrEqual(3); // The lane running beside the failure may finish its batch, then stops.
+    expect(enc.stats().size).toBeLessThanOrEqual(4);
+    await expect(enc.encode(['x'])).resolves.toHaveLength(1);
+  });
+
   it('computes the standard CRC-32', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
   });
