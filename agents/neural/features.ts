@@ -162,13 +162,23 @@ export class FeatureExtractor {
 
   /** E_T of a batch of texts through the caches; '' maps to a zero vector. */
   private async embedTexts(texts: string[]): Promise<Float32Array[]> {
-    const missing = [...new Set(texts.filter((t) => t !== '' && !this.textCache.has(t)))];
+    // Read the cached vectors before encoding: a full cache is cleared below, and the texts of this call
+    // that were cached must survive that (long runs crashed here once the cache filled up).
+    const found = new Map<string, Float32Array>();
+    for (const t of texts) {
+      const v = t === '' ? undefined : this.textCache.get(t);
+      if (v) found.set(t, v);
+    }
+    const missing = [...new Set(texts.filter((t) => t !== '' && !found.has(t)))];
     if (missing.length > 0) {
       const vectors = await this.textEncoder.encode(missing);
       if (this.textCache.size + missing.length > this.textCacheSize) this.textCache.clear();
-      missing.forEach((t, i) => this.textCache.set(t, vectors[i] as Float32Array));
+      missing.forEach((t, i) => {
+        this.textCache.set(t, vectors[i] as Float32Array);
+        found.set(t, vectors[i] as Float32Array);
+      });
     }
-    return texts.map((t) => (t === '' ? new Float32Array(this.dim) : (this.textCache.get(t) as Float32Array)));
+    return texts.map((t) => (t === '' ? new Float32Array(this.dim) : (found.get(t) as Float32Array)));
   }
 
   private async embedItems(ids: readonly ItemId[]): Promise<Float32Array[]> {

@@ -153,4 +153,17 @@ describe('FeatureExtractor', () => {
     expect(opt('director', director, 'inPreference')).toBe(1);
     expect(f.inputs.g[(f.inputs.a - 1) * G + OPTION_FEATURES.indexOf('stop')]).toBe(1);
   });
+
+  it('a full query-text cache never loses the texts of the observation being read', async () => {
+    const { FeatureExtractor } = await import('../../agents/neural/features.js');
+    const deps = { dataset: policy.extractor.dataset, textEncoder: policy.extractor.textEncoder };
+    const tiny = new FeatureExtractor(deps, { textCacheSize: 2 });
+    const roomy = new FeatureExtractor(deps);
+    const obs = (k: number): CrsObservation => ({ ...observations[0]!, feedback: `I did not like it ${k}.`, previousPreference: `The user prefers drama movies ${k}.` });
+    for (const k of [1, 2, 1, 3]) {
+      const a = await tiny.extract(obs(k));
+      const b = await roomy.extract(obs(k));
+      expect(Array.from(a.inputs.query)).toEqual(Array.from(b.inputs.query));
+    }
+  });
 });
