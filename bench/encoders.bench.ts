@@ -1,11 +1,15 @@
-// Text encoder speed: USE lite load and throughput, the hashing encoder, and embedding-cache hits.
+// Text encoder speed: USE lite load and throughput (one thread, and spread over worker threads on real
+// INSPIRED item texts), the hashing encoder, and embedding-cache hits.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
 import { UseLiteEncoder } from '../src/encoders/use-lite.js';
+import { ParallelUseLiteEncoder } from '../src/encoders/parallel-encoder.js';
+import { loadDataset } from '../src/data/index.js';
+import { itemText } from '../src/retriever/query-text.js';
 
 const OPENERS = ['I am looking for', 'Can you recommend', 'I really enjoyed', 'Have you seen', 'My kids loved', 'I never liked'];
 const THINGS = ['a scary horror movie', 'a romantic comedy with a happy ending', 'something like @12345', 'an old western',
@@ -43,6 +47,8 @@ export async function run(): Promise<Record<string, number>> {
   });
   figures['use.msPerSentence.single'] = singleMs / singles.length;
 
+  Object.assign(figures, await parallelFigures());
+
   const hash = new HashingEncoder();
   const many = sentences(20_000, 'hash');
   hash.encodeSync('warm up');
@@ -72,6 +78,63 @@ export async function run(): Promise<Record<string, number>> {
     figures['cache.usPerHit.firstAfterReload'] = (firstLookupMs * 1000) / texts.length;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+/** Wall time and CPU time (all threads of the process) of one call. */
+async function timedCpu<T>(fn: () => Promise<T>): Promise<{ wallS: number; cpuS: number }> {
+  const cpu0 = process.cpuUsage();
+  const [, ms] = await timed(fn);
+  const cpu = process.cpuUsage(cpu0);
+  return { wallS: ms / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
+}
+
+/**
+ * USE lite on 512 real INSPIRED item texts (about 150 tokens each): one thread (UseLiteEncoder, batch 64) vs
+ * ParallelUseLiteEncoder with 2 threads (workers already started), alternated over two rounds so that load from
+ * other processes hits both; then 2 threads through a cold CachedEncoder (chunks of 256, two in flight), as in
+ * a reproduction. cpuMsPerText counts every thread: equal on both sides means the workers add no work.
+ */
+async function parallelFigures(): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  let texts: string[];
+  try {
+    texts = loadDataset('inspired').items.slice(0, 512).map(itemText);
+  } catch {
+    return figures; // No data here: the synthetic sentences above still run.
+  }
+  const one = new UseLiteEncoder();
+  const two = new ParallelUseLiteEncoder({ threads: 2, minParallelTexts: 1 });
+  try {
+    await one.encode(texts.slice(0, 2));
+    figures['use.parallel.startMs'] = (await timed(() => two.encode(texts.slice(0, 2))))[1];
+    const rounds = 2;
+    const sums = { w1: 0, c1: 0, w2: 0, c2: 0 };
+    for (let round = 0; round < rounds; round++) {
+      const a = await timedCpu(() => one.encode(texts));
+      const b = await timedCpu(() => two.encode(texts));
+      sums.w1 += a.wallS;
+      sums.c1 += a.cpuS;
+      sums.w2 += b.wallS;
+      sums.c2 += b.cpuS;
+    }
+    figures['use.inspired512.threads1.encodesPerSec'] = (rounds * texts.length) / sums.w1;
+    figures['use.inspired512.threads2.encodesPerSec'] = (rounds * texts.length) / sums.w2;
+    figures['use.inspired512.speedup'] = sums.w1 / sums.w2;
+    figures['use.inspired512.threads1.cpuMsPerText'] = (1000 * sums.c1) / (rounds * texts.length);
+    figures['use.inspired512.threads2.cpuMsPerText'] = (1000 * sums.c2) / (rounds * texts.length);
+    const dir = mkdtempSync(join(tmpdir(), 'crs-gym-bench-cache-'));
+    try {
+      const cached = new CachedEncoder(two, new EmbeddingCache({ dir }));
+      figures['use.inspired512.threads2.cachedCold.encodesPerSec'] = texts.length / ((await timed(() => cached.encode(texts)))[1] / 1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    figures['loadAvg1m'] = loadavg()[0]!;
+  } finally {
+    await two.dispose();
+    await one.dispose();
   }
   return figures;
 }
