@@ -45,7 +45,7 @@ export const GrpoConfigSchema = z
      */
     generation_batch_size: z.number().int().min(1).nullable().default(null),
     /** Passes over the training samples (ours: how many iterations to run when max_steps is -1). */
-    num_train_epochs: z.number().positive().default(1),
+    num_train_epochs: z.number().positive().default(2),
     /** Iterations (collect + update) to run; -1 = from num_train_epochs. */
     max_steps: z.number().int().min(-1).default(-1),
     /** KL coefficient against the reference (SFT) policy, k3 estimator as in TRL; 0 = no KL term. */
@@ -75,6 +75,13 @@ export const GrpoConfigSchema = z
      * evaluation, where a sample that succeeded keeps its list).
      */
     advantage: z.enum(['per-turn', 'return']).default('per-turn'),
+    /**
+     * Ours. Which train samples the iterations draw from: 'all', or 'round1-misses' (the samples whose
+     * greedy episode under the initial policy does not hit in round 1, found once before training). On
+     * INSPIRED the retriever was trained on the train split, so most train samples are solved in round 1
+     * and teach little about the later rounds, where the preference and the list steer the retrieval.
+     */
+    sample_filter: z.enum(['all', 'round1-misses']).default('round1-misses'),
     /** Ours. Discount of the return-to-go in 'return' mode. */
     gamma: z.number().min(0).max(1).default(1),
     /** Ours, REINFORCE only: momentum of the per-turn moving-average baseline. */
@@ -109,8 +116,11 @@ export type ResolvedRlConfig = ReturnType<typeof resolveRlConfig>;
 export const SftConfigSchema = z
   .object({
     ...optimizerFields,
-    /** Adam step size (paper: 5e-5 on LoRA weights). */
-    learning_rate: z.number().positive().default(5e-3),
+    /**
+     * Adam step size of the ranking head (paper: 5e-5 on LoRA weights). The ranking head starts to fit the
+     * training split's candidate lists (the retriever was trained on them) after one or two epochs.
+     */
+    learning_rate: z.number().positive().default(2e-3),
     /** Epochs over the teacher trajectories. Paper: 8. */
     num_train_epochs: z.number().int().min(1).default(8),
     /** Turns (steps) per optimizer step. */
@@ -134,6 +144,15 @@ export const SftConfigSchema = z
     max_samples: z.number().int().min(0).default(0),
     /** Ours. Weight of the attribute-choice term of the likelihood. */
     attribute_loss_weight: z.number().min(0).default(1),
+    /** Ours. Adam step size of the attribute-choice head (the opt* parameters), which learns more slowly; null = learning_rate. */
+    attribute_learning_rate: z.number().positive().nullable().default(2e-2),
+    /**
+     * Ours. The order in which the teacher names the target's attribute values (it names at most the
+     * policy's maxAttributes): 'genre-first' as the reference preference (genre, director, actor, writer,
+     * producer), or 'specific-first' (director, writer, actor, producer, genre): P_t feeds the next
+     * retrieval, and a director or an actor narrows it far more than a genre.
+     */
+    teacher_attribute_order: z.enum(['genre-first', 'specific-first']).default('specific-first'),
     /** Valid samples for the greedy evaluation after each epoch: null = all, 0 = no evaluation and no early stopping. */
     eval_samples: z.number().int().min(0).nullable().default(null),
     /** Stop after this many epochs without improvement of the valid metric (0 = never stop early). */

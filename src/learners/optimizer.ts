@@ -7,6 +7,8 @@ export interface AdamOptions {
   epsilon: number;
   /** Decoupled weight decay (AdamW). */
   weightDecay: number;
+  /** Per parameter tensor, a learning rate replacing `learningRate` (null or absent: `learningRate`). */
+  learningRates?: readonly (number | null)[];
 }
 
 export interface AdamState {
@@ -35,6 +37,7 @@ export class Adam {
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
     params.forEach((p, k) => {
+      const lrk = this.opts.learningRates?.[k] ?? lr;
       const g = grads[k] as Float32Array;
       const m = this.m[k] as Float32Array;
       const v = this.v[k] as Float32Array;
@@ -44,7 +47,7 @@ export class Adam {
         m[i] = beta1 * (m[i] as number) + (1 - beta1) * gi;
         v[i] = beta2 * (v[i] as number) + (1 - beta2) * gi * gi;
         const update = (m[i] as number) / c1 / (Math.sqrt((v[i] as number) / c2) + epsilon);
-        p[i] = (p[i] as number) - lr * (update + weightDecay * (p[i] as number));
+        p[i] = (p[i] as number) - lrk * (update + weightDecay * (p[i] as number));
       }
     });
   }

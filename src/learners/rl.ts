@@ -105,6 +105,23 @@ export function iterationSamples(seed: number, iteration: number, ids: readonly 
   return out;
 }
 
+/**
+ * The train samples whose greedy episode under `weights` (the initial policy) does not hit in round 1: the
+ * ones where the list and the preference still matter after the first round. Env seeds come from the seed
+ * and the sample, so the subset is the same on resume (the initial policy is the checkpoint's reference).
+ */
+async function round1Misses(setup: SetupSpec, workers: number, weights: Float32Array[], ids: readonly string[], seed: number): Promise<string[]> {
+  const runner = await createRunner({ setup, workers });
+  try {
+    await runner.setWeights(weights);
+    const specs = ids.map((sampleId) => ({ sampleId, envSeed: new Rng(`${seed}/filter-env/${sampleId}`).uint32() >>> 1, rngSeed: `${seed}/filter/${sampleId}`, mode: 'greedy' as const }));
+    const episodes = await runner.run(specs);
+    return ids.filter((_, i) => episodes[i]!.firstHit !== 1);
+  } finally {
+    await runner.close();
+  }
+}
+
 function paramsOf(weights: readonly Float32Array[]): PolicyParams {
   const p = {} as PolicyParams;
   PARAM_NAMES.forEach((n, i) => (p[n] = weights[i] as Float32Array));
@@ -223,8 +240,10 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   const mod = await importSetup(setup.module);
   let policy = await mod.createPolicy(setup.args);
   if (opts.initPolicy) policy = await NeuralRecommender.load(opts.initPolicy, policy.extractor);
-  const trainIds = await mod.sampleIds(setup.args, 'train');
+  let trainIds = await mod.sampleIds(setup.args, 'train');
   if (trainIds.length === 0) throw new Error('trainRl: the setup has no training samples');
+  if (config.sample_filter === 'round1-misses') trainIds = await round1Misses(setup, opts.workers ?? 0, policy.getWeights(), trainIds, config.seed);
+  if (trainIds.length === 0) throw new Error('trainRl: no training sample is left after sample_filter');
   const validIds = config.eval_steps > 0 ? evaluationIds(await mod.sampleIds(setup.args, 'valid'), config.eval_samples, config.seed) : [];
 
   const perIteration = config.generation_batch_size / config.num_generations;
@@ -263,7 +282,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   } else {
     log.open();
     writeFileSync(files.config, `${JSON.stringify({ algorithm, config, setup, initPolicy: opts.initPolicy ?? null, total_iterations: total }, null, 2)}\n`);
-    log.write({ event: 'start', algorithm, total_iterations: total, samples_per_iteration: perIteration, config });
+    log.write({ event: 'start', algorithm, total_iterations: total, samples_per_iteration: perIteration, train_samples: trainIds.length, config });
   }
   const referenceParams = paramsOf(reference);
 

@@ -3,6 +3,7 @@
 // from the same state) and the policy's rng seed (one per rollout). Nothing depends on which worker runs
 // the episode or in what order, so 1 or N workers give the same records.
 import { Rng } from '../core/rng.js';
+import type { AttributeKind } from '../data/types.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import type { NeuralRecommender } from '../../agents/neural/recommender.js';
 import type { StepRecord } from '../../agents/neural/types.js';
@@ -24,6 +25,8 @@ export interface RolloutSpec {
   /** Seed of the policy's draws in this rollout. */
   rngSeed: string;
   mode: RolloutMode;
+  /** Teacher modes: the order in which the teacher names the target's attribute kinds (teacher.ts). */
+  teacherKinds?: AttributeKind[];
 }
 
 export interface EpisodeRecord {
@@ -76,7 +79,7 @@ export async function runEpisode(
     let played;
     if (spec.mode === 'teacher' || spec.mode === 'withheld') {
       const features = await policy.features(observation);
-      const forced = teacherAction(features, sample.target, targetAttributes, (id) => policy.extractor.attributesOf(id), observation.listLength, policy.config.maxAttributes);
+      const forced = teacherAction(features, sample.target, targetAttributes, (id) => policy.extractor.attributesOf(id), observation.listLength, policy.config.maxAttributes, spec.teacherKinds);
       result = policy.decide(observation, features, turnRng, { forced });
       if (spec.mode === 'withheld') {
         const greedy = policy.decide(observation, features, turnRng, { mode: 'greedy' });

@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Scalar } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
+import type { AttributeKind } from '../data/types.js';
 import { getTf, type Tf } from '../nn/tf.js';
 import { NeuralRecommender } from '../../agents/neural/recommender.js';
 import type { TfParams } from '../../agents/neural/tf-policy.js';
@@ -66,6 +67,8 @@ export interface SftResult {
   /** Recorded steps whose candidates held the target (what the 'target' loss trains on). */
   targetSteps: number;
 }
+
+const SPECIFIC_FIRST: readonly AttributeKind[] = ['director', 'writer', 'actor', 'producer', 'genre'];
 
 /** A training row: the recorded inputs with the action to imitate, and the weights of its two terms. */
 interface SftRow {
@@ -145,6 +148,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
           envSeed: new Rng(`${config.seed}/sft-${mode === 'teacher' ? 'env' : 'withheld-env'}/${pass}/${sampleId}`).uint32() >>> 1,
           rngSeed: `${config.seed}/sft${mode === 'teacher' ? '' : '-withheld'}/${pass}/${sampleId}`,
           mode,
+          ...(config.teacher_attribute_order === 'specific-first' ? { teacherKinds: [...SPECIFIC_FIRST] } : {}),
         })),
       ).flat();
     await runner.setWeights(policy.getWeights()); // withheld episodes play the initial policy's lists
@@ -177,6 +181,8 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
 
     const adam = new Adam(live.map((p) => p.length), {
       learningRate: config.learning_rate,
+      // The attribute head (opt*) learns more slowly than the ranking head overfits: its own step size.
+      learningRates: PARAM_NAMES.map((n) => (n.startsWith('opt') ? config.attribute_learning_rate : null)),
       beta1: config.adam_beta1,
       beta2: config.adam_beta2,
       epsilon: config.adam_epsilon,

@@ -26,6 +26,8 @@ export function teacherAction(
   attributesOf: (id: ItemId) => Attributes,
   listLength: number,
   maxAttributes: number,
+  /** The order in which the target's values are named (default: genre first, as the reference preference). */
+  kindOrder: readonly AttributeKind[] = ATTRIBUTE_KINDS,
 ): ForcedAction {
   const n = features.candidateIds.length;
   const overlap = features.candidateIds.map((id) => (id === target ? Number.POSITIVE_INFINITY : attributeOverlap(attributesOf(id), targetAttributes)));
@@ -34,7 +36,7 @@ export function teacherAction(
   const wanted = new Map<string, number>();
   features.options.forEach((o, j) => wanted.set(`${o.kind}\u0000${o.value}`, j));
   const attributes: number[] = [];
-  for (const kind of ATTRIBUTE_KINDS) {
+  for (const kind of kindOrder) {
     for (const value of targetAttributes[kind] ?? []) {
       const j = wanted.get(`${kind}\u0000${value}`);
       if (j !== undefined && attributes.length < maxAttributes && !attributes.includes(j)) attributes.push(j);

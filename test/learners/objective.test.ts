@@ -128,4 +128,11 @@ describe('config and optimizer', () => {
     expect(clipGradNorm(g, 1)).toBeCloseTo(5, 6);
     expect(Math.hypot(g[0]![0]!, g[0]![1]!)).toBeCloseTo(1, 4);
   });
+
+  it('Adam takes a per-tensor learning rate where one is given (SFT: the attribute head)', () => {
+    const p = [Float32Array.from([1]), Float32Array.from([1]), Float32Array.from([1])];
+    const adam = new Adam([1, 1, 1], { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, learningRates: [null, 0.5, 0] });
+    adam.step(p, [Float32Array.from([1]), Float32Array.from([1]), Float32Array.from([1])]);
+    expect(p.map((t) => t[0])).toEqual([expect.closeTo(0.9, 5), expect.closeTo(0.5, 5), 1]);
+  });
 });

@@ -76,6 +76,17 @@ describe('multi-turn GRPO', () => {
     expect(walk).toHaveLength(6);
   });
 
+  it("sample_filter 'round1-misses' trains only on the samples the initial policy misses in round 1", async () => {
+    const args = { ...(RL_SETUP.args as object), policy: { hidden: 8, optionHidden: 4, rank: 4 } }; // prior init: some round-1 hits
+    const r = await trainRl('grpo', { setup: { ...RL_SETUP, args }, outDir: tmp('filter'), config: { ...SMALL_RL_CONFIG, max_steps: 1, sample_filter: 'round1-misses' }, progress: false });
+    const log = readLog(r.logFile);
+    const trainSamples = log.find((e) => e.event === 'start')!['train_samples'] as number;
+    const { makeSyntheticDataset } = await import('../../src/data/synthetic.js');
+    expect(trainSamples).toBeGreaterThan(0);
+    expect(trainSamples).toBeLessThan(makeSyntheticDataset({ seed: 3, items: 60, dialogues: 40 }).samples.train.length);
+    expect(iterations(log)).toHaveLength(1);
+  });
+
   it('runs RLOO and REINFORCE with a baseline behind the same loop', async () => {
     for (const algorithm of ['rloo', 'reinforce'] as const) {
       const r = await trainRl(algorithm, { setup: RL_SETUP, outDir: tmp(algorithm), config: { ...SMALL_RL_CONFIG, max_steps: 6, eval_steps: 6, eval_samples: 0 }, progress: false });

@@ -89,6 +89,24 @@ describe('SFT on teacher trajectories', () => {
     await expect(runEpisode(env, policy, { sampleId: data.samples.valid[0]!.id, envSeed: 1, rngSeed: 'x', mode: 'withheld' })).rejects.toThrow(/TRAIN split only/);
   });
 
+  it("names the target's values in the configured kind order, at most maxAttributes, and finds the target's index", async () => {
+    const { teacherAction } = await import('../../src/learners/teacher.js');
+    const options = [
+      { kind: 'genre' as const, value: 'drama' },
+      { kind: 'actor' as const, value: 'A' },
+      { kind: 'director' as const, value: 'D' },
+      { kind: 'genre' as const, value: 'crime' },
+    ];
+    const features = { candidateIds: ['x', 't', 'y'], options } as never;
+    const target = { genre: ['drama', 'crime'], director: ['D'], actor: ['A'] };
+    const attributesOf = (id: string) => (id === 'y' ? { director: ['D'] } : {});
+    const genreFirst = teacherAction(features, 't', target, attributesOf, 2, 3);
+    expect(genreFirst).toMatchObject({ ranking: [1, 2], attributes: [0, 3, 2], supervisedAttributes: true, targetIndex: 1 });
+    const specific = teacherAction(features, 't', target, attributesOf, 2, 3, ['director', 'writer', 'actor', 'producer', 'genre']);
+    expect(specific.attributes).toEqual([2, 1, 0]);
+    expect(teacherAction(features, 'absent', {}, attributesOf, 2, 3)).toMatchObject({ targetIndex: -1, supervisedAttributes: false, attributes: [] });
+  });
+
   it('refuses to build teacher trajectories outside the TRAIN split', async () => {
     const env = await createEnv(RL_ARGS);
     const policy = await createPolicy(RL_ARGS);
