@@ -29,6 +29,14 @@ export interface Checkpoint {
   policy: Float32Array[];
   reference: Float32Array[];
   adam: AdamState;
+  /** The best evaluation so far and its weights (load_best_model_at_end), kept so a resumed run still knows it. */
+  best?: BestWeights;
+}
+
+export interface BestWeights {
+  metric: number;
+  iteration: number;
+  weights: Float32Array[];
 }
 
 export function configHash(value: unknown): string {
@@ -43,14 +51,16 @@ export async function saveCheckpoint(file: string, ckpt: Checkpoint): Promise<vo
   add('reference', ckpt.reference);
   add('adam.m', ckpt.adam.m);
   add('adam.v', ckpt.adam.v);
-  await writeArchive(file, KIND, { ...ckpt.meta, names: ckpt.names, adamT: ckpt.adam.t }, tensors);
+  if (ckpt.best) add('best', ckpt.best.weights);
+  const best = ckpt.best ? { metric: ckpt.best.metric, iteration: ckpt.best.iteration } : null;
+  await writeArchive(file, KIND, { ...ckpt.meta, names: ckpt.names, adamT: ckpt.adam.t, best }, tensors);
 }
 
 /** The checkpoint in `file`, or undefined when there is none; a damaged file is an ArchiveError. */
 export async function loadCheckpoint(file: string): Promise<Checkpoint | undefined> {
   if (!existsSync(file)) return undefined;
   const archive = await readArchive(file, KIND);
-  const meta = archive.meta as CheckpointMeta & { names: string[]; adamT: number };
+  const meta = archive.meta as CheckpointMeta & { names: string[]; adamT: number; best?: { metric: number; iteration: number } | null };
   if (!meta || !Array.isArray(meta.names)) throw new ArchiveError(file, 'checkpoint header has no parameter names');
   const get = (prefix: string): Float32Array[] =>
     meta.names.map((name) => {
@@ -58,6 +68,13 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint | undefin
       if (!t) throw new ArchiveError(file, `checkpoint lacks ${prefix}/${name}`);
       return t.data;
     });
-  const { names, adamT, ...rest } = meta;
-  return { meta: rest, names, policy: get('policy'), reference: get('reference'), adam: { t: adamT, m: get('adam.m'), v: get('adam.v') } };
+  const { names, adamT, best, ...rest } = meta;
+  return {
+    meta: rest,
+    names,
+    policy: get('policy'),
+    reference: get('reference'),
+    adam: { t: adamT, m: get('adam.m'), v: get('adam.v') },
+    ...(best ? { best: { metric: best.metric, iteration: best.iteration, weights: get('best') } } : {}),
+  };
 }

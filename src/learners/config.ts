@@ -28,6 +28,14 @@ const optimizerFields = {
   seed: z.number().int().min(0).default(42),
 };
 
+/**
+ * What "best" means when a learner keeps its best evaluation: 'recall@10' = Recall@10 at the last round of
+ * greedy episodes on the valid split (the paper's protocol), 'recall@10-mean' = its mean over rounds 1..T,
+ * 'rank' = mean per-turn rank reward, 'hit' = the same as 'recall@10', 'reward' = mean weighted reward.
+ */
+export const BestModelMetricSchema = z.enum(['recall@10', 'recall@10-mean', 'rank', 'hit', 'reward']);
+export type BestModelMetric = z.output<typeof BestModelMetricSchema>;
+
 export const GrpoConfigSchema = z
   .object({
     ...optimizerFields,
@@ -92,6 +100,13 @@ export const GrpoConfigSchema = z
     eval_steps: z.number().int().min(0).default(0),
     /** Valid samples in each evaluation (0 = all). */
     eval_samples: z.number().int().min(0).default(64),
+    /**
+     * As in TRL: keep the weights of the best evaluation (iteration 0, the initial policy, included) and
+     * save those as the run's policy at the end. Needs eval_steps > 0. Ties keep the earlier iteration.
+     */
+    load_best_model_at_end: z.boolean().default(false),
+    /** The evaluation metric load_best_model_at_end compares (see BestModelMetricSchema). */
+    metric_for_best_model: BestModelMetricSchema.default('recall@10'),
   })
   .strict();
 
@@ -108,6 +123,7 @@ export function resolveRlConfig(algorithm: RlAlgorithm, input: GrpoConfigInput =
   if (generation % config.num_generations !== 0) {
     throw new Error(`${source}: generation_batch_size (${generation}) must be a multiple of num_generations (${config.num_generations})`);
   }
+  if (config.load_best_model_at_end && config.eval_steps === 0) throw new Error(`${source}: load_best_model_at_end needs eval_steps > 0 (it compares evaluations)`);
   if (algorithm === 'rloo' && config.num_generations < 2) throw new Error(`${source}: rloo needs num_generations >= 2 (a leave-one-out baseline)`);
   return { ...config, scale_rewards: scale, epsilon_high: config.epsilon_high ?? config.epsilon, generation_batch_size: generation };
 }
@@ -163,7 +179,7 @@ export const SftConfigSchema = z
      * its mean over rounds 1..T, 'rank' = mean per-turn rank reward, 'hit' = the same as 'recall@10',
      * 'reward' = mean weighted reward. Ties keep the earlier epoch.
      */
-    metric_for_best_model: z.enum(['recall@10', 'recall@10-mean', 'rank', 'hit', 'reward']).default('recall@10'),
+    metric_for_best_model: BestModelMetricSchema.default('recall@10'),
     /** Weights of the env's reward components in the evaluation's 'reward' metric. */
     reward_weights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
   })

@@ -1,6 +1,7 @@
 // Summaries of rollout batches for logs: per-component reward mean and std over played turns, returns,
 // hit rates, and the policy's first-position entropies.
 import type { EpisodeRecord } from './rollout.js';
+import type { BestModelMetric } from './config.js';
 import { std } from './advantages.js';
 
 function mean(xs: readonly number[]): number {
@@ -56,4 +57,12 @@ export function summarizeEpisodes(episodes: readonly EpisodeRecord[]): EpisodeSu
     entropy_attributes: mean(steps.map((s) => s.entropy.attributes)),
     rewards,
   };
+}
+
+/** The evaluation metric a learner maximizes when it keeps its best weights (config metric_for_best_model). */
+export function bestModelMetric(summary: EpisodeSummary, which: BestModelMetric): number {
+  if (which === 'hit' || which === 'recall@10') return summary.hit_rate;
+  if (which === 'recall@10-mean') return summary.hit_rate_by_round.reduce((a, b) => a + b, 0) / Math.max(1, summary.hit_rate_by_round.length);
+  if (which === 'reward') return summary.reward_mean;
+  return summary.rewards['rank']?.mean ?? 0;
 }

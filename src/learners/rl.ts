@@ -16,11 +16,11 @@ import { NeuralRecommender } from '../../agents/neural/recommender.js';
 import { PARAM_NAMES, type PolicyParams } from '../../agents/neural/model.js';
 import { paramsToTensors } from '../../agents/neural/tf-policy.js';
 import type { StepRecord } from '../../agents/neural/types.js';
-import { configHash, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { configHash, loadCheckpoint, saveCheckpoint, type BestWeights } from './checkpoint.js';
 import { resolveRlConfig, type GrpoConfigInput, type ResolvedRlConfig, type RlAlgorithm, RL_ALGORITHMS } from './config.js';
 import { evaluatePolicy, evaluationIds } from './evaluate.js';
 import { addInto, lossAndGrads } from './gradients.js';
-import { summarizeEpisodes, type EpisodeSummary } from './metrics.js';
+import { bestModelMetric, summarizeEpisodes, type EpisodeSummary } from './metrics.js';
 import { k3KlTf, lossWeights } from './objective.js';
 import { createLearner, type Learner } from './learner.js';
 import { Adam, clipGradNorm } from './optimizer.js';
@@ -84,6 +84,8 @@ export interface RlResult {
   completed: boolean;
   lastRollouts: EpisodeSummary | undefined;
   lastEval: EpisodeSummary | undefined;
+  /** With load_best_model_at_end: the iteration whose weights were saved (0 = the initial policy) and its metric. */
+  best: { iteration: number; metric: number } | null;
 }
 
 /** Seeds of one rollout: the env seed is shared by the group, the policy seed is per generation. */
@@ -264,6 +266,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   let optimizerSteps = 0;
   let secondsBefore = 0;
   let resumedFrom: number | null = null;
+  let best: BestWeights | undefined;
   const ckpt = opts.resume === false ? undefined : await loadCheckpoint(files.checkpoint);
   if (ckpt) {
     if (ckpt.meta.configHash !== hash) {
@@ -276,6 +279,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
     optimizerSteps = ckpt.meta.optimizerSteps;
     secondsBefore = ckpt.meta.seconds;
     learner.load(ckpt.meta.learner);
+    best = ckpt.best;
     resumedFrom = start;
     log.open(ckpt.meta.logBytes);
     log.write({ event: 'resume', iteration: start, optimizer_steps: optimizerSteps });
@@ -293,13 +297,17 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   let lastEval: EpisodeSummary | undefined;
   let completed = true;
   let iteration = start;
-  const evaluate = async (): Promise<EpisodeSummary> => {
-    await runner.setWeights(policy.getWeights());
-    return evaluatePolicy(runner, validIds, config.seed);
+  const evaluate = async (done: number): Promise<EpisodeSummary> => {
+    const weights = policy.getWeights();
+    await runner.setWeights(weights);
+    const summary = await evaluatePolicy(runner, validIds, config.seed);
+    const metric = bestModelMetric(summary, config.metric_for_best_model);
+    if (config.load_best_model_at_end && (!best || metric > best.metric + 1e-9)) best = { metric, iteration: done, weights };
+    return summary;
   };
   try {
     if (start === 0 && config.eval_steps > 0) {
-      lastEval = await evaluate();
+      lastEval = await evaluate(0);
       log.write({ event: 'eval', iteration: 0, ...lastEval });
     }
     bar.start(total, start);
@@ -336,7 +344,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
       let evalEntry: EpisodeSummary | undefined;
       if (config.eval_steps > 0 && (done % config.eval_steps === 0 || done === total)) {
         const tEval = performance.now();
-        evalEntry = lastEval = await evaluate();
+        evalEntry = lastEval = await evaluate(done);
         evalSeconds = (performance.now() - tEval) / 1000;
       }
       const entry: Record<string, unknown> = {
@@ -370,6 +378,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
           policy: policy.getWeights(),
           reference,
           adam: adam.state(),
+          ...(best ? { best } : {}),
         });
         log.write({ event: 'checkpoint', iteration: done, seconds: (performance.now() - tCk) / 1000 });
       } else {
@@ -394,6 +403,10 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
     bar.stop();
     await runner.close();
   }
+  // The best evaluation's weights become the run's policy only once the run is complete (a stopped run
+  // keeps its latest weights, so resuming continues from them).
+  const kept = completed && best ? { iteration: best.iteration, metric: best.metric } : null;
+  if (completed && best && best.iteration !== iteration) policy.setWeights(best.weights);
   await policy.save(files.policy);
   const result: RlResult = {
     algorithm,
@@ -406,8 +419,9 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
     completed,
     lastRollouts,
     lastEval,
+    best: kept,
   };
-  if (completed) log.write({ event: 'end', iterations: iteration, seconds: secondsBefore + (performance.now() - t0) / 1000 });
+  if (completed) log.write({ event: 'end', iterations: iteration, ...(kept ? { best_iteration: kept.iteration, best_metric: kept.metric } : {}), seconds: secondsBefore + (performance.now() - t0) / 1000 });
   writeFileSync(files.summary, `${JSON.stringify({ ...result, seconds: secondsBefore + (performance.now() - t0) / 1000 }, null, 2)}\n`);
   return result;
 }

@@ -24,7 +24,7 @@ import { SftConfigSchema, type SftConfig, type SftConfigInput } from './config.j
 import { evaluatePolicy, evaluationIds } from './evaluate.js';
 import { lossAndGrads } from './gradients.js';
 import type { EpisodeSummary } from './metrics.js';
-import { summarizeEpisodes } from './metrics.js';
+import { bestModelMetric, summarizeEpisodes } from './metrics.js';
 import { Adam, clipGradNorm } from './optimizer.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner } from './runner.js';
@@ -109,13 +109,6 @@ function teacherNll(tf: Tf, policy: NeuralRecommender, rows: readonly SftRow[], 
   return rows.length > 0 ? sum / rows.length : 0;
 }
 
-function metricOf(summary: EpisodeSummary, which: SftConfig['metric_for_best_model']): number {
-  if (which === 'hit' || which === 'recall@10') return summary.hit_rate;
-  if (which === 'recall@10-mean') return summary.hit_rate_by_round.reduce((a, b) => a + b, 0) / Math.max(1, summary.hit_rate_by_round.length);
-  if (which === 'reward') return summary.reward_mean;
-  return summary.rewards['rank']?.mean ?? 0;
-}
-
 export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
   const config = parseConfig(SftConfigSchema, opts.config ?? {}, 'sft config');
   const outDir = resolve(opts.outDir);
@@ -188,7 +181,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
       epsilon: config.adam_epsilon,
       weightDecay: config.weight_decay,
     });
-    let best = { metric: before.eval ? metricOf(before.eval, config.metric_for_best_model) : Number.NEGATIVE_INFINITY, epoch: 0, weights: policy.getWeights() };
+    let best = { metric: before.eval ? bestModelMetric(before.eval, config.metric_for_best_model) : Number.NEGATIVE_INFINITY, epoch: 0, weights: policy.getWeights() };
     let sinceBest = 0;
     let epochsRun = 0;
     let stoppedEarly = false;
@@ -222,7 +215,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
       const evaluation = await evaluate();
       epochsRun = epoch + 1;
       after = { teacher_nll: nll, eval: evaluation };
-      const metric = evaluation ? metricOf(evaluation, config.metric_for_best_model) : null;
+      const metric = evaluation ? bestModelMetric(evaluation, config.metric_for_best_model) : null;
       log.write({
         event: 'epoch',
         epoch: epoch + 1,

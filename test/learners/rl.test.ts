@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 import { trainRl } from '../../src/learners/rl.js';
 import { loadCheckpoint } from '../../src/learners/checkpoint.js';
 import { iterationSamples, rolloutSpecs } from '../../src/learners/rl.js';
+import { resolveRlConfig } from '../../src/learners/config.js';
+import { readArchive } from '../../agents/neural/archive.js';
+import { PARAM_NAMES } from '../../agents/neural/model.js';
 import { readLog, RL_SETUP, SMALL_RL_CONFIG, type LogEntry } from './fixtures/runs.js';
 
 const made: string[] = [];
@@ -85,6 +88,41 @@ describe('multi-turn GRPO', () => {
     expect(trainSamples).toBeGreaterThan(0);
     expect(trainSamples).toBeLessThan(makeSyntheticDataset({ seed: 3, items: 60, dialogues: 40 }).samples.train.length);
     expect(iterations(log)).toHaveLength(1);
+  });
+
+  it('load_best_model_at_end saves the weights of the best evaluation, which survive a resume', async () => {
+    const config = { ...SMALL_RL_CONFIG, learning_rate: 0.05, max_steps: 6, eval_steps: 1, eval_samples: 0, load_best_model_at_end: true, metric_for_best_model: 'rank' as const };
+    const run = await trainRl('grpo', { setup: RL_SETUP, outDir: tmp('best'), config, progress: false });
+    const log = readLog(run.logFile);
+    const evals = log
+      .filter((e) => e.event === 'eval' || e['eval'] !== undefined)
+      .map((e) => ({ iteration: e['iteration'] as number, metric: evalOf(e).rewards['rank']!.mean }));
+    expect(evals.map((e) => e.iteration)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const top = Math.max(...evals.map((e) => e.metric));
+    const first = evals.find((e) => e.metric === top)!;
+    expect(run.best).toEqual({ iteration: first.iteration, metric: top });
+    expect(first.iteration).toBeLessThan(6); // this seeded run peaks before its end, so the weights are restored
+    expect(log.at(-1)).toMatchObject({ event: 'end', best_iteration: first.iteration, best_metric: top });
+
+    // The saved policy is the policy as it was after `best.iteration` iterations: a run stopped there has it.
+    const saved = await readArchive(join(run.policyDir, 'policy.bin'), 'crs-gym/neural-recommender');
+    const savedWeights = PARAM_NAMES.map((n) => Array.from(saved.tensors.get(n)!.data));
+    const ckpt = await loadCheckpoint(run.checkpointFile);
+    let expected: Float32Array[];
+    if (first.iteration === 0) expected = ckpt!.reference;
+    else {
+      const short = await trainRl('grpo', { setup: RL_SETUP, outDir: tmp('best-short'), config: { ...config, max_steps: first.iteration, load_best_model_at_end: false }, progress: false });
+      expected = (await loadCheckpoint(short.checkpointFile))!.policy;
+    }
+    expect(savedWeights).toEqual(expected.map((w) => Array.from(w)));
+    expect(ckpt!.best!.iteration).toBe(first.iteration);
+    expect(ckpt!.best!.weights.map((w) => Array.from(w))).toEqual(savedWeights);
+
+    // A resumed run knows the best evaluation from before the stop.
+    const resumed = await trainRl('grpo', { setup: RL_SETUP, outDir: run.outDir, config: { ...config, max_steps: 6 }, progress: false });
+    expect(resumed.resumedFrom).toBe(6);
+    expect(resumed.best).toEqual(run.best);
+    expect(() => resolveRlConfig('grpo', { load_best_model_at_end: true })).toThrow(/needs eval_steps > 0/);
   });
 
   it('runs RLOO and REINFORCE with a baseline behind the same loop', async () => {
