@@ -8,8 +8,8 @@
 // observations encoded by the setup module's observation codec when it exports `createObservationCodec`
 // (see ObservationCodec in vector.ts: e.g. CrsEnv sends its dialogue and item details once, then ids and
 // scores). Each copy's codec state is decoded here in the order its worker encoded it.
-import { Piscina } from 'piscina';
-import { fileURLToPath } from 'node:url';
+import type { Piscina } from 'piscina';
+import { singleThreadPool } from './worker-pool.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
 import type { ObservationCodec, ObservationCodecFactory, VectorEnv, VectorStepResult } from './vector.js';
 import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
@@ -69,19 +69,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     this.codecs = new Array<ObservationCodec<Obs> | undefined>(opts.numEnvs).fill(undefined);
     const workers = Math.max(1, Math.min(opts.workers ?? Math.min(opts.numEnvs, 2), opts.numEnvs));
     this.copies = Array.from({ length: workers }, (_, p) => Array.from({ length: opts.numEnvs }, (_, i) => i).filter((i) => i % workers === p));
-    // Workers run TypeScript through tsx when this file is TypeScript (a checkout); compiled JS needs nothing.
-    const isTs = workerFile.pathname.endsWith('.ts');
-    this.pools = Array.from(
-      { length: workers },
-      () =>
-        new Piscina({
-          filename: isTs ? workerFile.href : fileURLToPath(workerFile).replace(/\.ts$/, '.js'),
-          minThreads: 1,
-          maxThreads: 1,
-          idleTimeout: Number.POSITIVE_INFINITY,
-          execArgv: isTs ? ['--import', 'tsx'] : [],
-        }),
-    );
+    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile));
   }
 
   private poolIndex(index: number): number {

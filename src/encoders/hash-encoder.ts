@@ -1,4 +1,5 @@
 // A deterministic, dependency-free bag-of-words encoder for unit tests and synthetic datasets.
+import { FNV_OFFSET, fmix32, fnv1a } from '../core/hash32.js';
 import { type TextEncoder } from './text-encoder.js';
 
 export type HashingOptions = {
@@ -68,26 +69,4 @@ export class HashingEncoder implements TextEncoder {
     const at = h % this.dim;
     vec[at] = vec[at]! + (h & 0x80000000 ? -1 : 1);
   }
-}
-
-const FNV_OFFSET = 0x811c9dc5;
-
-/** 32-bit FNV-1a over UTF-16 code units. */
-function fnv1a(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** MurmurHash3's finalizer: spreads FNV's weak low bits over the whole word. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -4,9 +4,8 @@
 // the model calls, and the vectors go back to their rows: bit for bit the vectors of UseLiteEncoder.
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
+import { workerScript } from '../core/worker-pool.js';
 import { planBatches, UseLiteEncoder, type UseLiteOptions } from './use-lite.js';
 import type { TextEncoder } from './text-encoder.js';
 import type { UseLiteBatchTask } from './use-lite-worker.js';
@@ -30,15 +29,6 @@ export function defaultEncoderThreads(): number {
 }
 
 const WORKER_FILE = new URL('./use-lite-worker.ts', import.meta.url);
-/** This module runs as TypeScript (a checkout, through tsx or vitest): the worker must too. */
-const RUNS_AS_TS = import.meta.url.endsWith('.ts');
-
-function workerOptions(): { filename: string; execArgv: string[] } {
-  if (!RUNS_AS_TS) return { filename: fileURLToPath(WORKER_FILE).replace(/\.ts$/, '.js'), execArgv: [] };
-  // tsx's loader by absolute URL, so the worker finds it whatever the working directory.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { filename: WORKER_FILE.href, execArgv: ['--import', tsx] };
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -190,7 +180,7 @@ export class ParallelUseLiteEncoder implements TextEncoder {
   private ensurePool(): Piscina {
     if (this.pool) return this.pool;
     const pool = new Piscina({
-      ...workerOptions(),
+      ...workerScript(WORKER_FILE),
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Number.POSITIVE_INFINITY, // The whole pool stops after idleTimeoutMs (armIdleTimer).

@@ -2,8 +2,8 @@
 // thread is its own single-thread pool (like AsyncVectorEnv), so weights can be sent to every one of them;
 // specs are dealt round-robin and the results put back in spec order. Since every rollout's randomness
 // comes from its spec, the records do not depend on the number of workers.
-import { Piscina } from 'piscina';
-import { fileURLToPath } from 'node:url';
+import type { Piscina } from 'piscina';
+import { singleThreadPool } from '../core/worker-pool.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import type { NeuralRecommender } from '../../agents/neural/recommender.js';
 import { importSetup, type SetupSpec } from './setup.js';
@@ -57,19 +57,7 @@ class WorkerRunner implements RolloutRunner {
 
   constructor(workers: number) {
     this.workers = workers;
-    // Workers run TypeScript through tsx when this file is TypeScript (a checkout); compiled JS needs nothing.
-    const isTs = workerFile.pathname.endsWith('.ts');
-    this.pools = Array.from(
-      { length: workers },
-      () =>
-        new Piscina({
-          filename: isTs ? workerFile.href : fileURLToPath(workerFile).replace(/\.ts$/, '.js'),
-          minThreads: 1,
-          maxThreads: 1,
-          idleTimeout: Number.POSITIVE_INFINITY,
-          execArgv: isTs ? ['--import', 'tsx'] : [],
-        }),
-    );
+    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile));
   }
 
   async init(opts: RunnerOptions): Promise<void> {

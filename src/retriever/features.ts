@@ -4,6 +4,7 @@
 // E_T(item text), E_C(item). Each text is encoded on its own, so a context that repeats every round is
 // encoded once (memoized here, and persistently when E_T is a CachedEncoder).
 import { createHash } from 'node:crypto';
+import { fmix32, fnv1a } from '../core/hash32.js';
 import { Rng } from '../core/rng.js';
 import type { Dataset, Item, ItemId } from '../data/types.js';
 import type { TextEncoder } from '../encoders/text-encoder.js';
@@ -120,17 +121,7 @@ export function resolveSettings(partial: Partial<FeaturizerSettings> = {}): Feat
 
 /** 32-bit FNV-1a, then a murmur finalizer: the bucket and sign of a hashed term. */
 function hashTerm(term: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < term.length; i++) {
-    h ^= term.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(fnv1a(term));
 }
 
 /**
