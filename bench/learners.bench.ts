@@ -15,6 +15,7 @@ import { createRunner } from '../src/learners/runner.js';
 import { rolloutSpecs, trainRl } from '../src/learners/rl.js';
 import { STANDARD_SETUP_MODULE, createPolicy, type StandardSetupArgs } from '../src/learners/standard-setup.js';
 import type { SetupSpec } from '../src/learners/setup.js';
+import { FLOAT, floatInitializer, model, node, strField, valueInfo } from '../test/fixtures/onnx/onnx-writer.js';
 
 const ARGS: StandardSetupArgs = {
   dataset: { name: 'synthetic', seed: 1, items: 300, dialogues: 300 },
@@ -36,65 +37,35 @@ function timeIt(fn: () => void, minMs = 300): number {
   return ((performance.now() - t0) * 1000) / n; // microseconds per call
 }
 
-// ---- A minimal ONNX (protobuf) writer for the candidate scorer, to time onnxruntime-node against JS. ----
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let byte = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v > 0) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0);
-  return out;
-}
-const cat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-const intF = (f: number, v: number): Uint8Array => Uint8Array.from([...varint(f << 3), ...varint(v)]);
-const bytesF = (f: number, b: Uint8Array): Uint8Array => cat([Uint8Array.from([...varint((f << 3) | 2), ...varint(b.length)]), b]);
-const strF = (f: number, s: string): Uint8Array => bytesF(f, new TextEncoder().encode(s));
-const msgF = (f: number, parts: Uint8Array[]): Uint8Array => bytesF(f, cat(parts));
-const init = (name: string, dims: number[], data: Float32Array): Uint8Array =>
-  msgF(5, [...dims.map((d) => intF(1, d)), intF(2, 1), strF(8, name), bytesF(9, new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)))]);
-const nodeF = (op: string, ins: string[], outs: string[]): Uint8Array => msgF(1, [...ins.map((i) => strF(1, i)), ...outs.map((o) => strF(2, o)), strF(3, outs[0]!), strF(4, op)]);
-const io = (f: number, name: string, dims: (string | number)[]): Uint8Array =>
-  msgF(f, [strF(1, name), msgF(2, [msgF(1, [intF(1, 1), msgF(2, dims.map((d) => msgF(1, [typeof d === 'string' ? strF(2, d) : intF(1, d)])))])])]);
-
+// ---- The candidate scorer as an ONNX graph, to time onnxruntime-node against JS. ----
 function scorerOnnx(p: NeuralRecommender): Uint8Array {
   const { dim: d, hidden: H, rank: r } = p.shape;
   const F = NUM_CANDIDATE_FEATURES;
   const graph = [
-    nodeF('MatMul', ['x', 'w'], ['lin']),
-    nodeF('MatMul', ['x', 'W1'], ['pre0']),
-    nodeF('Add', ['pre0', 'b1'], ['pre']),
-    nodeF('Tanh', ['pre'], ['h']),
-    nodeF('MatMul', ['h', 'w2'], ['mlp']),
-    nodeF('MatMul', ['query', 'U'], ['qU']),
-    nodeF('Transpose', ['qU'], ['qUT']),
-    nodeF('MatMul', ['item', 'V'], ['eV']),
-    nodeF('MatMul', ['eV', 'qUT'], ['bil']),
-    nodeF('Add', ['lin', 'mlp'], ['s0']),
-    nodeF('Add', ['s0', 'bil'], ['scores']),
-    strF(2, 'scorer'),
-    init('w', [F, 1], p.params.candLinear),
-    init('W1', [F, H], p.params.candW1),
-    init('b1', [H], p.params.candB1),
-    init('w2', [H, 1], p.params.candW2),
-    init('U', [3 * d, r], p.params.bilinearU),
-    init('V', [d, r], p.params.bilinearV),
-    io(11, 'x', ['n', F]),
-    io(11, 'item', ['n', d]),
-    io(11, 'query', [1, 3 * d]),
-    io(12, 'scores', ['n', 1]),
+    node('MatMul', ['x', 'w'], ['lin']),
+    node('MatMul', ['x', 'W1'], ['pre0']),
+    node('Add', ['pre0', 'b1'], ['pre']),
+    node('Tanh', ['pre'], ['h']),
+    node('MatMul', ['h', 'w2'], ['mlp']),
+    node('MatMul', ['query', 'U'], ['qU']),
+    node('Transpose', ['qU'], ['qUT']),
+    node('MatMul', ['item', 'V'], ['eV']),
+    node('MatMul', ['eV', 'qUT'], ['bil']),
+    node('Add', ['lin', 'mlp'], ['s0']),
+    node('Add', ['s0', 'bil'], ['scores']),
+    strField(2, 'scorer'),
+    floatInitializer('w', [F, 1], p.params.candLinear),
+    floatInitializer('W1', [F, H], p.params.candW1),
+    floatInitializer('b1', [H], p.params.candB1),
+    floatInitializer('w2', [H, 1], p.params.candW2),
+    floatInitializer('U', [3 * d, r], p.params.bilinearU),
+    floatInitializer('V', [d, r], p.params.bilinearV),
+    valueInfo(11, 'x', FLOAT, ['n', F]),
+    valueInfo(11, 'item', FLOAT, ['n', d]),
+    valueInfo(11, 'query', FLOAT, [1, 3 * d]),
+    valueInfo(12, 'scores', FLOAT, ['n', 1]),
   ];
-  return cat([intF(1, 8), strF(2, 'crs-gym-bench'), msgF(7, graph), msgF(8, [strF(1, ''), intF(2, 13)])]);
+  return model(graph, 'crs-gym-bench');
 }
 
 async function onnxTiming(policy: NeuralRecommender, step: StepRecord): Promise<{ us: number; maxDiff: number } | { error: string }> {
