@@ -10,7 +10,7 @@ import { writeFileAtomic } from './stage-cache.js';
 export interface ExperimentResult {
   id: string;
   label: string;
-  table: 'baselines' | 'main' | 'ablation' | 'robustness' | 'rewards' | 'exclusion';
+  table: 'baselines' | 'main' | 'ablation' | 'robustness' | 'rewards' | 'exclusion' | 'validation';
   dir: string;
   run: EvalRun;
   cached: boolean;
@@ -89,11 +89,51 @@ export function headline(summary: ReproductionSummary): string {
 }
 
 export function terminalTable(summary: ReproductionSummary): string {
-  const rows = summary.experiments.filter((e) => e.table !== 'exclusion').map((e) => {
-    const r = lastRound(e.run);
-    return [e.label.slice(0, 44).padEnd(44), ...KEYS.map((k) => formatMetric(r[k]).padStart(6)), formatMetric(r.newItem['recall@10']).padStart(8)].join(' ');
-  });
-  return [`${'experiment (round 5, test)'.padEnd(44)} ${['R@1', 'R@10', 'N@10', 'MRR@10'].map((h) => h.padStart(6)).join(' ')} ${'new R@10'.padStart(8)}`, ...rows].join('\n');
+  const section = (title: string, experiments: ExperimentResult[]): string[] => [
+    `${title.padEnd(44)} ${['R@1', 'R@10', 'N@10', 'MRR@10'].map((h) => h.padStart(6)).join(' ')} ${'new R@10'.padStart(8)}`,
+    ...experiments.map((e) => {
+      const r = lastRound(e.run);
+      return [e.label.slice(0, 44).padEnd(44), ...KEYS.map((k) => formatMetric(r[k]).padStart(6)), formatMetric(r.newItem['recall@10']).padStart(8)].join(' ');
+    }),
+  ];
+  const valid = summary.experiments.filter((e) => e.table === 'validation');
+  return [
+    ...section('experiment (round 5, test)', summary.experiments.filter((e) => e.table !== 'exclusion' && e.table !== 'validation')),
+    ...(valid.length > 0 ? ['', ...section('model selection (round 5, valid)', valid)] : []),
+  ].join('\n');
+}
+
+/** "SFT+GRPO > SFT > retriever order" on valid Recall@10 at the last round, as the issue of the learners asks; null without those rows. */
+export function validationOrdering(summary: ReproductionSummary): { retriever: number; sft: number; grpo: number; holds: boolean } | null {
+  const at = (id: string) => {
+    const e = summary.experiments.find((x) => x.id === id);
+    return e ? lastRound(e.run)['recall@10'] : undefined;
+  };
+  const [retriever, sft, grpo] = [at('valid-retriever'), at('valid-sft'), at('valid-grpo')];
+  if (retriever === undefined || sft === undefined || grpo === undefined) return null;
+  return { retriever, sft, grpo, holds: grpo > sft && sft > retriever };
+}
+
+function validationSection(summary: ReproductionSummary): string[] {
+  const rows = summary.experiments.filter((e) => e.table === 'validation');
+  if (rows.length === 0) return [];
+  const order = validationOrdering(summary);
+  const rounds = rows[0]!.run.rounds.length;
+  return [
+    '## Model selection: the valid split',
+    'The retriever (early stopping), the SFT epoch and the GRPO iteration (`load_best_model_at_end`) were all chosen on valid Recall@10 at the last round, so these numbers favour the trained stages; the test tables above are the unbiased check.',
+    table(
+      ['Experiment (valid)', 'n', ...Array.from({ length: rounds }, (_, i) => `R@10 round ${i + 1}`), 'N@10 round 5'],
+      rows.map((e) => [e.label, String(e.run.samples.length), ...e.run.rounds.map((r) => formatMetric(r['recall@10'])), formatMetric(lastRound(e.run)['ndcg@10'])]),
+    ),
+    ...(order
+      ? [
+          '',
+          `SFT+GRPO > SFT > retriever order on valid Recall@10 at round ${rounds}: **${order.holds ? 'yes' : 'no'}** (${formatMetric(order.grpo)} / ${formatMetric(order.sft)} / ${formatMetric(order.retriever)}).`,
+        ]
+      : []),
+    '',
+  ];
 }
 
 export async function writeReproductionReport(summary: ReproductionSummary): Promise<void> {
@@ -180,6 +220,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     ...(significance.length > 0
       ? ['### Significance (paired t-test per sample, SFT+GRPO vs baselines, round 5)', '| baseline | subset | metric | SFT+GRPO | baseline | p |', '|---|---|---|---|---|---|', ...significance, '']
       : []),
+    ...validationSection(summary),
     '## Table 2 analog: ablations (test, round 5)',
     table(HEADER, experimentRows(summary, ['main', 'ablation'])),
     '',
@@ -212,7 +253,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     ...plots.map((p) => `![${p}](${p})`),
     '',
     '## Experiments',
-    ...summary.experiments.map((e) => `- ${e.label}: \`${e.dir}\`${e.cached ? ' (cached)' : ''}`),
+    ...summary.experiments.map((e) => `- ${e.label}${e.table === 'validation' ? ' (valid)' : ''}: \`${e.dir}\`${e.cached ? ' (cached)' : ''}`),
     '',
     '## Time per stage (seconds)',
     table(['stage', 'seconds'], Object.entries(summary.timings).map(([k, v]) => [k, v.toFixed(1)])),
@@ -229,7 +270,8 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     simulator: summary.simulatorMetrics,
     settings: summary.settings,
     significance: tests,
-    experiments: summary.experiments.map((e) => ({ id: e.id, label: e.label, table: e.table, dir: e.dir, rounds: e.run.rounds })),
+    validationOrdering: validationOrdering(summary),
+    experiments: summary.experiments.map((e) => ({ id: e.id, label: e.label, table: e.table, split: e.table === 'validation' ? 'valid' : 'test', dir: e.dir, rounds: e.run.rounds })),
     paper: { table1: PAPER_TABLE1[dataset], table2: dataset === 'inspired' ? PAPER_TABLE2 : null, table3: dataset === 'inspired' ? PAPER_TABLE3_INSPIRED_RECALL10 : null },
   };
   await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);

@@ -2,9 +2,10 @@
 // then every experiment of the paper evaluated with its protocol, each in its own eval folder, and one
 // report beside the paper's numbers. Every stage is cached by a hash of its config and inputs.
 import { join, resolve } from 'node:path';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseConfig } from '../config/load.js';
+import { ConfigError, deepMerge, parseConfig } from '../config/load.js';
+import { findPackageRoot } from '../data/paths.js';
 import type { Dataset } from '../data/types.js';
 import { evaluateRetriever } from '../retriever/evaluate.js';
 import { Bm25Retriever } from '../retriever/bm25.js';
@@ -40,9 +41,17 @@ export const ProfileSchema = z.object({
 });
 export type Profile = z.output<typeof ProfileSchema>;
 
-/** Defaults tuned for this 2-core machine (configs/reproduce.<profile>.json overrides). */
+/**
+ * Defaults tuned for this 2-core machine. The full profile is then overridden by the package's
+ * configs/reproduce.<dataset>.json (per-dataset time budgets), a --config file, and the CLI flags.
+ */
 export const PROFILES: Readonly<Record<'full' | 'quick', z.input<typeof ProfileSchema>>> = {
-  full: {},
+  full: {
+    // The main run keeps its best valid evaluation (the SFT policy at iteration 0 included), as the SFT
+    // epoch and the retriever are chosen; the ablation runs train a fixed, shorter budget with no selection.
+    grpo: { eval_steps: 10, eval_samples: 0, load_best_model_at_end: true },
+    ablationGrpo: { max_steps: 30 },
+  },
   quick: {
     components: { textEncoder: 'hash', lightgcn: { epochs: 2 }, retriever: { maxEpochs: 2, patience: 1 }, simulator: {} },
     sft: { num_train_epochs: 1, max_samples: 48, eval_samples: 8, early_stopping_patience: 0 },
@@ -58,7 +67,9 @@ export interface ReproduceOptions {
   dataset: 'inspired' | 'redial';
   out?: string;
   profile?: 'full' | 'quick';
-  /** Overrides on top of the profile. */
+  /** A JSON file of profile fields, on top of the profile and the dataset's configs/reproduce.<dataset>.json. */
+  configFile?: string;
+  /** Overrides on top of everything else. */
   overrides?: z.input<typeof ProfileSchema>;
   fresh?: boolean;
   dataRoot?: string;
@@ -70,7 +81,9 @@ export interface ReproduceOptions {
 interface Experiment {
   id: string;
   label: string;
-  table: 'baselines' | 'main' | 'ablation' | 'robustness' | 'rewards' | 'exclusion';
+  table: ExperimentResult['table'];
+  /** Split evaluated (default test); 'valid' rows show the model-selection ordering. */
+  split?: 'valid' | 'test';
   /** Agent SPEC, resolved after the trainings ('@sft' / '@grpo' / '@<run>' name a trained policy). */
   agent: string;
   envOptions?: Partial<CrsEnvOptions>;
@@ -94,6 +107,12 @@ function experiments(ablations: boolean, llm: boolean): Experiment[] {
     { id: 'grpo', label: 'SFT + GRPO (SMTPO)', table: 'main', agent: '@grpo' },
   ];
   if (llm) base.push({ id: 'llm', label: 'LLM agent (configured server)', table: 'baselines', agent: 'llm' });
+  // The ordering every stage was selected on (retriever, SFT epoch and GRPO iteration all on valid).
+  base.push(
+    { id: 'valid-retriever', label: 'Dual-view retriever order', table: 'validation', split: 'valid', agent: 'retriever' },
+    { id: 'valid-sft', label: 'SFT only (w/o RL)', table: 'validation', split: 'valid', agent: '@sft' },
+    { id: 'valid-grpo', label: 'SFT + GRPO (SMTPO)', table: 'validation', split: 'valid', agent: '@grpo' },
+  );
   if (!ablations) return base;
   return [
     ...base,
@@ -131,7 +150,7 @@ function datasetKey(dataset: Dataset) {
 
 export async function reproduce(options: ReproduceOptions): Promise<ReproductionSummary> {
   const profileName = options.profile ?? 'full';
-  const profile = parseConfig(ProfileSchema, { ...PROFILES[profileName], ...(options.overrides ?? {}) }, `reproduce profile '${profileName}'`);
+  const profile = resolveProfile(profileName, options.dataset, options.configFile, options.overrides);
   const out = resolve(options.out ?? join('runs', profileName === 'quick' ? `${options.dataset}-quick` : options.dataset));
   mkdirSync(out, { recursive: true });
   const log = options.log ?? ((m: string) => process.stderr.write(`[reproduce] ${m}\n`));
@@ -253,7 +272,8 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   for (const exp of experiments(profile.ablations, llm)) {
     const agent = exp.agent.startsWith('@') ? `neural:${policies.get(exp.agent.slice(1))}` : exp.agent;
     const dir = join(out, 'eval', exp.id);
-    const evalKey = { componentsHash, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: profile.evalLimit, seed: profile.seed };
+    const split = exp.split ?? 'test';
+    const evalKey = { componentsHash, split, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: profile.evalLimit, seed: profile.seed };
     const stage = await timed(`eval:${exp.id}`, () =>
       cachedStage({
         stage: `eval:${exp.id}`,
@@ -265,7 +285,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
         build: async (d) => {
           const run = await runEvaluation({
             dataset: options.dataset,
-            split: 'test',
+            split,
             agent,
             rounds: profile.rounds,
             seed: profile.seed,
@@ -304,6 +324,39 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   };
   await writeReproductionReport(summary);
   return summary;
+}
+
+/** configs/reproduce.<dataset>.json of the package, when present. */
+/**
+ * The profile a reproduction runs with: the built-in profile, then (full profile only) the package's
+ * configs/reproduce.<dataset>.json, then `configFile`, then `overrides`, merged deeply in that order.
+ */
+export function resolveProfile(name: 'full' | 'quick', dataset: string, configFile?: string, overrides?: z.input<typeof ProfileSchema>): Profile {
+  const layers: Array<{ source: string; value: unknown }> = [{ source: `profile '${name}'`, value: PROFILES[name] }];
+  if (name === 'full') {
+    const file = datasetProfileFile(dataset);
+    if (file) layers.push({ source: file, value: readJson(file) });
+  }
+  if (configFile) layers.push({ source: configFile, value: readJson(configFile) });
+  if (overrides) layers.push({ source: 'command-line flags', value: overrides });
+  return parseConfig(
+    ProfileSchema,
+    layers.reduce<unknown>((acc, layer) => deepMerge(acc, layer.value), {}),
+    `reproduce profile (${layers.map((l) => l.source).join(' + ')})`,
+  );
+}
+
+function datasetProfileFile(dataset: string): string | undefined {
+  const file = join(findPackageRoot() ?? process.cwd(), 'configs', `reproduce.${dataset}.json`);
+  return existsSync(file) ? file : undefined;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the reproduction config as JSON: ${err instanceof Error ? err.message : String(err)}`, file);
+  }
 }
 
 /** The hash a finished training stage was built with, so evaluations rerun when their policy was retrained. */

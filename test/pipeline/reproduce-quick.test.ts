@@ -20,14 +20,22 @@ describe.skipIf(realDataRoot('inspired') === null)('reproduce --quick (INSPIRED)
       expect(s.rounds).toHaveLength(5);
       for (const key of ['round', 'recall@1', 'recall@10', 'ndcg@10', 'mrr@10', 'retrieverRecall@20', 'retrieverNdcg@20', 'newItem', 'repeated']) expect(s.rounds[0]).toHaveProperty(key);
     }
+    for (const id of ['valid-retriever', 'valid-sft', 'valid-grpo']) {
+      const s = JSON.parse(readFileSync(join(out, 'eval', id, 'summary.json'), 'utf8')) as { split: string; samples: number };
+      expect(s.split).toBe('valid');
+      expect(s.samples).toBe(24);
+    }
     const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('Model selection: the valid split');
+    expect(report).toMatch(/SFT\+GRPO > SFT > retriever order on valid Recall@10 at round 5: \*\*(yes|no)\*\*/);
     expect(report).toContain('Table 1 analog');
     expect(report).toContain('0.273');
     expect(report).toMatch(/new-item/i);
     expect(existsSync(join(out, 'report.json'))).toBe(true);
     expect(existsSync(join(out, 'recall10-by-round.svg'))).toBe(true);
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { experiments: unknown[]; headline: string };
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { experiments: unknown[]; headline: string; validationOrdering: { sft: number } };
     expect(json.experiments.length).toBe(summary.experiments.length);
+    expect(json.validationOrdering.sft).toBeGreaterThanOrEqual(0);
   });
 
   it('reuses every finished stage on a second run', { timeout: 300_000 }, async () => {

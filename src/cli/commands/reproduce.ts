@@ -16,6 +16,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--quick', 'a small profile that exercises every stage on a subset (CI)')
     .option('--fresh', 'redo every stage even when a cached one matches')
     .option('--no-ablations', 'only the baselines and the main SFT / SFT+GRPO runs')
+    .option('--config <file>', 'JSON of profile fields (components, sft, grpo, ablationGrpo, evalLimit, ...) over the profile and configs/reproduce.<dataset>.json')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (default <out>/artifacts)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
@@ -28,6 +29,7 @@ export function registerReproduceCommand(program: Command): void {
         profile,
         ...(typeof o.out === 'string' ? { out: o.out } : {}),
         fresh: o.fresh === true,
+        ...(typeof o.config === 'string' ? { configFile: o.config } : {}),
         overrides: o.ablations === false ? { ablations: false } : {},
         ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
         ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
