@@ -49,8 +49,8 @@ export const PROFILES: Readonly<Record<'full' | 'quick', z.input<typeof ProfileS
   full: {
     // The main run keeps its best valid evaluation (the SFT policy at iteration 0 included), as the SFT
     // epoch and the retriever are chosen; the ablation runs train a fixed, shorter budget with no selection.
-    grpo: { eval_steps: 10, eval_samples: 0, load_best_model_at_end: true },
-    ablationGrpo: { max_steps: 30 },
+    grpo: { eval_steps: 15, eval_samples: 0, load_best_model_at_end: true },
+    ablationGrpo: { max_steps: 20 },
   },
   quick: {
     components: { textEncoder: 'hash', lightgcn: { epochs: 2 }, retriever: { maxEpochs: 2, patience: 1 }, simulator: {} },
