@@ -30,6 +30,8 @@ export const ProfileSchema = z.object({
   ablationGrpo: z.record(z.string(), z.unknown()).default({}),
   /** Evaluate only the first N samples of the split (null: all, as the paper). */
   evalLimit: z.number().int().positive().nullable().default(null),
+  /** Evaluate the model-selection rows (valid split) on only the first N valid samples (null: all). */
+  validLimit: z.number().int().positive().nullable().default(null),
   /** Train on only the first N train samples (null: all). */
   trainLimit: z.number().int().positive().nullable().default(null),
   rounds: z.number().int().positive().default(5),
@@ -273,7 +275,8 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     const agent = exp.agent.startsWith('@') ? `neural:${policies.get(exp.agent.slice(1))}` : exp.agent;
     const dir = join(out, 'eval', exp.id);
     const split = exp.split ?? 'test';
-    const evalKey = { componentsHash, split, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: profile.evalLimit, seed: profile.seed };
+    const limit = split === 'valid' ? (profile.validLimit ?? profile.evalLimit) : profile.evalLimit;
+    const evalKey = { componentsHash, split, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: limit, seed: profile.seed };
     const stage = await timed(`eval:${exp.id}`, () =>
       cachedStage({
         stage: `eval:${exp.id}`,
@@ -292,7 +295,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
             out: d,
             ...common,
             envOptions: { ...(exp.envOptions ?? {}), components: profile.components },
-            ...(profile.evalLimit ? { limit: profile.evalLimit } : {}),
+            ...(limit ? { limit } : {}),
             label: exp.label,
             ...(exp.id === 'grpo' && runs.get('strongest') ? { baseline: runs.get('strongest')!, baselineLabel: runs.get('strongest')!.agent } : {}),
             onProgress: (done, total) => options.progress?.(`eval ${exp.id}`, done, total),
