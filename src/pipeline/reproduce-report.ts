@@ -122,6 +122,7 @@ function validationSection(summary: ReproductionSummary): string[] {
   return [
     '## Model selection: the valid split',
     'The retriever (early stopping), the SFT epoch and the GRPO iteration (`load_best_model_at_end`) were all chosen on valid Recall@10 at the last round, so these numbers favour the trained stages; the test tables above are the unbiased check.',
+    '',
     table(
       ['Experiment (valid)', 'n', ...Array.from({ length: rounds }, (_, i) => `R@10 round ${i + 1}`), 'N@10 round 5'],
       rows.map((e) => [e.label, String(e.run.samples.length), ...e.run.rounds.map((r) => formatMetric(r['recall@10'])), formatMetric(lastRound(e.run)['ndcg@10'])]),
