@@ -25,6 +25,8 @@ export interface ReproductionSummary {
   retrieval: Record<string, Record<string, number>>;
   experiments: ExperimentResult[];
   simulatorMetrics: unknown;
+  /** Per RL run: iterations trained and, with load_best_model_at_end, the kept evaluation (iteration 0 = the initial policy). */
+  training?: Record<string, { iterations: number | null; best: { iteration: number; metric: number } | null }>;
   settings: Record<string, unknown>;
 }
 
@@ -114,6 +116,18 @@ export function validationOrdering(summary: ReproductionSummary): { retriever: n
   return { retriever, sft, grpo, holds: grpo > sft && sft > retriever };
 }
 
+function keptIteration(summary: ReproductionSummary): string[] {
+  const main = summary.training?.['grpo'];
+  if (!main?.best || main.iterations === null) return [];
+  const { iteration, metric } = main.best;
+  return [
+    '',
+    iteration === 0
+      ? `GRPO ran ${main.iterations} iterations, and none of its valid evaluations beat the SFT policy it started from (${formatMetric(metric)}): the saved SFT+GRPO policy **is** the SFT policy (load_best_model_at_end).`
+      : `GRPO ran ${main.iterations} iterations; its best valid evaluation (${formatMetric(metric)}) was after iteration ${iteration}, and those weights are the SFT+GRPO policy.`,
+  ];
+}
+
 function validationSection(summary: ReproductionSummary): string[] {
   const rows = summary.experiments.filter((e) => e.table === 'validation');
   if (rows.length === 0) return [];
@@ -133,6 +147,7 @@ function validationSection(summary: ReproductionSummary): string[] {
           `SFT+GRPO > SFT > retriever order on valid Recall@10 at round ${rounds}: **${order.holds ? 'yes' : 'no'}** (${formatMetric(order.grpo)} / ${formatMetric(order.sft)} / ${formatMetric(order.retriever)}).`,
         ]
       : []),
+    ...keptIteration(summary),
     '',
   ];
 }
@@ -272,6 +287,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     settings: summary.settings,
     significance: tests,
     validationOrdering: validationOrdering(summary),
+    training: summary.training ?? {},
     experiments: summary.experiments.map((e) => ({ id: e.id, label: e.label, table: e.table, split: e.table === 'validation' ? 'valid' : 'test', dir: e.dir, rounds: e.run.rounds })),
     paper: { table1: PAPER_TABLE1[dataset], table2: dataset === 'inspired' ? PAPER_TABLE2 : null, table3: dataset === 'inspired' ? PAPER_TABLE3_INSPIRED_RECALL10 : null },
   };

@@ -51,8 +51,8 @@ export const PROFILES: Readonly<Record<'full' | 'quick', z.input<typeof ProfileS
   full: {
     // The main run keeps its best valid evaluation (the SFT policy at iteration 0 included), as the SFT
     // epoch and the retriever are chosen; the ablation runs train a fixed, shorter budget with no selection.
-    grpo: { eval_steps: 15, eval_samples: 0, load_best_model_at_end: true },
-    ablationGrpo: { max_steps: 20 },
+    grpo: { num_train_epochs: 1, eval_steps: 11, eval_samples: 0, load_best_model_at_end: true },
+    ablationGrpo: { max_steps: 12 },
   },
   quick: {
     components: { textEncoder: 'hash', lightgcn: { epochs: 2 }, retriever: { maxEpochs: 2, patience: 1 }, simulator: {} },
@@ -215,6 +215,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     ...(profile.trainLimit ? { limit: profile.trainLimit } : {}),
   });
   const policies = new Map<string, string>();
+  const training: NonNullable<ReproductionSummary['training']> = {};
   const sftDir = join(out, 'train', 'sft');
   await timed('sft', () =>
     cachedStage({
@@ -265,6 +266,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
       }),
     );
     policies.set(run.id, join(dir, 'policy'));
+    training[run.id] = readTrainingSummary(dir);
   }
 
   // 4. Evaluations: one folder per experiment.
@@ -323,10 +325,21 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     retrieval: retrievalMetrics,
     experiments: results,
     simulatorMetrics: components.simulator.metrics,
+    training,
     settings: { profile, samples: { train: dataset.samples.train.length, valid: dataset.samples.valid.length, test: dataset.samples.test.length }, trainIsPartial: dataset.sources?.trainIsPartial ?? false },
   };
   await writeReproductionReport(summary);
   return summary;
+}
+
+/** Iterations and the kept evaluation of a finished RL run (its summary.json), for the report. */
+function readTrainingSummary(dir: string): NonNullable<ReproductionSummary['training']>[string] {
+  try {
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { iterations?: number; best?: { iteration: number; metric: number } | null };
+    return { iterations: summary.iterations ?? null, best: summary.best ?? null };
+  } catch {
+    return { iterations: null, best: null };
+  }
 }
 
 /** configs/reproduce.<dataset>.json of the package, when present. */
