@@ -152,6 +152,39 @@ function validationSection(summary: ReproductionSummary): string[] {
   ];
 }
 
+function ablationSections(summary: ReproductionSummary): string[] {
+  const { dataset } = summary;
+  const find = (id: string) => summary.experiments.find((e) => e.id === id);
+  const grpo = find('grpo');
+  return [
+    '## Table 2 analog: ablations (test, round 5)',
+    table(HEADER, experimentRows(summary, ['main', 'ablation'])),
+    '',
+    '## Table 3 analog: robustness, Recall@10 by round',
+    table(
+      ['Experiment', ...Array.from({ length: grpo?.run.rounds.length ?? 5 }, (_, i) => `round ${i + 1}`)],
+      [
+        ...['grpo', 'blind', 'noisy'].map(find).filter((e): e is ExperimentResult => Boolean(e)).map((e) => [e.label, ...e.run.rounds.map((r) => formatMetric(r['recall@10']))]),
+        ...(dataset === 'inspired'
+          ? [
+              ['paper SMTPO', ...PAPER_TABLE3_INSPIRED_RECALL10.smtpo.map((v) => v.toFixed(3))],
+              ['paper blind', ...PAPER_TABLE3_INSPIRED_RECALL10.blindSimulator.map((v) => v.toFixed(3))],
+              ['paper noisy', ...PAPER_TABLE3_INSPIRED_RECALL10.noisyFeedback.map((v) => v.toFixed(3))],
+            ]
+          : []),
+      ],
+    ),
+    '',
+    '## Figure 3 analog: reward components (test, round 5)',
+    table(HEADER, experimentRows(summary, ['main', 'rewards'])),
+    '',
+    '## Separate protocol: mentioned items excluded from the candidates',
+    'Never mixed with the default protocol above.',
+    table(HEADER, experimentRows(summary, ['exclusion'])),
+    '',
+  ];
+}
+
 export async function writeReproductionReport(summary: ReproductionSummary): Promise<void> {
   const { out, dataset } = summary;
   const find = (id: string) => summary.experiments.find((e) => e.id === id);
@@ -237,31 +270,9 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
       ? ['### Significance (paired t-test per sample, SFT+GRPO vs baselines, round 5)', '| baseline | subset | metric | SFT+GRPO | baseline | p |', '|---|---|---|---|---|---|', ...significance, '']
       : []),
     ...validationSection(summary),
-    '## Table 2 analog: ablations (test, round 5)',
-    table(HEADER, experimentRows(summary, ['main', 'ablation'])),
-    '',
-    '## Table 3 analog: robustness, Recall@10 by round',
-    table(
-      ['Experiment', ...Array.from({ length: grpo?.run.rounds.length ?? 5 }, (_, i) => `round ${i + 1}`)],
-      [
-        ...['grpo', 'blind', 'noisy'].map(find).filter((e): e is ExperimentResult => Boolean(e)).map((e) => [e.label, ...e.run.rounds.map((r) => formatMetric(r['recall@10']))]),
-        ...(dataset === 'inspired'
-          ? [
-              ['paper SMTPO', ...PAPER_TABLE3_INSPIRED_RECALL10.smtpo.map((v) => v.toFixed(3))],
-              ['paper blind', ...PAPER_TABLE3_INSPIRED_RECALL10.blindSimulator.map((v) => v.toFixed(3))],
-              ['paper noisy', ...PAPER_TABLE3_INSPIRED_RECALL10.noisyFeedback.map((v) => v.toFixed(3))],
-            ]
-          : []),
-      ],
-    ),
-    '',
-    '## Figure 3 analog: reward components (test, round 5)',
-    table(HEADER, experimentRows(summary, ['main', 'rewards'])),
-    '',
-    '## Separate protocol: mentioned items excluded from the candidates',
-    'Never mixed with the default protocol above.',
-    table(HEADER, experimentRows(summary, ['exclusion'])),
-    '',
+    ...(summary.experiments.some((e) => e.table === 'ablation' || e.table === 'exclusion')
+      ? ablationSections(summary)
+      : ['## Ablations', 'Not run in this reproduction (profile `ablations: false`): Tables 2-3, Figure 3 and the exclusion protocol need the full INSPIRED profile (the paper runs its ablations on INSPIRED only).', '']),
     '## Retrieval (cold start, test)',
     table(['retriever', 'R@1', 'R@10', 'R@20', 'R@50', 'N@20'], retrievalRows),
     '',
