@@ -272,7 +272,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     ...validationSection(summary),
     ...(summary.experiments.some((e) => e.table === 'ablation' || e.table === 'exclusion')
       ? ablationSections(summary)
-      : ['## Ablations', 'Not run in this reproduction (profile `ablations: false`): Tables 2-3, Figure 3 and the exclusion protocol need the full INSPIRED profile (the paper runs its ablations on INSPIRED only).', '']),
+      : ['## Ablations', 'Not run in this reproduction (profile `ablations: false`: `--no-ablations`, or configs/reproduce.redial.json since the paper runs its ablations on INSPIRED only): Tables 2-3, Figure 3 and the exclusion protocol.', '']),
     '## Retrieval (cold start, test)',
     table(['retriever', 'R@1', 'R@10', 'R@20', 'R@50', 'N@20'], retrievalRows),
     '',
