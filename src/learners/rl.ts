@@ -26,7 +26,7 @@ import { createLearner, type Learner } from './learner.js';
 import { Adam, clipGradNorm } from './optimizer.js';
 import type { EpisodeRecord, RolloutSpec } from './rollout.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
-import { createRunner } from './runner.js';
+import { createRunner, type RolloutRunner } from './runner.js';
 import { importSetup, moduleUrl, type SetupSpec } from './setup.js';
 
 export interface TrainRlOptions {
@@ -112,16 +112,11 @@ export function iterationSamples(seed: number, iteration: number, ids: readonly 
  * ones where the list and the preference still matter after the first round. Env seeds come from the seed
  * and the sample, so the subset is the same on resume (the initial policy is the checkpoint's reference).
  */
-async function round1Misses(setup: SetupSpec, workers: number, weights: Float32Array[], ids: readonly string[], seed: number): Promise<string[]> {
-  const runner = await createRunner({ setup, workers });
-  try {
-    await runner.setWeights(weights);
-    const specs = ids.map((sampleId) => ({ sampleId, envSeed: new Rng(`${seed}/filter-env/${sampleId}`).uint32() >>> 1, rngSeed: `${seed}/filter/${sampleId}`, mode: 'greedy' as const }));
-    const episodes = await runner.run(specs);
-    return ids.filter((_, i) => episodes[i]!.firstHit !== 1);
-  } finally {
-    await runner.close();
-  }
+async function round1Misses(runner: RolloutRunner, weights: Float32Array[], ids: readonly string[], seed: number): Promise<string[]> {
+  await runner.setWeights(weights);
+  const specs = ids.map((sampleId) => ({ sampleId, envSeed: new Rng(`${seed}/filter-env/${sampleId}`).uint32() >>> 1, rngSeed: `${seed}/filter/${sampleId}`, mode: 'greedy' as const }));
+  const episodes = await runner.run(specs);
+  return ids.filter((_, i) => episodes[i]!.firstHit !== 1);
 }
 
 function paramsOf(weights: readonly Float32Array[]): PolicyParams {
@@ -244,22 +239,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   if (opts.initPolicy) policy = await NeuralRecommender.load(opts.initPolicy, policy.extractor);
   let trainIds = await mod.sampleIds(setup.args, 'train');
   if (trainIds.length === 0) throw new Error('trainRl: the setup has no training samples');
-  if (config.sample_filter === 'round1-misses') trainIds = await round1Misses(setup, opts.workers ?? 0, policy.getWeights(), trainIds, config.seed);
-  if (trainIds.length === 0) throw new Error('trainRl: no training sample is left after sample_filter');
-  const validIds = config.eval_steps > 0 ? evaluationIds(await mod.sampleIds(setup.args, 'valid'), config.eval_samples, config.seed) : [];
-
-  const perIteration = config.generation_batch_size / config.num_generations;
-  const total = config.max_steps > 0 ? config.max_steps : Math.max(1, Math.ceil((config.num_train_epochs * trainIds.length) / perIteration));
   const hash = configHash({ algorithm, config, setup: { args: setup.args }, initPolicy: opts.initPolicy ?? null });
-
-  let reference = policy.getWeights();
-  const adam = new Adam(policy.parameters.map((p) => p.data.length), {
-    learningRate: config.learning_rate,
-    beta1: config.adam_beta1,
-    beta2: config.adam_beta2,
-    epsilon: config.adam_epsilon,
-    weightDecay: config.weight_decay,
-  });
   const learner = createLearner(algorithm, config);
   const log = new JsonlLog(files.log);
   let start = 0;
@@ -268,44 +248,60 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   let resumedFrom: number | null = null;
   let best: BestWeights | undefined;
   const ckpt = opts.resume === false ? undefined : await loadCheckpoint(files.checkpoint);
-  if (ckpt) {
-    if (ckpt.meta.configHash !== hash) {
-      throw new Error(`trainRl: ${files.checkpoint} belongs to a run with another config or algorithm; use a new outDir, or resume: false to start over`);
-    }
-    policy.setWeights(ckpt.policy);
-    reference = ckpt.reference;
-    adam.load(ckpt.adam);
-    start = ckpt.meta.iteration;
-    optimizerSteps = ckpt.meta.optimizerSteps;
-    secondsBefore = ckpt.meta.seconds;
-    learner.load(ckpt.meta.learner);
-    best = ckpt.best;
-    resumedFrom = start;
-    log.open(ckpt.meta.logBytes);
-    log.write({ event: 'resume', iteration: start, optimizer_steps: optimizerSteps });
-  } else {
-    log.open();
-    writeFileSync(files.config, `${JSON.stringify({ algorithm, config, setup, initPolicy: opts.initPolicy ?? null, total_iterations: total }, null, 2)}\n`);
-    log.write({ event: 'start', algorithm, total_iterations: total, samples_per_iteration: perIteration, train_samples: trainIds.length, config });
+  if (ckpt && ckpt.meta.configHash !== hash) {
+    throw new Error(`trainRl: ${files.checkpoint} belongs to a run with another config or algorithm; use a new outDir, or resume: false to start over`);
   }
-  const referenceParams = paramsOf(reference);
-
+  // One set of workers for the whole run (the sample filter's episodes included): each worker loads the env once.
   const runner = await createRunner({ setup, workers: opts.workers ?? 0, rewardWeights: config.reward_weights });
   const bar = new ProgressBar(opts.progress ?? process.stderr.isTTY === true, algorithm, 'it');
-  const t0 = performance.now();
+  let t0 = performance.now();
   let lastRollouts: EpisodeSummary | undefined;
   let lastEval: EpisodeSummary | undefined;
   let completed = true;
-  let iteration = start;
-  const evaluate = async (done: number): Promise<EpisodeSummary> => {
-    const weights = policy.getWeights();
-    await runner.setWeights(weights);
-    const summary = await evaluatePolicy(runner, validIds, config.seed);
-    const metric = bestModelMetric(summary, config.metric_for_best_model);
-    if (config.load_best_model_at_end && (!best || metric > best.metric + 1e-9)) best = { metric, iteration: done, weights };
-    return summary;
-  };
+  let iteration = 0;
   try {
+    if (config.sample_filter === 'round1-misses') trainIds = await round1Misses(runner, policy.getWeights(), trainIds, config.seed);
+    if (trainIds.length === 0) throw new Error('trainRl: no training sample is left after sample_filter');
+    const validIds = config.eval_steps > 0 ? evaluationIds(await mod.sampleIds(setup.args, 'valid'), config.eval_samples, config.seed) : [];
+    const perIteration = config.generation_batch_size / config.num_generations;
+    const total = config.max_steps > 0 ? config.max_steps : Math.max(1, Math.ceil((config.num_train_epochs * trainIds.length) / perIteration));
+
+    let reference = policy.getWeights();
+    const adam = new Adam(policy.parameters.map((p) => p.data.length), {
+      learningRate: config.learning_rate,
+      beta1: config.adam_beta1,
+      beta2: config.adam_beta2,
+      epsilon: config.adam_epsilon,
+      weightDecay: config.weight_decay,
+    });
+    if (ckpt) {
+      policy.setWeights(ckpt.policy);
+      reference = ckpt.reference;
+      adam.load(ckpt.adam);
+      start = ckpt.meta.iteration;
+      optimizerSteps = ckpt.meta.optimizerSteps;
+      secondsBefore = ckpt.meta.seconds;
+      learner.load(ckpt.meta.learner);
+      best = ckpt.best;
+      resumedFrom = start;
+      log.open(ckpt.meta.logBytes);
+      log.write({ event: 'resume', iteration: start, optimizer_steps: optimizerSteps });
+    } else {
+      log.open();
+      writeFileSync(files.config, `${JSON.stringify({ algorithm, config, setup, initPolicy: opts.initPolicy ?? null, total_iterations: total }, null, 2)}\n`);
+      log.write({ event: 'start', algorithm, total_iterations: total, samples_per_iteration: perIteration, train_samples: trainIds.length, config });
+    }
+    const referenceParams = paramsOf(reference);
+    t0 = performance.now();
+    iteration = start;
+    const evaluate = async (done: number): Promise<EpisodeSummary> => {
+      const weights = policy.getWeights();
+      await runner.setWeights(weights);
+      const summary = await evaluatePolicy(runner, validIds, config.seed);
+      const metric = bestModelMetric(summary, config.metric_for_best_model);
+      if (config.load_best_model_at_end && (!best || metric > best.metric + 1e-9)) best = { metric, iteration: done, weights };
+      return summary;
+    };
     if (start === 0 && config.eval_steps > 0) {
       lastEval = await evaluate(0);
       log.write({ event: 'eval', iteration: 0, ...lastEval });
