@@ -83,9 +83,8 @@ export interface ReproduceOptions {
 interface Experiment {
   id: string;
   label: string;
+  /** 'validation' rows are evaluated on the valid split (the model-selection ordering), all others on test. */
   table: ExperimentResult['table'];
-  /** Split evaluated (default test); 'valid' rows show the model-selection ordering. */
-  split?: 'valid' | 'test';
   /** Agent SPEC, resolved after the trainings ('@sft' / '@grpo' / '@<run>' name a trained policy). */
   agent: string;
   envOptions?: Partial<CrsEnvOptions>;
@@ -111,9 +110,9 @@ function experiments(ablations: boolean, llm: boolean): Experiment[] {
   if (llm) base.push({ id: 'llm', label: 'LLM agent (configured server)', table: 'baselines', agent: 'llm' });
   // The ordering every stage was selected on (retriever, SFT epoch and GRPO iteration all on valid).
   base.push(
-    { id: 'valid-retriever', label: 'Dual-view retriever order', table: 'validation', split: 'valid', agent: 'retriever' },
-    { id: 'valid-sft', label: 'SFT only (w/o RL)', table: 'validation', split: 'valid', agent: '@sft' },
-    { id: 'valid-grpo', label: 'SFT + GRPO (SMTPO)', table: 'validation', split: 'valid', agent: '@grpo' },
+    { id: 'valid-retriever', label: 'Dual-view retriever order', table: 'validation', agent: 'retriever' },
+    { id: 'valid-sft', label: 'SFT only (w/o RL)', table: 'validation', agent: '@sft' },
+    { id: 'valid-grpo', label: 'SFT + GRPO (SMTPO)', table: 'validation', agent: '@grpo' },
   );
   if (!ablations) return base;
   return [
@@ -276,7 +275,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   for (const exp of experiments(profile.ablations, llm)) {
     const agent = exp.agent.startsWith('@') ? `neural:${policies.get(exp.agent.slice(1))}` : exp.agent;
     const dir = join(out, 'eval', exp.id);
-    const split = exp.split ?? 'test';
+    const split = exp.table === 'validation' ? 'valid' : 'test';
     const limit = split === 'valid' ? (profile.validLimit ?? profile.evalLimit) : profile.evalLimit;
     const evalKey = { componentsHash, split, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: limit, seed: profile.seed };
     const stage = await timed(`eval:${exp.id}`, () =>
@@ -342,7 +341,6 @@ function readTrainingSummary(dir: string): NonNullable<ReproductionSummary['trai
   }
 }
 
-/** configs/reproduce.<dataset>.json of the package, when present. */
 /**
  * The profile a reproduction runs with: the built-in profile, then (full profile only) the package's
  * configs/reproduce.<dataset>.json, then `configFile`, then `overrides`, merged deeply in that order.
@@ -362,6 +360,7 @@ export function resolveProfile(name: 'full' | 'quick', dataset: string, configFi
   );
 }
 
+/** configs/reproduce.<dataset>.json of the package, when present. */
 function datasetProfileFile(dataset: string): string | undefined {
   const file = join(findPackageRoot() ?? process.cwd(), 'configs', `reproduce.${dataset}.json`);
   return existsSync(file) ? file : undefined;
