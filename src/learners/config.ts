@@ -3,7 +3,7 @@
 // ours and say so. Defaults follow the paper (section 3.4.1) where it gives one, except the learning
 // rates: the paper's 1e-5 / 5e-5 are for LoRA on an 8B LLM, far too small for this small policy network.
 import { z } from 'zod';
-import { parseConfig } from '../config/load.js';
+import { ConfigError, parseConfig } from '../config/load.js';
 
 export type RlAlgorithm = 'grpo' | 'rloo' | 'reinforce';
 export const RL_ALGORITHMS: readonly RlAlgorithm[] = ['grpo', 'rloo', 'reinforce'];
@@ -121,10 +121,10 @@ export function resolveRlConfig(algorithm: RlAlgorithm, input: GrpoConfigInput =
   const scale = config.scale_rewards ?? (algorithm === 'grpo' ? 'group' : 'none');
   const generation = config.generation_batch_size ?? config.per_device_train_batch_size * config.gradient_accumulation_steps;
   if (generation % config.num_generations !== 0) {
-    throw new Error(`${source}: generation_batch_size (${generation}) must be a multiple of num_generations (${config.num_generations})`);
+    throw new ConfigError(`${source}: generation_batch_size (${generation}) must be a multiple of num_generations (${config.num_generations})`, source);
   }
-  if (config.load_best_model_at_end && config.eval_steps === 0) throw new Error(`${source}: load_best_model_at_end needs eval_steps > 0 (it compares evaluations)`);
-  if (algorithm === 'rloo' && config.num_generations < 2) throw new Error(`${source}: rloo needs num_generations >= 2 (a leave-one-out baseline)`);
+  if (config.load_best_model_at_end && config.eval_steps === 0) throw new ConfigError(`${source}: load_best_model_at_end needs eval_steps > 0 (it compares evaluations)`, source);
+  if (algorithm === 'rloo' && config.num_generations < 2) throw new ConfigError(`${source}: rloo needs num_generations >= 2 (a leave-one-out baseline)`, source);
   return { ...config, scale_rewards: scale, epsilon_high: config.epsilon_high ?? config.epsilon, generation_batch_size: generation };
 }
 export type ResolvedRlConfig = ReturnType<typeof resolveRlConfig>;

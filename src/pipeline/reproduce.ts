@@ -14,6 +14,7 @@ import { readEvalRun } from '../eval/files.js';
 import type { EvalRun } from '../eval/protocol.js';
 import { trainSft } from '../learners/sft.js';
 import { trainRl } from '../learners/rl.js';
+import { resolveRlConfig, SftConfigSchema } from '../learners/config.js';
 import { cachedStage, STAGE_FILE, stageHash } from './stage-cache.js';
 import { runEvaluation } from './run-eval.js';
 import { CRS_SETUP_MODULE, type CrsSetupArgs } from './crs-setup.js';
@@ -353,11 +354,13 @@ export function resolveProfile(name: 'full' | 'quick', dataset: string, configFi
   }
   if (configFile) layers.push({ source: configFile, value: readJson(configFile) });
   if (overrides) layers.push({ source: 'command-line flags', value: overrides });
-  return parseConfig(
-    ProfileSchema,
-    layers.reduce<unknown>((acc, layer) => deepMerge(acc, layer.value), {}),
-    `reproduce profile (${layers.map((l) => l.source).join(' + ')})`,
-  );
+  const source = `reproduce profile (${layers.map((l) => l.source).join(' + ')})`;
+  const profile = parseConfig(ProfileSchema, layers.reduce<unknown>((acc, layer) => deepMerge(acc, layer.value), {}), source);
+  // The learners' configs too, so a bad field fails now and not after the components have trained.
+  parseConfig(SftConfigSchema, { seed: profile.seed, ...profile.sft }, `${source}: sft`);
+  resolveRlConfig('grpo', { seed: profile.seed, ...profile.grpo }, `${source}: grpo`);
+  resolveRlConfig('grpo', { seed: profile.seed, ...profile.ablationGrpo }, `${source}: ablationGrpo`);
+  return profile;
 }
 
 /** configs/reproduce.<dataset>.json of the package, when present. */

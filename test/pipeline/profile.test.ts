@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '../../src/config/load.js';
 import { PROFILES, resolveProfile } from '../../src/pipeline/reproduce.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crs-gym-profile-'));
@@ -35,5 +36,10 @@ describe('resolveProfile', () => {
   it('names the file of a bad config', () => {
     expect(() => resolveProfile('full', 'inspired', file('bad.json', '{ not json'))).toThrow(/bad\.json: cannot read the reproduction config as JSON/);
     expect(() => resolveProfile('full', 'inspired', file('wrong.json', { evalLimit: -2 }))).toThrow(/wrong\.json[\s\S]*evalLimit/);
+    // The learners' configs are checked up front, not when their stage starts.
+    expect(() => resolveProfile('full', 'inspired', file('lr.json', { sft: { learning_rate: -1 } }))).toThrow(ConfigError);
+    expect(() => resolveProfile('full', 'inspired', file('lr.json', { sft: { learning_rate: -1 } }))).toThrow(/lr\.json[\s\S]*sft[\s\S]*learning_rate/);
+    expect(() => resolveProfile('quick', 'inspired', file('best.json', { grpo: { load_best_model_at_end: true } }))).toThrow(/best\.json\): grpo: load_best_model_at_end needs eval_steps > 0/);
+    expect(() => resolveProfile('full', 'inspired', file('typo.json', { ablationGrpo: { max_stepz: 3 } }))).toThrow(/typo\.json[\s\S]*ablationGrpo[\s\S]*max_stepz/);
   });
 });
