@@ -10,6 +10,7 @@
 // scores). Each copy's codec state is decoded here in the order its worker encoded it.
 import type { Piscina } from 'piscina';
 import { singleThreadPool } from './worker-pool.js';
+import { errorMessage } from './errors.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
 import type { ObservationCodec, ObservationCodecFactory, VectorEnv, VectorStepResult } from './vector.js';
 import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
@@ -33,12 +34,7 @@ const workerFile = new URL('./vector-worker.ts', import.meta.url);
 
 /** Whether a worker's task failed because the thread died (as opposed to the env throwing). */
 function isWorkerDeath(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return /terminated|worker|exited/i.test(message);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return /terminated|worker|exited/i.test(errorMessage(err));
 }
 
 export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
@@ -180,7 +176,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
           outcomes = this.decodeSteps(items, await this.run<Array<Outcome<WireStep>>>(p, { op: 'step', items }));
         } catch (err) {
           if (!isWorkerDeath(err)) throw err;
-          const recovered = await this.recover(p, messageOf(err));
+          const recovered = await this.recover(p, errorMessage(err));
           outcomes = items.map((item) => ({ ok: true, value: recovered.get(item.index)! }));
           for (const item of items) recovered.delete(item.index);
           for (const [i, r] of recovered) this.lost.set(i, r);

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { workerScript } from '../core/worker-pool.js';
+import { errorMessage } from '../core/errors.js';
 import { planBatches, UseLiteEncoder, type UseLiteOptions } from './use-lite.js';
 import type { TextEncoder } from './text-encoder.js';
 import type { UseLiteBatchTask } from './use-lite-worker.js';
@@ -29,10 +30,6 @@ export function defaultEncoderThreads(): number {
 }
 
 const WORKER_FILE = new URL('./use-lite-worker.ts', import.meta.url);
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Universal Sentence Encoder lite spread over worker threads. Same `id`, `dim` and vectors (bit for bit)
@@ -166,7 +163,7 @@ export class ParallelUseLiteEncoder implements TextEncoder {
     } catch (err) {
       // Once the call is aborted, its first failure is the one to report.
       if (call.signal.aborted && call.signal.reason instanceof Error) throw call.signal.reason;
-      throw new Error(`${this.id}: worker thread failed on batch ${index + 1} of ${count} (${rows.length} text${rows.length === 1 ? '' : 's'}): ${messageOf(err)}`, {
+      throw new Error(`${this.id}: worker thread failed on batch ${index + 1} of ${count} (${rows.length} text${rows.length === 1 ? '' : 's'}): ${errorMessage(err)}`, {
         cause: err,
       });
     }
@@ -188,7 +185,7 @@ export class ParallelUseLiteEncoder implements TextEncoder {
     // A thread that fails while it holds no task (e.g. at start-up) is reported here, not by a task: fail
     // the calls in flight rather than leave their tasks queued for a thread that will never come.
     pool.on('error', (err: unknown) => {
-      const error = new Error(`${this.id}: worker thread failed: ${messageOf(err)}`, { cause: err });
+      const error = new Error(`${this.id}: worker thread failed: ${errorMessage(err)}`, { cause: err });
       for (const call of this.calls) call.abort(error);
       if (this.pool === pool) void this.close().catch(() => undefined);
     });

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, deepMerge, parseConfig } from '../config/load.js';
+import { errorMessage } from '../core/errors.js';
 import { findPackageRoot } from '../data/paths.js';
 import type { Dataset } from '../data/types.js';
 import { evaluateRetriever } from '../retriever/evaluate.js';
@@ -373,7 +374,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read the reproduction config as JSON: ${err instanceof Error ? err.message : String(err)}`, file);
+    throw new ConfigError(`${file}: cannot read the reproduction config as JSON: ${errorMessage(err)}`, file);
   }
 }
 
