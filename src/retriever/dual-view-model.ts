@@ -68,6 +68,11 @@ export function lexicalSkipDim(spec: DualViewSpec): number {
   return usesSemantic(spec.variant) ? spec.lexicalSkip : 0;
 }
 
+/** Where the lexical skip starts in the dotted vectors: after the views, before the prior and the item bias. */
+export function lexicalSkipStart(spec: DualViewSpec): number {
+  return outputDim(spec) - lexicalSkipDim(spec) - (spec.prior ? 1 : 0) - (spec.itemBias ? 1 : 0);
+}
+
 /** Parameter names and shapes of a spec (matrices are [in, out], row-major). */
 export function paramShapes(spec: DualViewSpec): Record<string, number[]> {
   const { textDim: s, collabDim: c, hiddenDim: h } = spec;
@@ -455,7 +460,7 @@ export class DualViewForward {
     if (skip > 0) {
       const s = this.spec.textDim;
       const w = this.p('lexicalWeight')[0] as number;
-      const at = this.dim - skip - (this.spec.prior ? 1 : 0) - (this.spec.itemBias ? 1 : 0);
+      const at = lexicalSkipStart(this.spec);
       for (let slot = 0; slot < N_SEMANTIC; slot++) {
         if (f.semanticMask[slot] !== 1) continue;
         for (let d = 0; d < skip; d++) out[at + d] = (out[at + d] as number) + w * (f.semantic[(slot + 1) * s - skip + d] as number);

@@ -2,8 +2,8 @@
 // The item matrix is computed once; a query is featurized (E_T texts memoized), run through the JS forward,
 // and scored against every item on the WebAssembly dot kernel, with a partial top-k (heap, no full sort).
 import type { Dataset, Item, ItemId } from '../data/types.js';
-import { DotKernel, type PaddedMatrix } from './dual-view-kernel.js';
-import { DualViewForward, type DualViewParams, type DualViewSpec } from './dual-view-model.js';
+import { DualViewForward, lexicalSkipDim, lexicalSkipStart, type DualViewParams, type DualViewSpec } from './dual-view-model.js';
+import { ItemScorer } from './item-scorer.js';
 import { saveDualView, type DualViewMeta } from './dual-view-io.js';
 import {
   catalogueFingerprint,
@@ -44,10 +44,8 @@ export class DualViewRetriever implements Retriever {
   readonly items: Item[];
   readonly training: Record<string, unknown>;
   private readonly forward: DualViewForward;
-  private readonly kernel = new DotKernel();
-  private readonly matrix: PaddedMatrix;
+  private readonly scorer: ItemScorer;
   private readonly itemRows: Float32Array;
-  private readonly slot: { input: number; output: number };
   private readonly collaborativeFingerprint: string;
 
   private constructor(
@@ -71,8 +69,9 @@ export class DualViewRetriever implements Retriever {
       throw new RangeError(`${this.name}: item matrix has ${itemRows.length} values, expected ${items.length} x ${this.forward.dim}`);
     }
     this.itemRows = itemRows;
-    this.matrix = this.kernel.addMatrix(itemRows, items.length, this.forward.dim);
-    this.slot = this.kernel.scratch(this.forward.dim, items.length);
+    // The lexical skip's item side is ~3% non-zeros: scored sparsely (see ItemScorer).
+    const skip = lexicalSkipDim(spec);
+    this.scorer = new ItemScorer(itemRows, items.length, this.forward.dim, skip > 0 ? { start: lexicalSkipStart(spec), width: skip } : undefined);
     this.collaborativeFingerprint = collaborativeFingerprint;
   }
 
@@ -122,7 +121,7 @@ export class DualViewRetriever implements Retriever {
 
   /** Scores of every item for a query vector, by `Item.index` (a view, overwritten by the next call). */
   scoreVector(e: Float32Array): Float32Array {
-    return this.kernel.rowDots(this.matrix, e, this.slot);
+    return this.scorer.scores(e);
   }
 
   /** Top-k of a query vector, best first, ties by ascending index, never an item in `exclude`. */
