@@ -43,15 +43,18 @@ const VECTOR_ENV_STEPS = Number(process.env.CRS_GYM_BENCH_VECTOR_STEPS ?? 2400);
 /** Timed passes over the same seeds; the fastest counts (the machine may be shared with other work). */
 const TIMED_PASSES = Number(process.env.CRS_GYM_BENCH_PASSES ?? 3);
 /**
- * Workers x env copies. 1 x 1 shows the cost of running on a worker (messages, decoding) without parallelism.
- * More copies per worker even out the lock-step: every vector step waits for the slower worker, and a step's
- * cost varies a lot (the last step of an episode asks neither the simulator nor the retriever).
+ * Workers x env copies, lock-step (`2x32`: AsyncVectorEnv.step) or pipelined with batches of B copies (`2x64p16`:
+ * asyncReset/send/recv). 1 x 1 shows the cost of running on a worker (messages, decoding) without parallelism.
+ * Lock-step: more copies per worker even out the wait for the slower worker (a step's cost varies a lot: the
+ * last step of an episode asks neither the simulator nor the retriever), but both workers still idle while this
+ * thread decodes and picks actions. Pipelined: a batch's next actions go out while the other batches run.
  */
-const WORKER_RUNS = (process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x2,2x8,2x16,2x32')
+const WORKER_RUNS = (process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x8,2x32,2x64,2x32p8,2x64p16')
   .split(',')
-  .map((r) => r.trim().split('x').map(Number) as [number, number])
-  .filter(([w, n]) => Number.isInteger(w) && Number.isInteger(n) && w >= 1 && n >= w)
-  .map(([workers, numEnvs]) => ({ workers, numEnvs }));
+  .map((r) => /^(\d+)x(\d+)(?:p(\d+))?$/.exec(r.trim()))
+  .filter((m): m is RegExpExecArray => m !== null)
+  .map((m) => ({ workers: Number(m[1]), numEnvs: Number(m[2]), batchSize: m[3] === undefined ? undefined : Number(m[3]) }))
+  .filter(({ workers, numEnvs, batchSize }) => workers >= 1 && numEnvs >= workers && (batchSize === undefined || batchSize >= 1));
 const TARGET_SINGLE = 2000;
 const TARGET_SPEEDUP = 1.6;
 /** make options: loadOnly, plus CRS_GYM_BENCH_OPTIONS (JSON), e.g. components matching older artifacts. */
@@ -202,6 +205,43 @@ async function playVector(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps:
   return { steps: steps * vec.numEnvs, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
 }
 
+/** Pipelined: each batch's actions go out as soon as it comes back, until `steps` env steps are sent; then drains. */
+async function playPipelined(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
+  const timings = emptyTimings();
+  const m0 = threadCpuMs();
+  const c0 = process.cpuUsage();
+  const e0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  await vec.asyncReset({ seed });
+  let running = vec.numEnvs;
+  let sent = 0;
+  let stepped = 0;
+  // A copy's first batch holds its reset; every later one, a step.
+  const started = new Uint8Array(vec.numEnvs);
+  while (running > 0) {
+    const b = await vec.recv();
+    running -= b.envIds.length;
+    b.envIds.forEach((i, k) => {
+      if (started[i] === 0) started[i] = 1;
+      else {
+        stepped++;
+        const info = b.infos[k] as Info;
+        addTimings(timings, (info.finalInfo as Info | undefined) ?? info);
+      }
+    });
+    if (sent >= steps) continue;
+    vec.send(b.observations.map(scriptedAgent), b.envIds);
+    sent += b.envIds.length;
+    running += b.envIds.length;
+  }
+  const ms = performance.now() - t0;
+  const elu = performance.eventLoopUtilization(e0);
+  const cpu = process.cpuUsage(c0);
+  const m1 = threadCpuMs();
+  const mainCpuMs = m0 !== undefined && m1 !== undefined ? m1 - m0 : undefined;
+  return { steps: stepped, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
+}
+
 function perStep(figures: Figures, prefix: string, t: Timings): void {
   const n = Math.max(1, t.steps);
   figures[`${prefix} simulator ms/step`] = t.simulatorMs / n;
@@ -237,19 +277,27 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
   // Worker runs, each alternating with single-threaded passes (envs/register.ts builds each copy from the same artifacts).
   const setupModule = new URL('../envs/register.ts', import.meta.url).href;
   const vectorRuns: Array<{ label: string; workers: number; start: number; run: VectorPass }> = [];
-  for (const { workers, numEnvs } of WORKER_RUNS) {
-    const label = `${name} ${workers} workers x ${numEnvs} envs`;
-    const vec = new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule, args: { dataset: name, options: { ...ENV_OPTIONS } }, numEnvs, workers });
+  for (const { workers, numEnvs, batchSize } of WORKER_RUNS) {
+    const label = `${name} ${workers} workers x ${numEnvs} envs${batchSize === undefined ? '' : `, pipelined batches of ${batchSize}`}`;
+    const play = batchSize === undefined ? playVector : playPipelined;
+    const vec = new AsyncVectorEnv<CrsObservation, CrsAction>({
+      setupModule,
+      args: { dataset: name, options: { ...ENV_OPTIONS } },
+      numEnvs,
+      workers,
+      ...(batchSize === undefined ? {} : { batchSize }),
+    });
     try {
       const i0 = performance.now();
       await vec.reset({ seed: 0 });
       const start = (performance.now() - i0) / 1000;
-      const vectorSteps = Math.max(1, Math.round(VECTOR_ENV_STEPS / numEnvs));
-      await playVector(vec, vectorSteps, 0);
+      // Lock-step counts vector steps, pipelined counts env steps.
+      const vectorSteps = batchSize === undefined ? Math.max(1, Math.round(VECTOR_ENV_STEPS / numEnvs)) : VECTOR_ENV_STEPS;
+      await play(vec, vectorSteps, 0);
       let best: VectorPass | undefined;
       for (let r = 0; r < TIMED_PASSES; r++) {
         await singlePass();
-        const pass = await playVector(vec, vectorSteps, 0);
+        const pass = await play(vec, vectorSteps, 0);
         if (best === undefined || pass.ms < best.ms) best = pass;
       }
       vectorRuns.push({ label, workers, start, run: best as VectorPass });
@@ -282,9 +330,11 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
   await env.close();
 
   let best = 0;
+  let bestLockStep = 0;
   for (const { label, workers, start, run } of vectorRuns) {
     const vrate = run.steps / (run.ms / 1000);
     if (workers === 2) best = Math.max(best, vrate);
+    if (workers === 2 && !label.includes('pipelined')) bestLockStep = Math.max(bestLockStep, vrate);
     figures[`${label}: start s`] = start;
     figures[`${label}: steps/s`] = vrate;
     figures[`${label}: speedup vs 1 thread`] = vrate / rate;
@@ -296,6 +346,7 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
     figures[`${label}: workers CPU ms/step`] = Math.max(0, run.cpuMs - (run.mainCpuMs ?? run.mainMs)) / run.steps;
     perStep(figures, `${label}:`, run.timings);
   }
+  if (bestLockStep > 0) figures[`${name} speedup, best lock-step 2-worker run vs 1 thread`] = bestLockStep / rate;
   figures[`${name} speedup, best 2-worker run vs 1 thread`] = best / rate;
   if (name === 'inspired') {
     figures['inspired target >= 2000 steps/s (1 thread)'] = rate >= TARGET_SINGLE ? 'met' : 'NOT met';

@@ -8,11 +8,25 @@
 // observations encoded by the setup module's observation codec when it exports `createObservationCodec`
 // (see ObservationCodec in vector.ts: e.g. CrsEnv sends its dialogue and item details once, then ids and
 // scores). Each copy's codec state is decoded here in the order its worker encoded it.
+//
+// Two ways to drive it. Lock-step (`reset`/`step`, Gymnasium's VectorEnv): every call waits for every worker, so
+// the workers idle while this thread decodes and picks the next actions. Pipelined (`asyncReset`/`send`/`recv`,
+// EnvPool's asynchronous mode): results come back in batches as each finishes, and a batch's next actions go
+// out while the other batches are still running, so no worker waits for this thread or for a slower worker.
+// Each copy's trajectory depends only on its own seed and actions, so both ways give the same episodes.
 import type { Piscina } from 'piscina';
 import { singleThreadPool } from './worker-pool.js';
 import { errorMessage } from './errors.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
 import type { ObservationCodec, ObservationCodecFactory, VectorEnv, VectorStepResult } from './vector.js';
+
+/** A batch of the pipelined mode: the results of the copies in `envIds`, index k of each array for envIds[k]. */
+export interface VectorBatch<Obs> extends VectorStepResult<Obs> {
+  envIds: number[];
+}
+
+/** A finished batch, or the error that failed it (with the copies it held). */
+type FinishedBatch<Obs> = { ok: true; value: VectorBatch<Obs> } | { ok: false; error: unknown; envIds: number[] };
 import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
 
 export interface AsyncVectorEnvOptions {
@@ -28,6 +42,11 @@ export interface AsyncVectorEnvOptions {
    * module is then also imported in this thread, to decode. False sends observations as they are.
    */
   observationCodec?: boolean;
+  /**
+   * Pipelined mode: copies per batch that `asyncReset` starts (default: all copies of a worker, one batch per
+   * worker). Two or more batches per worker keep it busy while this thread handles another of its batches.
+   */
+  batchSize?: number;
 }
 
 const workerFile = new URL('./vector-worker.ts', import.meta.url);
@@ -54,6 +73,16 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   /** Copies rebuilt after their worker died: their next step reports the lost episode instead of stepping. */
   private readonly lost = new Map<number, StepResult<Obs>>();
   private initialized: Promise<void> | undefined;
+  private readonly batchSize: number;
+  /** Per worker: bumped when the thread is replaced, so results of tasks sent to the dead thread are not used. */
+  private readonly generation: number[];
+  /** Per worker: the rebuild after its thread died, while it runs or once done. */
+  private readonly recovering: Array<Promise<void> | undefined>;
+  /** Pipelined mode: copies sent (by send or asyncReset) whose batch `recv` has not returned yet (running or finished). */
+  private readonly inFlight = new Set<number>();
+  /** Pipelined mode: finished batches not yet received, and `recv` calls waiting for one. */
+  private readonly finished: Array<FinishedBatch<Obs>> = [];
+  private readonly receivers: Array<(batch: FinishedBatch<Obs>) => void> = [];
 
   constructor(opts: AsyncVectorEnvOptions) {
     if (!Number.isInteger(opts.numEnvs) || opts.numEnvs < 1) throw new RangeError(`AsyncVectorEnv: numEnvs must be >= 1, got ${opts.numEnvs}`);
@@ -66,6 +95,13 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     const workers = Math.max(1, Math.min(opts.workers ?? Math.min(opts.numEnvs, 2), opts.numEnvs));
     this.copies = Array.from({ length: workers }, (_, p) => Array.from({ length: opts.numEnvs }, (_, i) => i).filter((i) => i % workers === p));
     this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile));
+    this.generation = new Array<number>(workers).fill(0);
+    this.recovering = new Array<Promise<void> | undefined>(workers).fill(undefined);
+    const perWorker = Math.ceil(opts.numEnvs / workers);
+    if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
+      throw new RangeError(`AsyncVectorEnv: batchSize must be an integer >= 1, got ${opts.batchSize}`);
+    }
+    this.batchSize = Math.min(opts.batchSize ?? perWorker, perWorker);
   }
 
   private poolIndex(index: number): number {
@@ -130,7 +166,15 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     });
   }
 
+  /** Lock-step calls cannot run while the pipelined mode has copies out. */
+  private checkNothingInFlight(call: string): void {
+    if (this.inFlight.size > 0) {
+      throw new Error(`AsyncVectorEnv.${call}: ${this.inFlight.size} env(s) are still running in pipelined mode (send/asyncReset); recv() their batches first`);
+    }
+  }
+
   async reset(opts: ResetOptions = {}): Promise<{ observations: Obs[]; infos: Info[] }> {
+    this.checkNothingInFlight('reset');
     await this.init();
     this.lastReset = opts;
     this.lost.clear();
@@ -138,11 +182,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     let failure: { error: unknown } | undefined;
     await Promise.all(
       this.pools.map(async (_, p) => {
-        const items: ResetItem[] = this.copiesOf(p).map((index) => ({
-          index,
-          ...(opts.seed !== undefined ? { seed: opts.seed + index } : {}),
-          ...(opts.options ? { options: opts.options } : {}),
-        }));
+        const items = this.resetItems(this.copiesOf(p), opts);
         if (items.length === 0) return;
         const outcomes = this.decodeResets(items, await this.run<Array<Outcome<WireReset>>>(p, { op: 'reset', items }));
         outcomes.forEach((o, k) => {
@@ -155,39 +195,32 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     return { observations: results.map((r) => r.observation), infos: results.map((r) => r.info) };
   }
 
+  private resetItems(indices: readonly number[], opts: ResetOptions): ResetItem[] {
+    return indices.map((index) => ({
+      index,
+      ...(opts.seed !== undefined ? { seed: opts.seed + index } : {}),
+      ...(opts.options ? { options: opts.options } : {}),
+    }));
+  }
+
   async step(actions: Act[]): Promise<VectorStepResult<Obs>> {
     if (actions.length !== this.numEnvs) throw new RangeError(`AsyncVectorEnv.step: got ${actions.length} actions for ${this.numEnvs} envs`);
+    this.checkNothingInFlight('step');
     await this.init();
     const results = new Array<StepResult<Obs>>(this.numEnvs);
-    let failure: { error: unknown } | undefined;
     await Promise.all(
       this.pools.map(async (_, p) => {
         const items: StepItem[] = [];
         for (const index of this.copiesOf(p)) {
-          const lost = this.lost.get(index);
-          if (lost) {
-            this.lost.delete(index);
-            results[index] = lost;
-          } else items.push({ index, action: actions[index] });
+          const lost = this.takeLost(index);
+          if (lost) results[index] = lost;
+          else items.push({ index, action: actions[index] });
         }
         if (items.length === 0) return;
-        let outcomes: Array<Outcome<StepResult<Obs>>>;
-        try {
-          outcomes = this.decodeSteps(items, await this.run<Array<Outcome<WireStep>>>(p, { op: 'step', items }));
-        } catch (err) {
-          if (!isWorkerDeath(err)) throw err;
-          const recovered = await this.recover(p, errorMessage(err));
-          outcomes = items.map((item) => ({ ok: true, value: recovered.get(item.index)! }));
-          for (const item of items) recovered.delete(item.index);
-          for (const [i, r] of recovered) this.lost.set(i, r);
-        }
-        outcomes.forEach((o, k) => {
-          if (o.ok) results[items[k]!.index] = o.value;
-          else failure ??= { error: o.error };
-        });
+        const stepped = await this.stepBatch(p, items);
+        items.forEach((item, k) => (results[item.index] = stepped[k]!));
       }),
     );
-    if (failure) throw failure.error;
     return {
       observations: results.map((r) => r.observation),
       rewards: results.map((r) => r.reward),
@@ -197,9 +230,56 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     };
   }
 
-  /** A dead worker lost its copies: rebuild them on the replacement thread and start new episodes. */
-  private async recover(poolIndex: number, message: string): Promise<Map<number, StepResult<Obs>>> {
-    const out = new Map<number, StepResult<Obs>>();
+  private takeLost(index: number): StepResult<Obs> | undefined {
+    const lost = this.lost.get(index);
+    if (lost) this.lost.delete(index);
+    return lost;
+  }
+
+  /**
+   * Runs one reset or step batch on worker `p` and decodes it. If the worker dies (or the batch ran on its
+   * replacement before the copies were rebuilt), the batch's copies are rebuilt and each reports its lost
+   * episode as truncated with `info.workerError`. An env that throws fails the batch with its error (the other
+   * copies of the batch did run).
+   */
+  private async stepBatch(p: number, items: readonly StepItem[]): Promise<Array<StepResult<Obs>>>;
+  private async stepBatch(p: number, items: readonly ResetItem[], reset: true): Promise<Array<StepResult<Obs>>>;
+  private async stepBatch(p: number, items: ReadonlyArray<StepItem | ResetItem>, reset = false): Promise<Array<StepResult<Obs>>> {
+    const generation = this.generation[p]!;
+    let wire: Array<Outcome<WireStep | WireReset>>;
+    try {
+      wire = await this.run<Array<Outcome<WireStep | WireReset>>>(p, reset ? { op: 'reset', items: items as ResetItem[] } : { op: 'step', items: items as StepItem[] });
+    } catch (err) {
+      if (!isWorkerDeath(err)) throw err;
+      return this.lostToWorkerDeath(p, generation, items, errorMessage(err));
+    }
+    if (generation !== this.generation[p]) return this.lostToWorkerDeath(p, generation, items, 'the worker was replaced');
+    const outcomes = reset
+      ? this.decodeResets(items as ResetItem[], wire as Array<Outcome<WireReset>>).map((o) =>
+          o.ok ? { ok: true as const, value: { observation: o.value.observation, reward: 0, terminated: false, truncated: false, info: o.value.info } } : o,
+        )
+      : this.decodeSteps(items as StepItem[], wire as Array<Outcome<WireStep>>);
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed && !failed.ok) throw failed.error;
+    return outcomes.map((o) => (o as { value: StepResult<Obs> }).value);
+  }
+
+  /** Results for a batch lost with worker `p`'s thread; the first batch to notice starts the rebuild. */
+  private async lostToWorkerDeath(p: number, generation: number, items: ReadonlyArray<{ index: number }>, message: string): Promise<Array<StepResult<Obs>>> {
+    if (generation === this.generation[p]) {
+      this.generation[p] = generation + 1;
+      this.recovering[p] = this.recover(p, message);
+    }
+    await this.recovering[p];
+    return items.map((item) => {
+      const r = this.takeLost(item.index);
+      if (r === undefined) throw new Error(`AsyncVectorEnv: env ${item.index} was lost with its worker and not rebuilt`);
+      return r;
+    });
+  }
+
+  /** A dead worker lost its copies: rebuild them on the replacement thread and start new episodes (kept in `lost`). */
+  private async recover(poolIndex: number, message: string): Promise<void> {
     for (const i of this.copiesOf(poolIndex)) {
       await this.initCopy(i);
       const attempt = ++this.reseedCount[i]!;
@@ -208,9 +288,90 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
       const [outcome] = this.decodeResets([item], await this.run<Array<Outcome<WireReset>>>(poolIndex, { op: 'reset', items: [item] }));
       if (!outcome!.ok) throw outcome!.error;
       const r = outcome!.value;
-      out.set(i, { observation: r.observation, reward: 0, terminated: false, truncated: true, info: { ...r.info, workerError: `worker for env ${i} died: ${message}` } });
+      this.lost.set(i, { observation: r.observation, reward: 0, terminated: false, truncated: true, info: { ...r.info, workerError: `worker for env ${i} died: ${message}` } });
     }
-    return out;
+  }
+
+  // ---- Pipelined mode (EnvPool's send/recv) ----
+
+  /**
+   * Starts a new episode in every copy (seeded `seed + index`, as `reset`) without waiting: the first observations
+   * come from `recv()`, in batches of `batchSize` copies of one worker.
+   */
+  async asyncReset(opts: ResetOptions = {}): Promise<void> {
+    this.checkNothingInFlight('asyncReset');
+    await this.init();
+    this.lastReset = opts;
+    this.lost.clear();
+    this.pools.forEach((_, p) => {
+      const copies = this.copiesOf(p);
+      for (let at = 0; at < copies.length; at += this.batchSize) {
+        const items = this.resetItems(copies.slice(at, at + this.batchSize), opts);
+        this.dispatch(p, items, (batch) => this.stepBatch(p, batch, true));
+      }
+    });
+  }
+
+  /**
+   * Sends actions to the copies in `envIds` (actions[k] to envIds[k]) without waiting; each copy must have come
+   * back from `recv()` since it was last sent. The copies of one worker go out as one batch; with same-step
+   * autoreset, as `step`.
+   */
+  send(actions: readonly Act[], envIds: readonly number[]): void {
+    if (actions.length !== envIds.length) throw new RangeError(`AsyncVectorEnv.send: got ${actions.length} actions for ${envIds.length} env ids`);
+    const seen = new Set<number>();
+    for (const id of envIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.numEnvs) throw new RangeError(`AsyncVectorEnv.send: env id ${String(id)} is not in 0..${this.numEnvs - 1}`);
+      if (seen.has(id)) throw new RangeError(`AsyncVectorEnv.send: env id ${id} appears twice`);
+      if (this.inFlight.has(id)) throw new Error(`AsyncVectorEnv.send: env ${id} is still running; recv() its result before sending it an action`);
+      seen.add(id);
+    }
+    const byWorker: StepItem[][] = this.pools.map(() => []);
+    const lost: Array<[number, StepResult<Obs>]> = [];
+    envIds.forEach((index, k) => {
+      const r = this.takeLost(index);
+      if (r) lost.push([index, r]);
+      else byWorker[this.poolIndex(index)]!.push({ index, action: actions[k] });
+    });
+    if (lost.length > 0) {
+      for (const [index] of lost) this.inFlight.add(index);
+      this.deliver({ ok: true, value: toBatch(lost.map(([i]) => i), lost.map(([, r]) => r)) });
+    }
+    byWorker.forEach((items, p) => {
+      if (items.length > 0) this.dispatch(p, items, (batch) => this.init().then(() => this.stepBatch(p, batch)));
+    });
+  }
+
+  /**
+   * The next batch to finish (first finished, first returned). Rejects with an env's error if one threw in that
+   * batch (its copies then count as received); throws at once when nothing was sent.
+   */
+  async recv(): Promise<VectorBatch<Obs>> {
+    let next = this.finished.shift();
+    if (next === undefined) {
+      if (this.inFlight.size === 0) throw new Error('AsyncVectorEnv.recv: no env is running; call asyncReset() or send() first');
+      next = await new Promise<FinishedBatch<Obs>>((resolve) => this.receivers.push(resolve));
+    }
+    // The copies are the caller's again: free to send.
+    for (const id of next.ok ? next.value.envIds : next.envIds) this.inFlight.delete(id);
+    if (!next.ok) throw next.error;
+    return next.value;
+  }
+
+  private dispatch<I extends { index: number }>(p: number, items: I[], run: (items: I[]) => Promise<Array<StepResult<Obs>>>): void {
+    const envIds = items.map((item) => item.index);
+    for (const id of envIds) this.inFlight.add(id);
+    run(items).then(
+      (results) => this.deliver({ ok: true, value: toBatch(envIds, results) }),
+      (error: unknown) => this.deliver({ ok: false, error, envIds }),
+    );
+  }
+
+  /** Hands a finished batch to a waiting `recv`, or keeps it for the next one. */
+  private deliver(batch: FinishedBatch<Obs>): void {
+    const receiver = this.receivers.shift();
+    if (receiver) receiver(batch);
+    else this.finished.push(batch);
   }
 
   async render(index: number): Promise<string> {
@@ -223,4 +384,15 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     }
     await Promise.all(this.pools.map((p) => p.destroy()));
   }
+}
+
+function toBatch<Obs>(envIds: number[], results: ReadonlyArray<StepResult<Obs>>): VectorBatch<Obs> {
+  return {
+    envIds,
+    observations: results.map((r) => r.observation),
+    rewards: results.map((r) => r.reward),
+    terminated: results.map((r) => r.terminated),
+    truncated: results.map((r) => r.truncated),
+    infos: results.map((r) => r.info),
+  };
 }
