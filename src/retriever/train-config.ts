@@ -47,6 +47,14 @@ export const dualViewTrainSchema = z.object({
   validK: z.number().int().positive().default(20),
   /** Augmented copies per train sample when an augmentation hook is given (the plain example is always kept). */
   augmentCopies: z.number().int().nonnegative().default(1),
+  /**
+   * Polyak averaging: keep an exponential moving average of the weights, updated after every optimizer step
+   * (ema = d * ema + (1 - d) * w), and validate, early-stop and save with it instead of the raw weights. The
+   * average starts at zero and is bias-corrected (divided by 1 - d^steps, as Adam's moments), so it is the
+   * d-weighted mean of the weights after each step so far, without the initialization. d = 0 is the plain run;
+   * null = off (the default).
+   */
+  emaDecay: z.number().min(0).lt(1).nullable().default(null),
 });
 
 export type DualViewTrainConfig = z.output<typeof dualViewTrainSchema>;

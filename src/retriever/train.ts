@@ -1,7 +1,8 @@
 // Training the dual-view retriever (paper 3.3, "Model training"): InfoNCE of the target against N random
 // negatives (not the target, not an item mentioned in the dialogue), Adam, early stopping on validation
-// Recall@k. E_T and E_C are frozen, so every input vector is computed once before the first step.
-import type { Tensor2D } from '@tensorflow/tfjs';
+// Recall@k. E_T and E_C are frozen, so every input vector is computed once before the first step. With
+// `emaDecay`, an exponential moving average of the weights (Polyak averaging) is validated and kept instead.
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import type { Dataset, ItemId, RecSample } from '../data/types.js';
 import { matMulT } from '../nn/gradient-fixes.js';
@@ -18,6 +19,7 @@ import {
   readVariables,
   tfItems,
   tfQuery,
+  type DualViewVariables,
 } from './dual-view-tf.js';
 import { DualViewRetriever } from './dual-view.js';
 import { queryFromSample } from './evaluate.js';
@@ -59,8 +61,11 @@ export interface TrainProgress {
 export interface EpochRecord {
   epoch: number;
   loss: number;
+  /** Of the weights validated (with emaDecay: the averaged ones). */
   validRecall: number;
   validNdcg: number;
+  /** With emaDecay only: validation Recall@validK of the raw (not averaged) weights, for comparison. */
+  rawValidRecall?: number;
   seconds: number;
 }
 
@@ -184,6 +189,54 @@ export function dropTokens(f: QueryFeatures, p: number, rng: Rng): QueryFeatures
   return { ...f, semanticMask: drop(f.semanticMask), collaborativeMask: drop(f.collaborativeMask) };
 }
 
+/**
+ * An exponential moving average of the variables (Polyak averaging), kept as tensors next to them and updated
+ * after every optimizer step. It starts at zero and is read bias-corrected (divided by 1 - decay^steps), so
+ * decay 0 reads exactly the current weights.
+ */
+export class WeightEma {
+  private readonly shadow: Record<string, Tensor> = {};
+  private steps = 0;
+
+  constructor(
+    private readonly tf: Tf,
+    vars: DualViewVariables,
+    readonly decay: number,
+  ) {
+    if (!(decay >= 0 && decay < 1)) throw new RangeError(`WeightEma: decay must be in [0, 1), got ${decay}`);
+    for (const [name, v] of Object.entries(vars)) this.shadow[name] = tf.zerosLike(v);
+  }
+
+  /** Optimizer steps averaged so far. */
+  get updates(): number {
+    return this.steps;
+  }
+
+  /** ema = decay * ema + (1 - decay) * w, for every variable. */
+  update(vars: DualViewVariables): void {
+    const { tf, decay } = this;
+    for (const [name, v] of Object.entries(vars)) {
+      const old = this.shadow[name] as Tensor;
+      this.shadow[name] = tf.tidy(() => tf.add(tf.mul(old, decay), tf.mul(v, 1 - decay)));
+      old.dispose();
+    }
+    this.steps++;
+  }
+
+  /** The bias-corrected average, as plain arrays (the current weights' layout). */
+  read(): DualViewParams {
+    if (this.steps === 0) throw new Error('WeightEma.read: no update yet');
+    const correction = 1 - this.decay ** this.steps;
+    const out: DualViewParams = {};
+    for (const [name, t] of Object.entries(this.shadow)) out[name] = Float32Array.from(t.dataSync() as Float32Array, (x) => x / correction);
+    return out;
+  }
+
+  dispose(): void {
+    for (const t of Object.values(this.shadow)) t.dispose();
+  }
+}
+
 interface StepInputs {
   tf: Tf;
   spec: DualViewSpec;
@@ -304,6 +357,7 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
   if (spec.itemBias) initial['itemBias'] = Float32Array.from(itemFeat.prior, (p) => p / config.logitScale);
   const vars = createVariables(tf, spec, initial);
   const optimizer = tf.train.adam(config.learningRate);
+  const ema = config.emaDecay === null ? undefined : new WeightEma(tf, vars, config.emaDecay);
   const n = items.length;
   const itemText = tf.tensor2d(itemFeat.text, [n, spec.textDim]);
   const itemCollab = tf.tensor2d(itemFeat.collaborative, [n, spec.collabDim]);
@@ -324,14 +378,17 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
         const batch = order.slice(from, from + config.batchSize).map((i) => examples[i] as Example);
         const loss = trainStep(io, vars, optimizer, batch, epochRng, config);
         if (!Number.isFinite(loss)) throw new Error(`trainDualView(${variant}): loss became ${loss} at epoch ${epoch}; lower the learning rate`);
+        ema?.update(vars);
         lossSum += loss;
         batches++;
       }
-      const params = readVariables(vars);
+      const params = ema === undefined ? readVariables(vars) : ema.read();
       const seconds = (performance.now() - t0) / 1000;
       trainSeconds += seconds;
       const valid = evaluateForward(new DualViewForward(spec, params), itemFeat, validFeatures, validTargets, config.validK);
-      history.push({ epoch, loss: lossSum / batches, validRecall: valid.recall, validNdcg: valid.ndcg, seconds });
+      const rawValidRecall =
+        ema === undefined ? undefined : evaluateForward(new DualViewForward(spec, readVariables(vars)), itemFeat, validFeatures, validTargets, config.validK).recall;
+      history.push({ epoch, loss: lossSum / batches, validRecall: valid.recall, validNdcg: valid.ndcg, ...(rawValidRecall === undefined ? {} : { rawValidRecall }), seconds });
       const better = best === undefined || valid.recall > best.recall || (valid.recall === best.recall && valid.ndcg > best.ndcg);
       if (better) best = { params, recall: valid.recall, ndcg: valid.ndcg, epoch };
       options.onProgress?.({
@@ -348,14 +405,17 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
     }
   } finally {
     disposeVariables(vars);
+    ema?.dispose();
     optimizer.dispose();
     itemText.dispose();
     itemCollab.dispose();
     itemPriorT.dispose();
   }
   const chosen = best as { params: DualViewParams; recall: number; ndcg: number; epoch: number };
+  // Off, the option leaves no trace in the saved model (model.json is byte-identical to a run without it).
+  const { emaDecay, ...plainConfig } = config;
   const training = {
-    config,
+    config: emaDecay === null ? plainConfig : config,
     trainExamples: examples.length,
     epochs: history.length,
     bestEpoch: chosen.epoch,
