@@ -28,6 +28,11 @@ export const dualViewTrainSchema = z.object({
   itemBias: z.boolean().default(false),
   /** Training only: drop each present (non-null) token with this probability, so no single input is relied on. */
   tokenDropout: z.number().min(0).max(0.9).default(0),
+  /**
+   * View dropout (training only): with this probability an example loses all its collaborative tokens (only the
+   * null token stays), so the semantic path must carry the example alone. Dual view only; 0 = off.
+   */
+  collaborativeDropout: z.number().min(0).max(0.9).default(0),
   /** InfoNCE negatives per example, drawn at random apart from the target and the mentioned items. */
   negatives: z.number().int().positive().default(64),
   batchSize: z.number().int().positive().default(64),

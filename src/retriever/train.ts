@@ -189,6 +189,12 @@ export function dropTokens(f: QueryFeatures, p: number, rng: Rng): QueryFeatures
   return { ...f, semanticMask: drop(f.semanticMask), collaborativeMask: drop(f.collaborativeMask) };
 }
 
+/** A copy of `f` without its collaborative tokens with probability `p` (view dropout); `f` itself otherwise. */
+export function dropCollaborativeView(f: QueryFeatures, p: number, rng: Rng): QueryFeatures {
+  if (p <= 0 || rng.random() >= p) return f;
+  return { ...f, collaborativeMask: new Uint8Array(f.collaborativeMask.length) };
+}
+
 /**
  * An exponential moving average of the variables (Polyak averaging), kept as tensors next to them and updated
  * after every optimizer step. It starts at zero and is read bias-corrected (divided by 1 - decay^steps), so
@@ -266,7 +272,8 @@ function trainStep(
     for (const item of row) mask[b * u + (column.get(item) as number)] = 0;
     oneHot[b * u + (column.get(row[0] as number) as number)] = 1;
   });
-  const qb = queryBatch(tf, spec, batch.map((ex) => dropTokens(ex.features, config.tokenDropout, rng)));
+  const viewDropout = spec.variant === 'dualView' ? config.collaborativeDropout : 0;
+  const qb = queryBatch(tf, spec, batch.map((ex) => dropCollaborativeView(dropTokens(ex.features, config.tokenDropout, rng), viewDropout, rng)));
   const unionIdx = tf.tensor1d(union, 'int32');
   const maskT = tf.tensor2d(mask, [batch.length, u]);
   const oneHotT = tf.tensor2d(oneHot, [batch.length, u]);

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { makeSyntheticDataset } from '../../src/data/synthetic.js';
 import type { Dataset } from '../../src/data/types.js';
 import { HashingEncoder } from '../../src/encoders/hash-encoder.js';
 import { getTf } from '../../src/nn/tf.js';
@@ -14,6 +12,7 @@ import { DualViewRetriever } from '../../src/retriever/dual-view.js';
 import { queryFromSample } from '../../src/retriever/evaluate.js';
 import { AttributeGraphEncoder, itemFeatures, QueryFeaturizer, type RetrieverEncoders } from '../../src/retriever/features.js';
 import { loadDualViewRetriever } from '../../src/retriever/load.js';
+import { syntheticRetrieverSetup } from './fixtures.js';
 import { sampleNegatives, trainDualView } from '../../src/retriever/train.js';
 import type { RetrievalQuery } from '../../src/retriever/types.js';
 
@@ -22,9 +21,7 @@ let encoders: RetrieverEncoders;
 let dir: string;
 
 beforeAll(() => {
-  dataset = makeSyntheticDataset({ seed: 3, items: 60, dialogues: 60 });
-  encoders = { text: new HashingEncoder({ dim: 32 }), collaborative: new AttributeGraphEncoder(dataset, { dim: 16, seed: 1 }) };
-  dir = mkdtempSync(join(tmpdir(), 'dual-view-'));
+  ({ dataset, encoders, dir } = syntheticRetrieverSetup('dual-view-'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

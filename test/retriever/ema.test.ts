@@ -1,16 +1,14 @@
 // The retriever's `emaDecay` option (Polyak averaging of the weights): the average itself, and that training
 // with it validates and saves the averaged weights while leaving a run without it unchanged.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSyntheticDataset } from '../../src/data/synthetic.js';
 import type { Dataset } from '../../src/data/types.js';
-import { HashingEncoder } from '../../src/encoders/hash-encoder.js';
 import { getTf } from '../../src/nn/tf.js';
 import { queryFromSample } from '../../src/retriever/evaluate.js';
-import { AttributeGraphEncoder, type RetrieverEncoders } from '../../src/retriever/features.js';
+import type { RetrieverEncoders } from '../../src/retriever/features.js';
 import { loadDualViewRetriever } from '../../src/retriever/load.js';
+import { syntheticRetrieverSetup } from './fixtures.js';
 import { dualViewTrainSchema } from '../../src/retriever/train-config.js';
 import { trainDualView, WeightEma } from '../../src/retriever/train.js';
 
@@ -19,9 +17,7 @@ let encoders: RetrieverEncoders;
 let dir: string;
 
 beforeAll(() => {
-  dataset = makeSyntheticDataset({ seed: 3, items: 60, dialogues: 60 });
-  encoders = { text: new HashingEncoder({ dim: 32 }), collaborative: new AttributeGraphEncoder(dataset, { dim: 16, seed: 1 }) };
-  dir = mkdtempSync(join(tmpdir(), 'dual-view-ema-'));
+  ({ dataset, encoders, dir } = syntheticRetrieverSetup('dual-view-ema-'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

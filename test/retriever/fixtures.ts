@@ -1,5 +1,18 @@
-// A tiny hand-written dataset for retriever unit tests.
+// A tiny hand-written dataset for retriever unit tests, and the synthetic set-up the training tests share.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeSyntheticDataset } from '../../src/data/synthetic.js';
 import type { Dataset, Item, RecSample, Utterance } from '../../src/data/types.js';
+import { HashingEncoder } from '../../src/encoders/hash-encoder.js';
+import { AttributeGraphEncoder, type RetrieverEncoders } from '../../src/retriever/features.js';
+
+/** The synthetic catalogue and encoders the dual-view training tests use, and a fresh temp folder (the caller removes it). */
+export function syntheticRetrieverSetup(tempPrefix: string): { dataset: Dataset; encoders: RetrieverEncoders; dir: string } {
+  const dataset = makeSyntheticDataset({ seed: 3, items: 60, dialogues: 60 });
+  const encoders = { text: new HashingEncoder({ dim: 32 }), collaborative: new AttributeGraphEncoder(dataset, { dim: 16, seed: 1 }) };
+  return { dataset, encoders, dir: mkdtempSync(join(tmpdir(), tempPrefix)) };
+}
 
 function item(index: number, id: string, title: string, attributes: Item['attributes'], description: string, mentions?: number): Item {
   return { id, index, title, aliases: [], attributes, description, ...(mentions === undefined ? {} : { mentions }) };
