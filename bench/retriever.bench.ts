@@ -1,7 +1,9 @@
 // Speed of the dual-view retriever: loading a saved model, the query forward, scoring the catalogue with top-20
 // (INSPIRED 1,123 items, ReDial 6,924), and training seconds per epoch. E_T is a 512-d hashing encoder (the
 // network has the same size as with USE lite; USE's own encoding time is the encoders bench's business) and
-// E_C the attribute-graph stand-in (64-d, like LightGCN), so the figures time this layer alone.
+// E_C the attribute-graph stand-in (64-d, like LightGCN), so the figures time this layer alone. Two shapes: the
+// paper's model, and configs/retriever.json's (a 1,024-d lexical channel passed to the dot product too, and an
+// item bias), whose lexical block the scorer visits sparsely (src/retriever/item-scorer.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +22,26 @@ function encodersFor(dataset: Dataset): RetrieverEncoders {
   return { text: new HashingEncoder({ dim: 512 }), collaborative: new AttributeGraphEncoder(dataset, { dim: 64 }) };
 }
 
-async function timeDataset(name: 'inspired' | 'redial', dir: string): Promise<Record<string, number>> {
+const LEXICAL_DIM = 1024;
+
+async function timeDataset(name: 'inspired' | 'redial', dir: string, lexical: boolean): Promise<Record<string, number>> {
   const dataset = loadDataset(name);
   const encoders = encodersFor(dataset);
-  const spec: DualViewSpec = { variant: 'dualView', textDim: 512, collabDim: 64, hiddenDim: 256, residual: true, prior: false, itemBias: false, itemCount: dataset.items.length, lexicalSkip: 0 };
-  const model = await DualViewRetriever.create(spec, initParams(spec, new Rng(0)), dataset, encoders);
-  const out = join(dir, name);
+  const spec: DualViewSpec = {
+    variant: 'dualView',
+    textDim: 512 + (lexical ? LEXICAL_DIM : 0),
+    collabDim: 64,
+    hiddenDim: 256,
+    residual: true,
+    prior: false,
+    itemBias: lexical,
+    itemCount: dataset.items.length,
+    lexicalSkip: lexical ? LEXICAL_DIM : 0,
+  };
+  const features = lexical ? { lexicalDim: LEXICAL_DIM } : {};
+  const model = await DualViewRetriever.create(spec, initParams(spec, new Rng(0)), dataset, encoders, { features });
+  const out = join(dir, `${name}-${lexical ? 'lexical' : 'paper'}`);
+  const label = lexical ? `${name} (lexical skip)` : name;
   await model.save(out);
   const t0 = performance.now();
   const loaded = await loadDualViewRetriever(out, dataset, encoders);
@@ -40,10 +56,10 @@ async function timeDataset(name: 'inspired' | 'redial', dir: string): Promise<Re
   for (const q of queries) await loaded.retrieve(q, 20);
   const retrieveMs = (performance.now() - t) / queries.length;
   return {
-    [`${name} items`]: dataset.items.length,
-    [`${name} load ms`]: loadMs,
-    [`${name} score+top20 ms/query`]: scoreMs,
-    [`${name} retrieve (memoized E_T) ms/query`]: retrieveMs,
+    [`${label} items`]: dataset.items.length,
+    [`${label} load ms`]: loadMs,
+    [`${label} score+top20 ms/query`]: scoreMs,
+    [`${label} retrieve (memoized E_T) ms/query`]: retrieveMs,
   };
 }
 
@@ -51,8 +67,10 @@ export async function run(): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'retriever-bench-'));
   try {
     const figures: Record<string, number | string> = {};
-    Object.assign(figures, await timeDataset('inspired', dir));
-    Object.assign(figures, await timeDataset('redial', dir));
+    for (const lexical of [false, true]) {
+      Object.assign(figures, await timeDataset('inspired', dir, lexical));
+      Object.assign(figures, await timeDataset('redial', dir, lexical));
+    }
     const inspired = loadDataset('inspired');
     const t0 = performance.now();
     const result = await trainDualView({ dataset: inspired, encoders: encodersFor(inspired), config: { maxEpochs: 2, patience: 2 } });
