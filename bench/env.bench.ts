@@ -30,6 +30,7 @@ import type { CrsObservation } from '../envs/types.js';
 import { AsyncVectorEnv } from '../src/core/async-vector.js';
 import { SyncVectorEnv, type VectorEnv } from '../src/core/vector.js';
 import type { Info } from '../src/core/env.js';
+import { errorMessage } from '../src/core/errors.js';
 
 type Figures = Record<string, number | string>;
 type DatasetName = 'inspired' | 'redial';
@@ -258,7 +259,7 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
   try {
     env = await makeCrsEnv(name, { ...ENV_OPTIONS });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     if (!/not trained|loadOnly|ENOENT|cannot read/i.test(message)) throw err;
     const note = `skipped, no trained artifacts: ${message.split('\n')[0]} (the bench never trains; e.g. await make('CrsEnv/${name}-v0') trains them)`;
     process.stderr.write(`bench env: ${note}\n`);

@@ -16,6 +16,7 @@ import { rolloutSpecs, trainRl } from '../src/learners/rl.js';
 import { STANDARD_SETUP_MODULE, createPolicy, type StandardSetupArgs } from '../src/learners/standard-setup.js';
 import type { SetupSpec } from '../src/learners/setup.js';
 import { FLOAT, floatInitializer, model, node, strField, valueInfo } from '../test/fixtures/onnx/onnx-writer.js';
+import { errorMessage } from '../src/core/errors.js';
 
 const ARGS: StandardSetupArgs = {
   dataset: { name: 'synthetic', seed: 1, items: 300, dialogues: 300 },
@@ -94,7 +95,7 @@ async function onnxTiming(policy: NeuralRecommender, step: StepRecord): Promise<
     await session.release();
     return { us: ((performance.now() - t0) * 1000) / count, maxDiff };
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    return { error: errorMessage(err) };
   }
 }
 

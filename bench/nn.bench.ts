@@ -19,6 +19,7 @@ import {
   tf,
   type NormalizedAdjacency,
 } from '../src/nn/index.js';
+import { errorMessage } from '../src/core/errors.js';
 
 /** Mean ms per call after `warmup` calls. */
 function msPer(fn: () => void, runs: number, warmup = 2): number {
@@ -101,7 +102,7 @@ function tryLoad(name: 'inspired' | 'redial'): Dataset | undefined {
   try {
     return loadDataset(name);
   } catch (err) {
-    process.stderr.write(`nn bench: ${name} not available (${err instanceof Error ? err.message : String(err)})\n`);
+    process.stderr.write(`nn bench: ${name} not available (${errorMessage(err)})\n`);
     return undefined;
   }
 }

@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { errorMessage } from '../src/core/errors.js';
 
 type BenchModule = { run: () => Promise<Record<string, number | string>> };
 
@@ -22,7 +23,7 @@ for (const file of files) {
   try {
     results[name] = await mod.run();
   } catch (err) {
-    results[name] = { error: err instanceof Error ? err.message : String(err) };
+    results[name] = { error: errorMessage(err) };
   }
   const figures = results[name] ?? {};
   for (const [key, value] of Object.entries(figures)) {

@@ -25,6 +25,7 @@ import { stableStringify } from '../src/pipeline/stage-cache.js';
 import { ComponentsConfigSchema, defaultEmbeddingsDir, loadEnvComponents, makeTextEncoder, type EnvComponents } from './components.js';
 import { CrsEnvConfigSchema } from './config.js';
 import { CrsEnv } from './crs-env.js';
+import { errorMessage } from '../src/core/errors.js';
 
 export const SimulatorVariantSchema = z.enum(['multi-task', 'single-task', 'blind', 'noisy', 'oracle', 'llm']);
 export const RetrieverChoiceSchema = z.enum(['dual-view', 'bm25', 'tfidf', 'popularity', 'repeat']);
@@ -59,7 +60,7 @@ function configFile(dataset: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`${file}: cannot read config as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${file}: cannot read config as JSON: ${errorMessage(err)}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
+import { errorMessage } from '../../src/core/errors.js';
 
 const MAGIC = 'CRSARC01';
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -94,7 +95,7 @@ export function decodeArchive(bytes: Buffer, file: string, expectedKind?: string
   try {
     header = JSON.parse(bytes.toString('utf8', 16, 16 + headerLength)) as Header;
   } catch (err) {
-    throw new ArchiveError(file, `unreadable header: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ArchiveError(file, `unreadable header: ${errorMessage(err)}`);
   }
   if (expectedKind !== undefined && header.kind !== expectedKind) {
     throw new ArchiveError(file, `holds a '${header.kind}', expected a '${expectedKind}'`);
@@ -125,7 +126,7 @@ export async function readArchive(file: string, expectedKind?: string): Promise<
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ArchiveError(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ArchiveError(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${errorMessage(err)}`);
   }
   return decodeArchive(bytes, file, expectedKind);
 }

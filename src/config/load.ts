@@ -2,6 +2,7 @@
 // A bad config fails with the path of the bad field and what was expected.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { errorMessage } from '../core/errors.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -36,7 +37,7 @@ export function loadConfigFile<S extends z.ZodType>(schema: S, file: string, ove
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     throw new ConfigError(`${file}: cannot read config as JSON: ${reason}`, file);
   }
   return parseConfig(schema, deepMerge(raw, overrides), file);

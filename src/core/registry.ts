@@ -6,6 +6,7 @@
 import { preview } from './deep-equal.js';
 import type { Env } from './env.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
+import { errorMessage } from './errors.js';
 
 /** Builds an env from merged options. Options are untyped here: validate them (e.g. with zod). */
 export type EnvFactory = (options: Record<string, unknown>) => Env<unknown, unknown> | Promise<Env<unknown, unknown>>;
@@ -185,7 +186,7 @@ export class EnvRegistry {
     try {
       env = await spec.factory({ ...spec.defaultOptions, ...options });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       throw new RegistryError('factory-failed', `make('${id}'): the factory failed: ${reason}`, { cause: err });
     }
     const missing = missingEnvMembers(env);

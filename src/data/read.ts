@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { DataFormatError, DataNotFoundError } from './errors.js';
 import type { LoadWarning } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Collects problems found while loading: strict mode throws on the first, otherwise they are counted. */
 export class LoadReport {
@@ -47,7 +48,7 @@ export function readJson(path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new DataFormatError(`${path}:1: invalid JSON (${err instanceof Error ? err.message : String(err)})`, path, 1);
+    throw new DataFormatError(`${path}:1: invalid JSON (${errorMessage(err)})`, path, 1);
   }
 }
 
@@ -73,7 +74,7 @@ export function readJsonl(path: string, report: LoadReport): JsonLine[] {
     try {
       out.push({ line, value: JSON.parse(raw) as unknown });
     } catch (err) {
-      report.problem(path, line, `invalid JSON (${err instanceof Error ? err.message : String(err)})`);
+      report.problem(path, line, `invalid JSON (${errorMessage(err)})`);
     }
   }
   return out;

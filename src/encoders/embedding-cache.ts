@@ -13,6 +13,7 @@ import { appendFile, link, mkdir, readFile, rename, unlink, writeFile } from 'no
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkBatchSize, type TextEncoder } from './text-encoder.js';
+import { errorMessage } from '../core/errors.js';
 
 const MAGIC = 'CRSEMB01';
 const KEY_BYTES = 20;
@@ -135,7 +136,7 @@ export class EncoderStore {
       }
     } catch (err) {
       this.pending = batch.concat(this.pending);
-      throw new Error(`${this.file}: cannot write embedding cache (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`${this.file}: cannot write embedding cache (${errorMessage(err)})`);
     }
   }
 
@@ -166,7 +167,7 @@ export class EncoderStore {
       raw = await readFile(this.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      this.warn(`embedding cache ${this.file}: unreadable (${err instanceof Error ? err.message : String(err)}); starting empty`);
+      this.warn(`embedding cache ${this.file}: unreadable (${errorMessage(err)}); starting empty`);
       return;
     }
     const header = encodeHeader(this.encoderId, this.dim);
@@ -297,7 +298,7 @@ export class CachedEncoder implements TextEncoder {
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, lane));
     if (this.autoFlushEvery > 0 && store.pendingCount >= this.autoFlushEvery) {
-      await store.flush().catch((err: unknown) => this.cache.warn(err instanceof Error ? err.message : String(err)));
+      await store.flush().catch((err: unknown) => this.cache.warn(errorMessage(err)));
     }
     return out;
   }

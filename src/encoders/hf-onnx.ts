@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkBatchSize, l2NormalizeInPlace, type TextEncoder } from './text-encoder.js';
+import { errorMessage } from '../core/errors.js';
 
 export type HfPooling = 'mean' | 'cls';
 export type HfDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
@@ -133,7 +134,7 @@ export class HfOnnxEncoder implements TextEncoder {
       return extractor as unknown as Extractor;
     } catch (err) {
       const where = this.location.root === undefined ? this.location.name : join(this.location.root, this.location.name);
-      throw new Error(`${where}: could not load the ONNX model (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`${where}: could not load the ONNX model (${errorMessage(err)})`);
     }
   }
 }
@@ -166,7 +167,7 @@ function hiddenSize(folder: string): number {
   try {
     config = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: cannot read the model config (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${file}: cannot read the model config (${errorMessage(err)})`);
   }
   const size = (config as { hidden_size?: unknown; d_model?: unknown }).hidden_size ?? (config as { d_model?: unknown }).d_model;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import { getTf, type TfBackend } from '../nn/tf.js';
 import { checkBatchSize, l2NormalizeInPlace, type TextEncoder } from './text-encoder.js';
+import { errorMessage } from '../core/errors.js';
 
 /** One vocabulary entry as stored in USE lite's `vocab.json`: [piece, log-probability score]. */
 export type VocabEntry = [piece: string, score: number | null];
@@ -65,7 +66,7 @@ export class SentencePieceTokenizer {
     try {
       parsed = JSON.parse(json);
     } catch (err) {
-      throw new Error(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`${source}: not valid JSON (${errorMessage(err)})`);
     }
     if (!Array.isArray(parsed)) throw new Error(`${source}: expected a JSON array of [piece, score] pairs`);
     return new SentencePieceTokenizer(parsed as VocabEntry[], source);
@@ -295,7 +296,7 @@ async function loadModel(dir: string, backend: TfBackend): Promise<Loaded> {
       try {
         return await readFile(file);
       } catch (err) {
-        throw new Error(`${file}: cannot read weight shard (${err instanceof Error ? err.message : String(err)})`);
+        throw new Error(`${file}: cannot read weight shard (${errorMessage(err)})`);
       }
     }),
   );
@@ -307,7 +308,7 @@ async function loadModel(dir: string, backend: TfBackend): Promise<Loaded> {
       tf.io.fromMemory({ modelTopology: artifacts.topology, weightSpecs: artifacts.specs, weightData }),
     );
   } catch (err) {
-    throw new Error(`${modelPath}: tfjs could not load the graph model (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${modelPath}: tfjs could not load the graph model (${errorMessage(err)})`);
   }
   return { tf, model };
 }
@@ -319,7 +320,7 @@ function parseModelJson(text: string, source: string): { topology: object; specs
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${source}: not valid JSON (${errorMessage(err)})`);
   }
   const obj = json as { modelTopology?: unknown; weightsManifest?: unknown };
   if (typeof obj !== 'object' || obj === null || typeof obj.modelTopology !== 'object' || !Array.isArray(obj.weightsManifest)) {
@@ -341,6 +342,6 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read USE lite file (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${file}: cannot read USE lite file (${errorMessage(err)})`);
   }
 }

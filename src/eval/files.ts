@@ -10,6 +10,7 @@ import { EVAL_PROTOCOLS, type EvalProtocol, type EvalRun, type SampleRound, type
 import { compareRunsSvg, roundsChartSvg } from './plots.js';
 import { renderEvalReport, type EvalMeta, type EvalReportOptions } from './report.js';
 import { EVAL_METRIC_KEYS, summarizeRounds, type RoundSummary } from './subsets.js';
+import { errorMessage } from '../core/errors.js';
 
 export const SUMMARY_FILE = 'summary.json';
 export const RANKINGS_FILE = 'rankings.jsonl';
@@ -200,7 +201,7 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new EvalFileError(`${where}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new EvalFileError(`${where}: not valid JSON (${errorMessage(error)})`);
   }
 }
 

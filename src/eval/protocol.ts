@@ -8,6 +8,7 @@ import type { Agent } from '../../agents/types.js';
 import type { CrsAction } from '../../envs/action.js';
 import type { CrsObservation, StepInfo } from '../../envs/types.js';
 import { summarizeRounds, type RoundSummary } from './subsets.js';
+import { errorMessage } from '../core/errors.js';
 
 /** 'default': the paper's protocol; 'exclude-context-items': items mentioned in D are never candidates. */
 export type EvalProtocol = 'default' | 'exclude-context-items';
@@ -139,7 +140,7 @@ async function playSample(options: EvaluateOptions, requested: RecSample | strin
       const action = await agent.act(observation, sampleAgentRng(seed, sampleId, round));
       step = await env.step(action);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${message}`, { cause: error });
     }
     played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, carried: false });

@@ -8,6 +8,7 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type ParamBuffer, shapeSize } from './params.js';
+import { errorMessage } from '../core/errors.js';
 
 export const WEIGHTS_BIN = 'weights.bin';
 export const WEIGHTS_JSON = 'weights.json';
@@ -116,7 +117,7 @@ export function loadWeights(dir: string): LoadedWeights {
   try {
     raw = JSON.parse(readFileSync(jsonFile, 'utf8'));
   } catch (err) {
-    throw new WeightsFileError(jsonFile, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new WeightsFileError(jsonFile, `not valid JSON (${errorMessage(err)})`);
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../core/errors.js';
 
 export const STAGE_FILE = 'stage.json';
 /** Written when a build starts: the hash it builds, so a rerun knows whether the folder's work is its own. */
@@ -84,7 +85,7 @@ export async function cachedStage<T>(opts: {
       opts.log?.(`${opts.stage}: cached (${opts.dir})`);
       return { value, cached: true, hash };
     } catch (err) {
-      opts.log?.(`${opts.stage}: cached copy unreadable (${err instanceof Error ? err.message : String(err)}); rebuilding`);
+      opts.log?.(`${opts.stage}: cached copy unreadable (${errorMessage(err)}); rebuilding`);
     }
   }
   if (opts.loadOnly) {

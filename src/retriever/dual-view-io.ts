@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { crc32 } from '../encoders/embedding-cache.js';
 import type { FeaturizerSettings } from './features.js';
 import { DUAL_VIEW_VARIANTS, outputDim, paramShapes, type DualViewParams, type DualViewSpec } from './dual-view-model.js';
+import { errorMessage } from '../core/errors.js';
 
 export const DUAL_VIEW_FORMAT = 'crs-gym/dual-view-retriever@1';
 export const MODEL_FILE = 'model.json';
@@ -132,7 +133,7 @@ async function readBinary(file: string, expected: { bytes: number; crc32: number
   try {
     raw = await readFile(file);
   } catch (err) {
-    throw new ModelFileError(file, `cannot read (${err instanceof Error ? err.message : String(err)})`);
+    throw new ModelFileError(file, `cannot read (${errorMessage(err)})`);
   }
   if (raw.byteLength !== expected.bytes) throw new ModelFileError(file, `has ${raw.byteLength} bytes, model.json says ${expected.bytes} (truncated or replaced)`);
   if (crc32(raw) !== expected.crc32) throw new ModelFileError(file, 'checksum mismatch (the file is corrupt)');
@@ -149,13 +150,13 @@ export async function readDualView(dir: string): Promise<DualViewFiles> {
   try {
     text = await readFile(modelFile, 'utf8');
   } catch (err) {
-    throw new ModelFileError(modelFile, `cannot read (${err instanceof Error ? err.message : String(err)})`);
+    throw new ModelFileError(modelFile, `cannot read (${errorMessage(err)})`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(modelFile, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new ModelFileError(modelFile, `not valid JSON (${errorMessage(err)})`);
   }
   const parsed = modelSchema.safeParse(json);
   if (!parsed.success) {
@@ -169,7 +170,7 @@ export async function readDualView(dir: string): Promise<DualViewFiles> {
   try {
     shapes = paramShapes(spec);
   } catch (err) {
-    throw new ModelFileError(modelFile, err instanceof Error ? err.message : String(err));
+    throw new ModelFileError(modelFile, errorMessage(err));
   }
   const expectedNames = Object.keys(shapes);
   if (model.params.length !== expectedNames.length || model.params.some((p, i) => p.name !== expectedNames[i] || p.shape.join('x') !== (shapes[p.name] ?? []).join('x'))) {

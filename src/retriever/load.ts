@@ -7,6 +7,7 @@ import { checkParams } from './dual-view-model.js';
 import { ITEMS_FILE, MODEL_FILE, ModelFileError, readDualView, WEIGHTS_FILE } from './dual-view-io.js';
 import { catalogueFingerprint, QueryFeaturizer, sameSettings, type RetrieverEncoders } from './features.js';
 import { itemsByIndex, type RetrieverInputs } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface LoadDualViewOptions {
   /** Ablation switches for the loaded retriever. */
@@ -26,7 +27,7 @@ export async function loadDualViewRetriever(
   try {
     checkParams(meta.spec, params, join(dir, WEIGHTS_FILE));
   } catch (err) {
-    throw new ModelFileError(join(dir, WEIGHTS_FILE), err instanceof Error ? err.message : String(err));
+    throw new ModelFileError(join(dir, WEIGHTS_FILE), errorMessage(err));
   }
   for (let i = 0; i < itemMatrix.length; i++) {
     if (!Number.isFinite(itemMatrix[i] as number)) throw new ModelFileError(join(dir, ITEMS_FILE), `non-finite value at ${i}`);

@@ -12,6 +12,7 @@ import type { NameGuard } from './name-guard.js';
 import { joinAnd, spokenAttribute } from './text.js';
 import type { Feedback, ItemView, SimulatorInput, UserSimulator } from './types.js';
 import { seenItemIds } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export const SIMULATOR_SYSTEM_PROMPT = [
   'You are a user who is looking for a movie and is chatting with a movie recommender.',
@@ -99,7 +100,7 @@ export class LlmSimulator implements UserSimulator {
       });
       reply = completion.text;
     } catch (err) {
-      const message = isLlmError(err) ? `llm ${err.kind}: ${err.message}` : `llm call failed: ${err instanceof Error ? err.message : String(err)}`;
+      const message = isLlmError(err) ? `llm ${err.kind}: ${err.message}` : `llm call failed: ${errorMessage(err)}`;
       return this.fallback(rng.split('fallback'), message);
     }
     let text = cleanReply(reply);

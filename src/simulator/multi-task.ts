@@ -28,6 +28,7 @@ import { targetPopularity, trainHeads, type SimulatorMetrics, type SimulatorThre
 import type { Feedback, ItemJudgment, PredictedAttribute, SimulatorInput, UserSimulator, Verdict } from './types.js';
 import { seenItemIds } from './types.js';
 import { AttributeVocab, type AttributeVocabEntry, type VocabKind, VOCAB_KINDS } from './vocab.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface SimulatorEncoders {
   text: TextEncoderLike;
@@ -182,7 +183,7 @@ export class MultiTaskSimulator implements UserSimulator {
     try {
       raw = JSON.parse(await readFile(manifestPath, 'utf8'));
     } catch (err) {
-      throw new Error(`${manifestPath}: cannot read the simulator manifest: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`${manifestPath}: cannot read the simulator manifest: ${errorMessage(err)}`);
     }
     const parsed = ManifestSchema.safeParse(raw);
     if (!parsed.success) {

@@ -22,6 +22,7 @@ import { defaultEmbeddingsDir, makeTextEncoder } from '../../../envs/components.
 import { UsageError, UserFacingError } from '../errors.js';
 import { progressBar, type Progress } from '../progress.js';
 import { loadCliDataset, SYNTHETIC_DATASET } from './export-sft.js';
+import { errorMessage } from '../../core/errors.js';
 
 export const METRIC_KEYS = ['recall@1', 'recall@10', 'recall@20', 'recall@50', 'ndcg@20'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
@@ -67,7 +68,7 @@ export async function ensureEncoder(dataset: Dataset, outDir: string, config: Re
     try {
       return { encoder: LightGcnEncoder.load(dir, dataset), loaded: true };
     } catch (err) {
-      throw new UserFacingError(`cannot load E_C from ${dir}: ${err instanceof Error ? err.message : String(err)} (remove the folder to retrain it)`);
+      throw new UserFacingError(`cannot load E_C from ${dir}: ${errorMessage(err)} (remove the folder to retrain it)`);
     }
   }
   const { dim, epochs } = config.lightgcn;
@@ -253,6 +254,6 @@ export function readRetrieverMetrics(dir: string): RetrieverMetricsFile {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as RetrieverMetricsFile;
   } catch (err) {
-    throw new UserFacingError(`${file}: cannot read metrics (${err instanceof Error ? err.message : String(err)})`);
+    throw new UserFacingError(`${file}: cannot read metrics (${errorMessage(err)})`);
   }
 }

@@ -18,6 +18,7 @@ import { UsageError, UserFacingError } from '../errors.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 import { loadCliDataset, SYNTHETIC_DATASET } from './export-sft.js';
+import { errorMessage } from '../../core/errors.js';
 
 /** LightGCN settings of the env components (envs/components.ts), so a trained E_C is interchangeable. */
 const LIGHTGCN_DIM = 64;
@@ -64,7 +65,7 @@ export async function trainSimulatorToDir(options: TrainSimulatorOptions): Promi
     try {
       collaborative = LightGcnEncoder.load(encoderDir, dataset);
     } catch (err) {
-      throw new UserFacingError(`cannot load E_C from ${encoderDir}: ${err instanceof Error ? err.message : String(err)} (remove the folder to retrain it)`);
+      throw new UserFacingError(`cannot load E_C from ${encoderDir}: ${errorMessage(err)} (remove the folder to retrain it)`);
     }
     log(`loaded E_C (LightGCN, ${collaborative.dim} dims) from ${encoderDir}`);
   } else {
