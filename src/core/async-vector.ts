@@ -245,6 +245,22 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   private async stepBatch(p: number, items: readonly StepItem[]): Promise<Array<StepResult<Obs>>>;
   private async stepBatch(p: number, items: readonly ResetItem[], reset: true): Promise<Array<StepResult<Obs>>>;
   private async stepBatch(p: number, items: ReadonlyArray<StepItem | ResetItem>, reset = false): Promise<Array<StepResult<Obs>>> {
+    // Once a worker was replaced, a batch for it first waits for the rebuild: a copy rebuilt meanwhile reports its
+    // lost episode instead of stepping (a reset batch starts new episodes, so their lost ones are dropped).
+    const rebuild = this.recovering[p];
+    if (rebuild !== undefined) {
+      await rebuild;
+      if (reset) for (const item of items) this.lost.delete(item.index);
+      else {
+        const lost = items.map((item) => this.takeLost(item.index));
+        if (lost.some((r) => r !== undefined)) {
+          const rest = items.filter((_, k) => lost[k] === undefined) as StepItem[];
+          const stepped = rest.length > 0 ? await this.stepBatch(p, rest) : [];
+          let next = 0;
+          return lost.map((r) => r ?? stepped[next++]!);
+        }
+      }
+    }
     const generation = this.generation[p]!;
     let wire: Array<Outcome<WireStep | WireReset>>;
     try {

@@ -112,6 +112,28 @@ describe('AsyncVectorEnv pipelined mode', () => {
     expect((await vec.recv()).envIds).toEqual([0, 1]);
   });
 
+  it('a copy sent while its worker is being rebuilt reports its lost episode, not an error', async () => {
+    process.env.CRS_GYM_TEST_ALLOW_CRASH = '1';
+    const vec = new AsyncVectorEnv<number, number>({ setupModule: codecModule, args: { maxSteps: 50 }, numEnvs: 4, workers: 2, batchSize: 1 });
+    toClose.push(vec);
+    await vec.asyncReset({ seed: 3 });
+    for (let k = 0; k < 4; k++) await vec.recv();
+    vec.send([2], [0]);
+    // Copy 2 shares the dying worker; sent a moment later, it lands before, during or after the rebuild.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    vec.send([0], [2]);
+    const errors = new Map<number, unknown>();
+    for (let k = 0; k < 2; k++) {
+      const b = await vec.recv();
+      b.envIds.forEach((i, j) => errors.set(i, b.infos[j]?.workerError));
+    }
+    expect(String(errors.get(0))).toMatch(/worker for env 0 died/);
+    expect(String(errors.get(2))).toMatch(/worker for env 2 died/);
+    vec.send([0, 0], [0, 2]);
+    const next = await vec.recv();
+    expect(next.infos.every((info) => info.workerError === undefined)).toBe(true);
+  });
+
   it('survives a killed worker: every copy of that worker, running or not, reports its lost episode once', async () => {
     // Worker threads copy the environment when they start.
     process.env.CRS_GYM_TEST_ALLOW_CRASH = '1';
