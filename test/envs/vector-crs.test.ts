@@ -1,6 +1,6 @@
 // CrsEnv inside vector envs: the synthetic env (setup-synthetic.ts, trained components) stepped by
-// SyncVectorEnv in this thread and by AsyncVectorEnv on 1 and 2 worker threads gives the same trajectories
-// for the same seeds, with the scripted agent in the main thread; ended episodes keep their final observation
+// SyncVectorEnv in this thread and by AsyncVectorEnv on 1 and 2 worker threads (lock-step or pipelined) gives the
+// same trajectories for the same seeds, with the scripted agent in the main thread; ended episodes keep their final observation
 // and info (same-step autoreset). The same holds for envs/register.ts's `createEnv` as the setup module over
 // a prepared artifacts folder (trained here with tiny settings on INSPIRED; CRS_GYM_LONG=1 only).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -135,6 +135,37 @@ describe('CrsEnv in vector envs', () => {
 
     // A bad reset option fails clearly from inside a worker.
     await expect(two.reset({ seed: 1, options: { sampleId: 'nope#0#0' } })).rejects.toThrow(/unknown sampleId 'nope#0#0'/);
+  });
+
+  it('pipelined on 2 workers (batches of one copy, through the codec), each copy plays the lock-step stream', async () => {
+    const sync = new SyncVectorEnv(await Promise.all(Array.from({ length: NUM_ENVS }, () => buildSyntheticEnv(ARGS))));
+    const piped = new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule, args: ARGS, numEnvs: NUM_ENVS, workers: 2, batchSize: 1 });
+    toClose.push(sync, piped);
+    const want = await play(sync);
+    // Per copy: its observations after each step, rewards and flags, in order.
+    const streams: unknown[][] = Array.from({ length: NUM_ENVS }, () => []);
+    const taken = new Array<number>(NUM_ENVS).fill(-1);
+    await piped.asyncReset({ seed: SEED });
+    let running = NUM_ENVS;
+    while (running > 0) {
+      const b = await piped.recv();
+      running -= b.envIds.length;
+      const again: number[] = [];
+      b.envIds.forEach((i, k) => {
+        if (taken[i]! >= 0) streams[i]!.push([b.observations[k], b.rewards[k], b.terminated[k], b.truncated[k], withoutTimings(b.infos[k])]);
+        else expect(b.observations[k]).toEqual(want.reset.observations[i]);
+        taken[i]!++;
+        if (taken[i]! < STEPS) again.push(i);
+      });
+      if (again.length > 0) {
+        piped.send(again.map((i) => scriptedAction(b.observations[b.envIds.indexOf(i)]!)), again);
+        running += again.length;
+      }
+    }
+    for (let i = 0; i < NUM_ENVS; i++) {
+      const lockStep = want.steps.map((s) => [s.observations[i], s.rewards[i], s.terminated[i], s.truncated[i], s.infos[i]]);
+      expect(JSON.stringify(streams[i])).toBe(JSON.stringify(lockStep));
+    }
   });
 });
 
