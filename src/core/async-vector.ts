@@ -83,6 +83,9 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   /** Pipelined mode: finished batches not yet received, and `recv` calls waiting for one. */
   private readonly finished: Array<FinishedBatch<Obs>> = [];
   private readonly receivers: Array<(batch: FinishedBatch<Obs>) => void> = [];
+  private closed = false;
+  /** Pipelined mode: the batches being run, so that `close` lets them finish first. */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(opts: AsyncVectorEnvOptions) {
     if (!Number.isInteger(opts.numEnvs) || opts.numEnvs < 1) throw new RangeError(`AsyncVectorEnv: numEnvs must be >= 1, got ${opts.numEnvs}`);
@@ -166,8 +169,13 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     });
   }
 
+  private checkOpen(call: string): void {
+    if (this.closed) throw new Error(`AsyncVectorEnv.${call}: the vector env is closed`);
+  }
+
   /** Lock-step calls cannot run while the pipelined mode has copies out. */
   private checkNothingInFlight(call: string): void {
+    this.checkOpen(call);
     if (this.inFlight.size > 0) {
       throw new Error(`AsyncVectorEnv.${call}: ${this.inFlight.size} env(s) are still running in pipelined mode (send/asyncReset); recv() their batches first`);
     }
@@ -334,6 +342,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
    * autoreset, as `step`.
    */
   send(actions: readonly Act[], envIds: readonly number[]): void {
+    this.checkOpen('send');
     if (actions.length !== envIds.length) throw new RangeError(`AsyncVectorEnv.send: got ${actions.length} actions for ${envIds.length} env ids`);
     const seen = new Set<number>();
     for (const id of envIds) {
@@ -365,6 +374,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   async recv(): Promise<VectorBatch<Obs>> {
     let next = this.finished.shift();
     if (next === undefined) {
+      this.checkOpen('recv');
       if (this.inFlight.size === 0) throw new Error('AsyncVectorEnv.recv: no env is running; call asyncReset() or send() first');
       next = await new Promise<FinishedBatch<Obs>>((resolve) => this.receivers.push(resolve));
     }
@@ -377,10 +387,12 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   private dispatch<I extends { index: number }>(p: number, items: I[], run: (items: I[]) => Promise<Array<StepResult<Obs>>>): void {
     const envIds = items.map((item) => item.index);
     for (const id of envIds) this.inFlight.add(id);
-    run(items).then(
+    const done = run(items).then(
       (results) => this.deliver({ ok: true, value: toBatch(envIds, results) }),
       (error: unknown) => this.deliver({ ok: false, error, envIds }),
     );
+    this.running.add(done);
+    void done.then(() => this.running.delete(done));
   }
 
   /** Hands a finished batch to a waiting `recv`, or keeps it for the next one. */
@@ -394,7 +406,11 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     return this.run<string>(this.poolIndex(index), { op: 'render', index });
   }
 
+  /** Ends every copy and the worker threads; batches still running finish first and can still be received. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.running]);
     if (this.initialized) {
       await Promise.allSettled(Array.from({ length: this.numEnvs }, (_, index) => this.run(this.poolIndex(index), { op: 'close', index })));
     }

@@ -101,6 +101,22 @@ describe('AsyncVectorEnv pipelined mode', () => {
     expect(() => vec.send([0], [0, 1])).toThrow(/1 actions for 2 env ids/);
   });
 
+  it('closing lets running batches finish and be received, then refuses new work', async () => {
+    const vec = new AsyncVectorEnv<number, number>({ setupModule, args: { maxSteps: 50 }, numEnvs: 2, workers: 2 });
+    await vec.asyncReset({ seed: 1 });
+    await vec.recv();
+    await vec.recv();
+    vec.send([0, 0], [0, 1]);
+    await vec.close();
+    const ids = [...(await vec.recv()).envIds, ...(await vec.recv()).envIds].sort();
+    expect(ids).toEqual([0, 1]);
+    expect(() => vec.send([0], [0])).toThrow(/closed/);
+    await expect(vec.recv()).rejects.toThrow(/closed/);
+    await expect(vec.step([0, 0])).rejects.toThrow(/closed/);
+    await expect(vec.asyncReset()).rejects.toThrow(/closed/);
+    await vec.close(); // twice is fine
+  });
+
   it('an env that throws fails its batch in recv, and its copies can be sent again', async () => {
     const vec = new AsyncVectorEnv<number, number>({ setupModule: codecModule, args: { maxSteps: 50 }, numEnvs: 2, workers: 1 });
     toClose.push(vec);
