@@ -19,6 +19,7 @@ import { singleThreadPool } from './worker-pool.js';
 import { errorMessage } from './errors.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
 import type { ObservationCodec, ObservationCodecFactory, VectorEnv, VectorStepResult } from './vector.js';
+import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
 
 /** A batch of the pipelined mode: the results of the copies in `envIds`, index k of each array for envIds[k]. */
 export interface VectorBatch<Obs> extends VectorStepResult<Obs> {
@@ -27,7 +28,6 @@ export interface VectorBatch<Obs> extends VectorStepResult<Obs> {
 
 /** A finished batch, or the error that failed it (with the copies it held). */
 type FinishedBatch<Obs> = { ok: true; value: VectorBatch<Obs> } | { ok: false; error: unknown; envIds: number[] };
-import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
 
 export interface AsyncVectorEnvOptions {
   /** Module (file URL or absolute path) that exports `createEnv(args, index): Env | Promise<Env>`. */
@@ -229,13 +229,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
         items.forEach((item, k) => (results[item.index] = stepped[k]!));
       }),
     );
-    return {
-      observations: results.map((r) => r.observation),
-      rewards: results.map((r) => r.reward),
-      terminated: results.map((r) => r.terminated),
-      truncated: results.map((r) => r.truncated),
-      infos: results.map((r) => r.info),
-    };
+    return columns(results);
   }
 
   private takeLost(index: number): StepResult<Obs> | undefined {
@@ -418,13 +412,17 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   }
 }
 
-function toBatch<Obs>(envIds: number[], results: ReadonlyArray<StepResult<Obs>>): VectorBatch<Obs> {
+/** Per-copy step results as the vector result's parallel arrays. */
+function columns<Obs>(results: ReadonlyArray<StepResult<Obs>>): VectorStepResult<Obs> {
   return {
-    envIds,
     observations: results.map((r) => r.observation),
     rewards: results.map((r) => r.reward),
     terminated: results.map((r) => r.terminated),
     truncated: results.map((r) => r.truncated),
     infos: results.map((r) => r.info),
   };
+}
+
+function toBatch<Obs>(envIds: number[], results: ReadonlyArray<StepResult<Obs>>): VectorBatch<Obs> {
+  return { envIds, ...columns(results) };
 }
