@@ -189,61 +189,61 @@ function threadCpuMs(): number | undefined {
   }
 }
 
-async function playVector(vec: VectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
+/** Times `play` (which returns the env steps it played) with the wall, process, main-thread and event-loop clocks. */
+async function measured(play: (timings: Timings) => Promise<number>): Promise<VectorPass> {
   const timings = emptyTimings();
   const m0 = threadCpuMs();
   const c0 = process.cpuUsage();
   const e0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  let { observations } = await vec.reset({ seed });
-  for (let t = 0; t < steps; t++) {
-    const r = await vec.step(observations.map(scriptedAgent));
-    for (const info of r.infos) addTimings(timings, (info.finalInfo as Info | undefined) ?? info);
-    observations = r.observations;
-  }
+  const steps = await play(timings);
   const ms = performance.now() - t0;
   const elu = performance.eventLoopUtilization(e0);
   const cpu = process.cpuUsage(c0);
   const m1 = threadCpuMs();
   const mainCpuMs = m0 !== undefined && m1 !== undefined ? m1 - m0 : undefined;
-  return { steps: steps * vec.numEnvs, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
+  return { steps, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
+}
+
+function playVector(vec: VectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
+  return measured(async (timings) => {
+    let { observations } = await vec.reset({ seed });
+    for (let t = 0; t < steps; t++) {
+      const r = await vec.step(observations.map(scriptedAgent));
+      for (const info of r.infos) addTimings(timings, (info.finalInfo as Info | undefined) ?? info);
+      observations = r.observations;
+    }
+    return steps * vec.numEnvs;
+  });
 }
 
 /** Pipelined: each batch's actions go out as soon as it comes back, until `steps` env steps are sent; then drains. */
-async function playPipelined(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
-  const timings = emptyTimings();
-  const m0 = threadCpuMs();
-  const c0 = process.cpuUsage();
-  const e0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  await vec.asyncReset({ seed });
-  let running = vec.numEnvs;
-  let sent = 0;
-  let stepped = 0;
-  // A copy's first batch holds its reset; every later one, a step.
-  const started = new Uint8Array(vec.numEnvs);
-  while (running > 0) {
-    const b = await vec.recv();
-    running -= b.envIds.length;
-    b.envIds.forEach((i, k) => {
-      if (started[i] === 0) started[i] = 1;
-      else {
-        stepped++;
-        const info = b.infos[k] as Info;
-        addTimings(timings, (info.finalInfo as Info | undefined) ?? info);
-      }
-    });
-    if (sent >= steps) continue;
-    vec.send(b.observations.map(scriptedAgent), b.envIds);
-    sent += b.envIds.length;
-    running += b.envIds.length;
-  }
-  const ms = performance.now() - t0;
-  const elu = performance.eventLoopUtilization(e0);
-  const cpu = process.cpuUsage(c0);
-  const m1 = threadCpuMs();
-  const mainCpuMs = m0 !== undefined && m1 !== undefined ? m1 - m0 : undefined;
-  return { steps: stepped, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
+function playPipelined(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
+  return measured(async (timings) => {
+    await vec.asyncReset({ seed });
+    let running = vec.numEnvs;
+    let sent = 0;
+    let stepped = 0;
+    // A copy's first batch holds its reset; every later one, a step.
+    const started = new Uint8Array(vec.numEnvs);
+    while (running > 0) {
+      const b = await vec.recv();
+      running -= b.envIds.length;
+      b.envIds.forEach((i, k) => {
+        if (started[i] === 0) started[i] = 1;
+        else {
+          stepped++;
+          const info = b.infos[k] as Info;
+          addTimings(timings, (info.finalInfo as Info | undefined) ?? info);
+        }
+      });
+      if (sent >= steps) continue;
+      vec.send(b.observations.map(scriptedAgent), b.envIds);
+      sent += b.envIds.length;
+      running += b.envIds.length;
+    }
+    return stepped;
+  });
 }
 
 function perStep(figures: Figures, prefix: string, t: Timings): void {
