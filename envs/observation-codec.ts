@@ -1,12 +1,16 @@
 // The vector envs' observation codec for CrsEnv (see ObservationCodec in src/core/vector.ts): what a worker
 // thread sends the main thread for an observation. A full observation is ~20 KB (the dialogue, every
 // candidate's attributes, the rendered prompt); most of it repeats. The worker sends a sample's dialogue and
-// mentions once, an item's title and attributes once, and then only ids, scores and the texts that change
-// (feedback, preference); the main thread rebuilds the observation with the same shape and values, the prompt
-// rendered lazily from the same parts as in the worker. An observation that is not exactly as CrsEnv built it
-// (a wrapper changed a field or the prompt) is sent whole.
+// mentions once, an item's title and attributes once, and then only item slots, scores and the texts that
+// change (feedback, preference); the main thread rebuilds the observation with the same shape and values, the
+// prompt rendered lazily from the same parts as in the worker. An observation that is not exactly as CrsEnv built
+// it (a wrapper changed a field or the prompt) is sent whole.
 //
-// Both sides keep the same tables: items by id, samples in a small least-recently-used table that both sides
+// Items travel as slots (their position in the order they were first sent) in typed arrays, and scores as a
+// Float64Array: copying a message of typed arrays costs a fraction of one holding 30 small strings and numbers,
+// and slots are array indices on the main side instead of string lookups. Float64 keeps every score exactly.
+//
+// Both sides keep the same tables: items by slot, samples in a small least-recently-used table that both sides
 // touch in the same order (the main thread decodes a copy's observations in the order its worker encoded them).
 // A sample is mostly needed for the rounds of one episode, so a few per copy suffice; the main side shares one
 // record per distinct item among all its codecs, so many env copies do not hold many copies of the catalogue.
@@ -24,24 +28,27 @@ const KEYS = ['sampleId', 'turn', 'rounds', 'context', 'contextItems', 'contextE
 
 interface WireSample {
   context: Utterance[];
-  contextItems: ItemId[];
+  /** The mentioned items' slots. */
+  contextItems: Int32Array;
   contextEntities: string[];
 }
 
-/** An observation on the wire: ids, scores and the changing texts; a sample or item the main side lacks comes along. */
+/** An observation on the wire: item slots, scores and the changing texts; a sample or item the main side lacks comes along. */
 interface WireObservation {
   sampleId: string;
   turn: number;
   rounds: number;
   feedback: string;
-  candidateIds: ItemId[];
-  scores: number[];
+  /** The candidates' item slots, in order. */
+  candidates: Int32Array;
+  scores: Float64Array;
   previousPreference: string;
-  previousList: ItemId[];
+  /** The previous list as item slots, or as ids when one of them was never sent. */
+  previousList: Int32Array | ItemId[];
   listLength: number;
   /** The sample's dialogue and mentions, when the main side does not hold them (or they changed). */
   sample?: WireSample;
-  /** Items the main side does not hold yet: [id, title, attributes]. */
+  /** Items the main side does not hold yet, [id, title, attributes], in slot order (each takes the next slot). */
   items?: Array<[ItemId, string, Attributes]>;
 }
 
@@ -52,7 +59,20 @@ interface ItemRecord {
   attributes: Attributes;
 }
 
+/** Worker side: what was sent of an item, and its slot. */
+interface SentItem extends ItemRecord {
+  slot: number;
+}
+
+/** Main side: an item slot's id and record. */
+interface SlotRecord {
+  id: ItemId;
+  record: ItemRecord;
+}
+
 interface SampleRecord extends WireSample {
+  /** Worker side: the mentioned items' ids (to tell whether they changed). */
+  ids?: readonly ItemId[];
   /** Main side: the rendered history, once asked for. */
   history?: string;
 }
@@ -98,7 +118,10 @@ const CANDIDATE_KEYS = ['id', 'title', 'attributes', 'score'];
 const VIEW_KEYS = ['id', 'title', 'attributes'];
 
 export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
-  private readonly items = new Map<ItemId, ItemRecord>();
+  /** Worker side: items sent, by id. */
+  private readonly sent = new Map<ItemId, SentItem>();
+  /** Main side: items received, by slot. */
+  private readonly slots: SlotRecord[] = [];
   private readonly samples = new Map<string, SampleRecord>();
 
   constructor(readonly sampleCapacity = CODEC_SAMPLES) {}
@@ -122,7 +145,7 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
   /** Whether an item view agrees with what is known of its id (or nothing is known yet). */
   private agrees(view: ItemView, keys: readonly string[]): boolean {
     if (typeof view !== 'object' || view === null || !hasKeys(view, keys)) return false;
-    const known = this.items.get(view.id);
+    const known = this.sent.get(view.id);
     return known === undefined || (known.title === view.title && known.attributes === view.attributes);
   }
 
@@ -140,60 +163,99 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
       o.contextItems.every((v) => this.agrees(v, VIEW_KEYS));
     if (!compact) return { whole: o };
 
+    const fresh: Array<[ItemId, string, Attributes]> = [];
+    const n = o.candidates.length;
+    const candidates = new Int32Array(n);
+    const scores = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = o.candidates[i] as Candidate;
+      candidates[i] = this.slotOf(c, fresh);
+      scores[i] = c.score;
+    }
+    const contextSlots = new Int32Array(o.contextItems.length);
+    for (let i = 0; i < contextSlots.length; i++) contextSlots[i] = this.slotOf(o.contextItems[i] as ItemView, fresh);
     const wire: WireObservation = {
       sampleId: o.sampleId,
       turn: o.turn,
       rounds: o.rounds,
       feedback: o.feedback,
-      candidateIds: o.candidates.map((c) => c.id),
-      scores: o.candidates.map((c) => c.score),
+      candidates,
+      scores,
       previousPreference: o.previousPreference,
-      previousList: o.previousList,
+      previousList: this.previousSlots(o.previousList) ?? o.previousList,
       listLength: o.listLength,
     };
     const known = this.touchSample(o.sampleId);
-    const contextItems = o.contextItems.map((v) => v.id);
     if (
-      known === undefined ||
+      known?.ids === undefined ||
       known.context !== o.context ||
       known.contextEntities !== o.contextEntities ||
-      known.contextItems.length !== contextItems.length ||
-      known.contextItems.some((id, i) => id !== contextItems[i])
+      known.ids.length !== o.contextItems.length ||
+      known.ids.some((id, i) => id !== o.contextItems[i]?.id)
     ) {
-      const sample = { context: o.context, contextItems, contextEntities: o.contextEntities };
-      this.putSample(o.sampleId, sample);
-      wire.sample = sample;
-    }
-    const fresh: Array<[ItemId, string, Attributes]> = [];
-    for (const view of [...o.candidates, ...o.contextItems]) {
-      if (this.items.has(view.id)) continue;
-      this.items.set(view.id, { title: view.title, attributes: view.attributes });
-      fresh.push([view.id, view.title, view.attributes]);
+      wire.sample = { context: o.context, contextItems: contextSlots, contextEntities: o.contextEntities };
+      this.putSample(o.sampleId, { ...wire.sample, ids: o.contextItems.map((v) => v.id) });
     }
     if (fresh.length > 0) wire.items = fresh;
     return { compact: wire };
+  }
+
+  /** An item's slot; an item not sent yet takes the next one and joins `fresh`. */
+  private slotOf(view: ItemView, fresh: Array<[ItemId, string, Attributes]>): number {
+    let sent = this.sent.get(view.id);
+    if (sent === undefined) {
+      sent = { title: view.title, attributes: view.attributes, slot: this.sent.size };
+      this.sent.set(view.id, sent);
+      fresh.push([view.id, view.title, view.attributes]);
+    }
+    return sent.slot;
+  }
+
+  /** The previous list as slots, when every id in it was sent (it normally holds earlier candidates). */
+  private previousSlots(list: readonly ItemId[]): Int32Array | undefined {
+    const out = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const sent = typeof list[i] === 'string' ? this.sent.get(list[i] as ItemId) : undefined;
+      if (sent === undefined) return undefined;
+      out[i] = sent.slot;
+    }
+    return out;
+  }
+
+  /** Main side: an item slot's id and record. */
+  private slot(n: number): SlotRecord {
+    const found = this.slots[n];
+    if (found === undefined) throw new Error(`CrsObservationCodec: item slot ${n} was never sent (the two sides are out of step)`);
+    return found;
   }
 
   decode(data: unknown): CrsObservation {
     const wire = data as Wire;
     if ('whole' in wire) return wire.whole;
     const w = wire.compact;
-    for (const [id, title, attributes] of w.items ?? []) this.items.set(id, sharedItem(id, title, attributes));
+    for (const [id, title, attributes] of w.items ?? []) this.slots.push({ id, record: sharedItem(id, title, attributes) });
     let sample: SampleRecord | undefined;
     if (w.sample !== undefined) {
       sample = { ...w.sample };
       this.putSample(w.sampleId, sample);
     } else sample = this.touchSample(w.sampleId);
     if (sample === undefined) throw new Error(`CrsObservationCodec: sample '${w.sampleId}' was never sent (the two sides are out of step)`);
-    const item = (id: ItemId): ItemRecord => {
-      const record = this.items.get(id);
-      if (record === undefined) throw new Error(`CrsObservationCodec: item '${id}' was never sent (the two sides are out of step)`);
-      return record;
-    };
-    const candidates: Candidate[] = w.candidateIds.map((id, i) => {
-      const r = item(id);
-      return { id, title: r.title, attributes: r.attributes, score: w.scores[i] as number };
-    });
+    const candidates: Candidate[] = new Array<Candidate>(w.candidates.length);
+    for (let i = 0; i < w.candidates.length; i++) {
+      const { id, record } = this.slot(w.candidates[i] as number);
+      candidates[i] = { id, title: record.title, attributes: record.attributes, score: w.scores[i] as number };
+    }
+    const contextItems: ItemView[] = new Array<ItemView>(sample.contextItems.length);
+    for (let i = 0; i < contextItems.length; i++) {
+      const { id, record } = this.slot(sample.contextItems[i] as number);
+      contextItems[i] = { id, title: record.title, attributes: record.attributes };
+    }
+    let previousList = w.previousList;
+    if (!Array.isArray(previousList)) {
+      const slots = previousList;
+      previousList = new Array<ItemId>(slots.length);
+      for (let i = 0; i < slots.length; i++) previousList[i] = this.slot(slots[i] as number).id;
+    }
     const record = sample;
     return withLazyPrompt(
       {
@@ -201,15 +263,12 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
         turn: w.turn,
         rounds: w.rounds,
         context: record.context,
-        contextItems: record.contextItems.map((id) => {
-          const r = item(id);
-          return { id, title: r.title, attributes: r.attributes };
-        }),
+        contextItems,
         contextEntities: record.contextEntities,
         feedback: w.feedback,
         candidates,
         previousPreference: w.previousPreference,
-        previousList: w.previousList,
+        previousList,
         listLength: w.listLength,
       },
       () => (record.history ??= renderHistory(record.context)),

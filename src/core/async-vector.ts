@@ -56,6 +56,13 @@ function isWorkerDeath(err: unknown): boolean {
   return /terminated|worker|exited/i.test(errorMessage(err));
 }
 
+/**
+ * Batches posted to a worker at once. The worker runs them one after another in arrival order (vector-worker.ts),
+ * but the next one is already there when a batch ends: without it the worker idles while this thread, busy
+ * decoding or competing for a core, hands over the next batch (pipelined mode: about 10% of the throughput).
+ */
+const TASKS_AHEAD = 4;
+
 export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   readonly autoresetMode = 'same-step' as const;
   readonly numEnvs: number;
@@ -97,7 +104,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     this.codecs = new Array<ObservationCodec<Obs> | undefined>(opts.numEnvs).fill(undefined);
     const workers = Math.max(1, Math.min(opts.workers ?? Math.min(opts.numEnvs, 2), opts.numEnvs));
     this.copies = Array.from({ length: workers }, (_, p) => Array.from({ length: opts.numEnvs }, (_, i) => i).filter((i) => i % workers === p));
-    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile));
+    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile, TASKS_AHEAD));
     this.generation = new Array<number>(workers).fill(0);
     this.recovering = new Array<Promise<void> | undefined>(workers).fill(undefined);
     const perWorker = Math.ceil(opts.numEnvs / workers);

@@ -118,7 +118,21 @@ async function batch<I, T>(items: readonly I[], run: (item: I) => Promise<T>): P
   return out;
 }
 
-export default async function handle(task: VectorTask): Promise<unknown> {
+/** The last task taken; the next one starts when it has settled. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Piscina posts several tasks ahead (see TASKS_AHEAD in async-vector.ts); they run one at a time, in the order they
+ * came, as with one task at a time: batches of different copies never interleave at an await, so the copies'
+ * shared caches and codecs see the same order of events whatever the batching.
+ */
+export default function handle(task: VectorTask): Promise<unknown> {
+  const run = queue.then(() => handleNow(task));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function handleNow(task: VectorTask): Promise<unknown> {
   switch (task.op) {
     case 'init': {
       const mod = (await importModule(task.setupModule)) as Partial<SetupModule>;

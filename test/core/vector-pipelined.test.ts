@@ -7,6 +7,7 @@ import { CounterEnv } from './fixtures/counter-env.js';
 
 const setupModule = new URL('./fixtures/counter-env.ts', import.meta.url).href;
 const codecModule = new URL('./fixtures/counter-codec-env.ts', import.meta.url).href;
+const slowModule = new URL('./fixtures/slow-step-env.ts', import.meta.url).href;
 
 /** The policy: a fixed function of the copy and how many actions it has had (so any schedule gives the same actions). */
 const policy = (envId: number, t: number): number => (envId * 7 + t * 3) % 2;
@@ -182,5 +183,20 @@ describe('AsyncVectorEnv pipelined mode', () => {
     }
     expect(copy2Errors).toBe(1);
     expect(ids.sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('runs the batches posted ahead to a worker one after another, never interleaved at an await', async () => {
+    // One worker, four batches of one copy: all four are posted to the worker at once.
+    const vec = new AsyncVectorEnv<number, number>({ setupModule: slowModule, args: {}, numEnvs: 4, workers: 1, batchSize: 1 });
+    toClose.push(vec);
+    await vec.asyncReset({ seed: 1 });
+    for (let k = 0; k < 4; k++) {
+      const b = await vec.recv();
+      vec.send([0], b.envIds);
+    }
+    for (let k = 0; k < 4; k++) await vec.recv();
+    const log = (await vec.render(0)).split(',');
+    expect(log).toHaveLength(8);
+    for (let k = 0; k < 8; k += 2) expect([log[k]?.split(' ')[0], log[k + 1]?.split(' ')[0], log[k]?.split(' ')[1]]).toEqual(['begin', 'end', log[k + 1]?.split(' ')[1]]);
   });
 });

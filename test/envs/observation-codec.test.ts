@@ -53,9 +53,29 @@ describe('CrsObservationCodec', () => {
       expectSame(decoded, o);
       sizes.push(serialize(wire).length);
     }
+    // Items travel as slots in typed arrays; scores as float64, exactly.
+    const last = transfer(worker, main, all.at(-1)!).wire as { compact: { candidates: unknown; scores: unknown; previousList: unknown } };
+    expect(last.compact.candidates).toBeInstanceOf(Int32Array);
+    expect(Array.from(last.compact.scores as Float64Array)).toEqual(all.at(-1)!.candidates.map((c) => c.score));
     const whole = serialize(structuredClone(all.at(-1))).length;
     // The last observations replay samples already sent: a small fraction of a whole observation.
     expect(Math.max(...sizes.slice(-3))).toBeLessThan(whole / 4);
+  });
+
+  it('sends the previous list as ids when it names an item never sent, and stays in step', async () => {
+    const all = await observations([3, 4]);
+    const worker = new CrsObservationCodec();
+    const main = new CrsObservationCodec();
+    const later = all.find((o) => o.previousList.length > 0);
+    expect(later).toBeDefined();
+    later!.previousList = [...later!.previousList, 'no-such-item'];
+    for (const o of all) {
+      const { decoded, wire } = transfer(worker, main, o);
+      const previous = (wire as { compact: { previousList: unknown } }).compact.previousList;
+      // (An episode's last step returns the observation it ended on, so `later` may come twice.)
+      expect(Array.isArray(previous)).toBe(o === later);
+      expectSame(decoded, o);
+    }
   });
 
   it('keeps both sides in step when the sample table evicts (least recently used, same order on both sides)', async () => {
