@@ -29,7 +29,7 @@ const KEYS = ['sampleId', 'turn', 'rounds', 'context', 'contextItems', 'contextE
 interface WireSample {
   context: Utterance[];
   /** The mentioned items' slots. */
-  contextItems: Int32Array;
+  contextItems: number[];
   contextEntities: string[];
 }
 
@@ -39,12 +39,14 @@ interface WireObservation {
   turn: number;
   rounds: number;
   feedback: string;
-  /** The candidates' item slots, in order. */
-  candidates: Int32Array;
-  scores: Float64Array;
+  /**
+   * One array (one allocation and one copy per message): the number of candidates n, their item slots (n), their
+   * scores (n), then the previous list's item slots unless `previousIds` holds it.
+   */
+  numbers: Float64Array;
   previousPreference: string;
-  /** The previous list as item slots, or as ids when one of them was never sent. */
-  previousList: Int32Array | ItemId[];
+  /** The previous list as ids, when one of them was never sent. */
+  previousIds?: ItemId[];
   listLength: number;
   /** The sample's dialogue and mentions, when the main side does not hold them (or they changed). */
   sample?: WireSample;
@@ -107,11 +109,14 @@ function sharedItem(id: ItemId, title: string, attributes: Attributes): ItemReco
   return record;
 }
 
+/** Exactly these enumerable keys, in this order (for-in: no array allocated, on every view of every step). */
 function hasKeys(o: object, keys: readonly string[]): boolean {
-  const own = Object.keys(o);
-  if (own.length !== keys.length) return false;
-  for (let i = 0; i < keys.length; i++) if (own[i] !== keys[i]) return false;
-  return true;
+  let n = 0;
+  for (const key in o) {
+    if (key !== keys[n]) return false;
+    n++;
+  }
+  return n === keys.length;
 }
 
 const CANDIDATE_KEYS = ['id', 'title', 'attributes', 'score'];
@@ -122,6 +127,8 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
   private readonly sent = new Map<ItemId, SentItem>();
   /** Main side: items received, by slot. */
   private readonly slots: SlotRecord[] = [];
+  /** Worker side, within one encode: what was sent of each candidate and mention (kept to spare an allocation). */
+  private readonly known: Array<SentItem | undefined> = [];
   private readonly samples = new Map<string, SampleRecord>();
 
   constructor(readonly sampleCapacity = CODEC_SAMPLES) {}
@@ -142,56 +149,64 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
     if (this.samples.size > this.sampleCapacity) this.samples.delete(this.samples.keys().next().value as string);
   }
 
-  /** Whether an item view agrees with what is known of its id (or nothing is known yet). */
-  private agrees(view: ItemView, keys: readonly string[]): boolean {
-    if (typeof view !== 'object' || view === null || !hasKeys(view, keys)) return false;
-    const known = this.sent.get(view.id);
-    return known === undefined || (known.title === view.title && known.attributes === view.attributes);
-  }
-
   encode(observation: CrsObservation): Wire {
     const o = observation;
+    const whole = { whole: o };
     // Checked before any table changes, so a whole observation leaves both sides' tables as they were.
-    const compact =
-      typeof o === 'object' &&
-      o !== null &&
-      hasKeys(o, KEYS) &&
-      hasDerivedPrompt(o) &&
-      Array.isArray(o.contextItems) &&
-      Array.isArray(o.previousList) &&
-      o.candidates.every((c) => this.agrees(c, CANDIDATE_KEYS) && typeof c.score === 'number') &&
-      o.contextItems.every((v) => this.agrees(v, VIEW_KEYS));
-    if (!compact) return { whole: o };
+    if (typeof o !== 'object' || o === null || !hasKeys(o, KEYS) || !hasDerivedPrompt(o) || !Array.isArray(o.contextItems) || !Array.isArray(o.previousList)) {
+      return whole;
+    }
+    const n = o.candidates.length;
+    const views = n + o.contextItems.length;
+    const known = this.known;
+    known.length = views;
+    for (let i = 0; i < views; i++) {
+      const view: ItemView | Candidate = i < n ? (o.candidates[i] as Candidate) : (o.contextItems[i - n] as ItemView);
+      if (typeof view !== 'object' || view === null || !hasKeys(view, i < n ? CANDIDATE_KEYS : VIEW_KEYS)) return whole;
+      if (i < n && typeof (view as Candidate).score !== 'number') return whole;
+      const sent = this.sent.get(view.id);
+      if (sent !== undefined && (sent.title !== view.title || sent.attributes !== view.attributes)) return whole;
+      known[i] = sent;
+    }
 
     const fresh: Array<[ItemId, string, Attributes]> = [];
-    const n = o.candidates.length;
-    const candidates = new Int32Array(n);
-    const scores = new Float64Array(n);
+    const slotAt = (i: number): number => known[i]?.slot ?? this.slotOf(i < n ? (o.candidates[i] as ItemView) : (o.contextItems[i - n] as ItemView), fresh);
+    const previous = o.previousList;
+    const numbers = new Float64Array(1 + 2 * n + previous.length);
+    numbers[0] = n;
     for (let i = 0; i < n; i++) {
-      const c = o.candidates[i] as Candidate;
-      candidates[i] = this.slotOf(c, fresh);
-      scores[i] = c.score;
+      numbers[1 + i] = slotAt(i);
+      numbers[1 + n + i] = (o.candidates[i] as Candidate).score;
     }
-    const contextSlots = new Int32Array(o.contextItems.length);
-    for (let i = 0; i < contextSlots.length; i++) contextSlots[i] = this.slotOf(o.contextItems[i] as ItemView, fresh);
+    const contextSlots: number[] = [];
+    for (let i = n; i < views; i++) contextSlots.push(slotAt(i));
+    known.length = 0;
     const wire: WireObservation = {
       sampleId: o.sampleId,
       turn: o.turn,
       rounds: o.rounds,
       feedback: o.feedback,
-      candidates,
-      scores,
+      numbers,
       previousPreference: o.previousPreference,
-      previousList: this.previousSlots(o.previousList) ?? o.previousList,
       listLength: o.listLength,
     };
-    const known = this.touchSample(o.sampleId);
+    // The previous list normally holds earlier candidates, all sent; otherwise it goes as ids.
+    for (let i = 0; i < previous.length; i++) {
+      const sent = typeof previous[i] === 'string' ? this.sent.get(previous[i] as ItemId) : undefined;
+      if (sent === undefined) {
+        wire.previousIds = previous;
+        wire.numbers = numbers.subarray(0, 1 + 2 * n);
+        break;
+      }
+      numbers[1 + 2 * n + i] = sent.slot;
+    }
+    const sample = this.touchSample(o.sampleId);
     if (
-      known?.ids === undefined ||
-      known.context !== o.context ||
-      known.contextEntities !== o.contextEntities ||
-      known.ids.length !== o.contextItems.length ||
-      known.ids.some((id, i) => id !== o.contextItems[i]?.id)
+      sample?.ids === undefined ||
+      sample.context !== o.context ||
+      sample.contextEntities !== o.contextEntities ||
+      sample.ids.length !== o.contextItems.length ||
+      sample.ids.some((id, i) => id !== o.contextItems[i]?.id)
     ) {
       wire.sample = { context: o.context, contextItems: contextSlots, contextEntities: o.contextEntities };
       this.putSample(o.sampleId, { ...wire.sample, ids: o.contextItems.map((v) => v.id) });
@@ -209,17 +224,6 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
       fresh.push([view.id, view.title, view.attributes]);
     }
     return sent.slot;
-  }
-
-  /** The previous list as slots, when every id in it was sent (it normally holds earlier candidates). */
-  private previousSlots(list: readonly ItemId[]): Int32Array | undefined {
-    const out = new Int32Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const sent = typeof list[i] === 'string' ? this.sent.get(list[i] as ItemId) : undefined;
-      if (sent === undefined) return undefined;
-      out[i] = sent.slot;
-    }
-    return out;
   }
 
   /** Main side: an item slot's id and record. */
@@ -240,21 +244,22 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
       this.putSample(w.sampleId, sample);
     } else sample = this.touchSample(w.sampleId);
     if (sample === undefined) throw new Error(`CrsObservationCodec: sample '${w.sampleId}' was never sent (the two sides are out of step)`);
-    const candidates: Candidate[] = new Array<Candidate>(w.candidates.length);
-    for (let i = 0; i < w.candidates.length; i++) {
-      const { id, record } = this.slot(w.candidates[i] as number);
-      candidates[i] = { id, title: record.title, attributes: record.attributes, score: w.scores[i] as number };
+    const numbers = w.numbers;
+    const n = numbers[0] as number;
+    const candidates: Candidate[] = new Array<Candidate>(n);
+    for (let i = 0; i < n; i++) {
+      const { id, record } = this.slot(numbers[1 + i] as number);
+      candidates[i] = { id, title: record.title, attributes: record.attributes, score: numbers[1 + n + i] as number };
     }
     const contextItems: ItemView[] = new Array<ItemView>(sample.contextItems.length);
     for (let i = 0; i < contextItems.length; i++) {
       const { id, record } = this.slot(sample.contextItems[i] as number);
       contextItems[i] = { id, title: record.title, attributes: record.attributes };
     }
-    let previousList = w.previousList;
-    if (!Array.isArray(previousList)) {
-      const slots = previousList;
-      previousList = new Array<ItemId>(slots.length);
-      for (let i = 0; i < slots.length; i++) previousList[i] = this.slot(slots[i] as number).id;
+    let previousList = w.previousIds;
+    if (previousList === undefined) {
+      previousList = new Array<ItemId>(numbers.length - 1 - 2 * n);
+      for (let i = 0; i < previousList.length; i++) previousList[i] = this.slot(numbers[1 + 2 * n + i] as number).id;
     }
     const record = sample;
     return withLazyPrompt(

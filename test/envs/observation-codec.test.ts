@@ -53,10 +53,13 @@ describe('CrsObservationCodec', () => {
       expectSame(decoded, o);
       sizes.push(serialize(wire).length);
     }
-    // Items travel as slots in typed arrays; scores as float64, exactly.
-    const last = transfer(worker, main, all.at(-1)!).wire as { compact: { candidates: unknown; scores: unknown; previousList: unknown } };
-    expect(last.compact.candidates).toBeInstanceOf(Int32Array);
-    expect(Array.from(last.compact.scores as Float64Array)).toEqual(all.at(-1)!.candidates.map((c) => c.score));
+    // Items travel as slots, with the scores (exactly, as float64), in one typed array: [n, slots, scores, previous].
+    const lastObservation = all.at(-1)!;
+    const numbers = (transfer(worker, main, lastObservation).wire as { compact: { numbers: unknown } }).compact.numbers;
+    expect(numbers).toBeInstanceOf(Float64Array);
+    const n = lastObservation.candidates.length;
+    expect((numbers as Float64Array).length).toBe(1 + 2 * n + lastObservation.previousList.length);
+    expect(Array.from((numbers as Float64Array).subarray(1 + n, 1 + 2 * n))).toEqual(lastObservation.candidates.map((c) => c.score));
     const whole = serialize(structuredClone(all.at(-1))).length;
     // The last observations replay samples already sent: a small fraction of a whole observation.
     expect(Math.max(...sizes.slice(-3))).toBeLessThan(whole / 4);
@@ -71,9 +74,9 @@ describe('CrsObservationCodec', () => {
     later!.previousList = [...later!.previousList, 'no-such-item'];
     for (const o of all) {
       const { decoded, wire } = transfer(worker, main, o);
-      const previous = (wire as { compact: { previousList: unknown } }).compact.previousList;
+      const previous = (wire as { compact: { previousIds?: unknown } }).compact.previousIds;
       // (An episode's last step returns the observation it ended on, so `later` may come twice.)
-      expect(Array.isArray(previous)).toBe(o === later);
+      expect(previous !== undefined).toBe(o === later);
       expectSame(decoded, o);
     }
   });
