@@ -117,6 +117,35 @@ describe('EmbeddingCache + CachedEncoder', () => {
     expect(c.encoded).toBe(0);
   });
 
+  it('checks a loaded record when it is first asked for; a rewrite drops corrupt records nobody asked for', async () => {
+    const a = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
+    await a.encode(texts);
+    await a.flush();
+    const file = cacheFile();
+    const bytes = readFileSync(file);
+    const recordBytes = 20 + 4 * DIM + 4;
+    const headerBytes = bytes.length - texts.length * recordBytes;
+    const at = headerBytes + 3 * recordBytes + 25; // inside record 3's floats
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(file, bytes.subarray(0, bytes.length - 7)); // and a torn last record
+
+    const b = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
+    await b.encode([texts[0]!]);
+    // Loading saw the torn tail, not the corrupt record: nothing asked for it yet.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/truncated tail/);
+    await b.flush(); // rewrites the file: every record is checked on the way
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/1 corrupt record/);
+    expect(statSync(file).size).toBe(headerBytes + 4 * recordBytes);
+
+    warnings = [];
+    const inner = new CountingEncoder(new HashingEncoder({ dim: DIM }));
+    await new CachedEncoder(inner, newCache()).encode(texts);
+    expect(warnings).toEqual([]);
+    expect(inner.calls).toEqual([[texts[3], texts[5]]]);
+  });
+
   it('survives a torn append (truncated tail) and a garbage file', async () => {
     const a = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
     await a.encode(texts);
