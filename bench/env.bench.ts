@@ -30,6 +30,7 @@ import type { CrsObservation } from '../envs/types.js';
 import { AsyncVectorEnv } from '../src/core/async-vector.js';
 import { SyncVectorEnv, type VectorEnv } from '../src/core/vector.js';
 import type { Info } from '../src/core/env.js';
+import { scriptedAgent } from './scripted-agent.js';
 import { errorMessage } from '../src/core/errors.js';
 
 type Figures = Record<string, number | string>;
@@ -70,13 +71,6 @@ const TARGET_SPEEDUP = 1.6;
 /** make options: loadOnly, plus CRS_GYM_BENCH_OPTIONS (JSON), e.g. components matching older artifacts. */
 const ENV_OPTIONS: Record<string, unknown> = { ...(JSON.parse(process.env.CRS_GYM_BENCH_OPTIONS ?? '{}') as Record<string, unknown>), loadOnly: true };
 
-const PREFERENCE = 'The user likes tense action films with a strong cast and a clever story.';
-
-/** The bench's agent: retriever order on odd turns, reversed on even turns, a fixed preference (cheap, deterministic). */
-function scriptedAgent(obs: CrsObservation): CrsAction {
-  const ordered = obs.turn % 2 === 1 ? obs.candidates : [...obs.candidates].reverse();
-  return { ranking: ordered.slice(0, obs.listLength).map((c) => c.id), preference: PREFERENCE, reasoning: 'Step1: x Step2: y Step3: z' };
-}
 
 interface Timings {
   steps: number;
@@ -252,6 +246,41 @@ function playPipelined(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: nu
   });
 }
 
+/**
+ * What the vector machinery costs per step, without the env's own work: recorded CrsEnv steps replayed
+ * (bench/replay-env.ts) on 2 workers x 64 copies, pipelined in batches of 16, against the same replays in this
+ * thread. The difference is what a real step pays on top for crossing threads (messages, copies, the codec).
+ */
+async function machineryFigures(name: DatasetName, figures: Figures): Promise<void> {
+  const args = { dataset: name, options: { ...ENV_OPTIONS }, episodes: 200 };
+  const numEnvs = 64;
+  const steps = 4 * VECTOR_ENV_STEPS;
+  const replayModule = new URL('./replay-env.ts', import.meta.url).href;
+  const { createEnv: createReplay } = (await import(replayModule)) as typeof import('./replay-env.js');
+  const vec = new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule: replayModule, args, numEnvs, workers: 2, batchSize: 16 });
+  const sync = new SyncVectorEnv<CrsObservation, CrsAction>(await Promise.all(Array.from({ length: numEnvs }, (_, i) => createReplay(args, i))));
+  try {
+    await vec.reset({ seed: 0 });
+    let best: VectorPass | undefined;
+    let bestInThread: VectorPass | undefined;
+    for (let r = 0; r < VECTOR_WARMUP_PASSES + TIMED_PASSES; r++) {
+      const pass = await playPipelined(vec, steps, 0);
+      const inThread = await playVector(sync, steps / numEnvs, 0);
+      if (r < VECTOR_WARMUP_PASSES) continue;
+      if (best === undefined || pass.cpuMs / pass.steps < best.cpuMs / best.steps) best = pass;
+      if (bestInThread === undefined || inThread.cpuMs / inThread.steps < bestInThread.cpuMs / bestInThread.steps) bestInThread = inThread;
+    }
+    const b = best as VectorPass;
+    const label = `${name} vector machinery (replayed steps, 2 workers x 64 envs, batches of 16)`;
+    figures[`${label}: CPU us/step`] = (b.cpuMs / b.steps) * 1000;
+    if (b.mainCpuMs !== undefined) figures[`${label}: main thread CPU us/step`] = (b.mainCpuMs / b.steps) * 1000;
+    figures[`${label}: same replays in 1 thread, CPU us/step`] = ((bestInThread as VectorPass).cpuMs / (bestInThread as VectorPass).steps) * 1000;
+  } finally {
+    await vec.close();
+    await sync.close();
+  }
+}
+
 function perStep(figures: Figures, prefix: string, t: Timings): void {
   const n = Math.max(1, t.steps);
   figures[`${prefix} simulator ms/step`] = t.simulatorMs / n;
@@ -378,6 +407,7 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
     perStep(figures, `${label}:`, run.timings);
     perStep(figures, `${label}: same copies in 1 thread:`, inThread.timings);
   }
+  await machineryFigures(name, figures);
   if (bestLockStep > 0) figures[`${name} speedup, best lock-step 2-worker run vs the same copies in 1 thread`] = bestLockStep;
   figures[`${name} speedup, best 2-worker run vs the same copies in 1 thread`] = bestSameWork;
   figures[`${name} speedup, best 2-worker run vs 1 thread (single-episode loop)`] = best / rate;
