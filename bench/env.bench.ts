@@ -46,11 +46,13 @@ const EPISODES = Number(process.env.CRS_GYM_BENCH_EPISODES ?? 300);
 /** Env steps of each worker-run pass (numEnvs per vector step; played once to warm up, then TIMED_PASSES times). */
 const VECTOR_ENV_STEPS = Number(process.env.CRS_GYM_BENCH_VECTOR_STEPS ?? 2400);
 /**
- * Untimed passes of each worker run (and its in-thread twin) first: fresh worker threads start with cold JIT
- * code, and V8 keeps optimizing (on background threads that compete for the same cores) for about the first
- * 5,000 steps of each worker; one pass left the timed ones measuring that warm-up (1.0-1.1x instead of 1.3x).
+ * Untimed env steps each worker plays first: fresh worker threads start with cold JIT code, and V8 keeps
+ * optimizing it (on background threads that compete for the same two cores) for about the first 15,000 steps of
+ * each worker; INSPIRED's 2 x 64 pipelined run climbs from ~4,200 to ~7,000 steps/s over that stretch. One
+ * warm-up pass left the timed ones measuring this (1.07x), four passes most of it (1.3-1.4x). The in-thread twin
+ * runs in this long-warm thread and gets two warm-up passes (its memos fill in the first).
  */
-const VECTOR_WARMUP_PASSES = Number(process.env.CRS_GYM_BENCH_VECTOR_WARMUP ?? 4);
+const VECTOR_WARMUP_STEPS = Number(process.env.CRS_GYM_BENCH_VECTOR_WARMUP_STEPS ?? 16_000);
 /** Timed passes over the same seeds; the fastest counts (the machine may be shared with other work). */
 const TIMED_PASSES = Number(process.env.CRS_GYM_BENCH_PASSES ?? 3);
 /**
@@ -263,10 +265,11 @@ async function machineryFigures(name: DatasetName, figures: Figures): Promise<vo
     await vec.reset({ seed: 0 });
     let best: VectorPass | undefined;
     let bestInThread: VectorPass | undefined;
-    for (let r = 0; r < VECTOR_WARMUP_PASSES + TIMED_PASSES; r++) {
+    const warmupPasses = Math.ceil((VECTOR_WARMUP_STEPS * 2) / steps);
+    for (let r = 0; r < warmupPasses + TIMED_PASSES; r++) {
       const pass = await playPipelined(vec, steps, 0);
       const inThread = await playVector(sync, steps / numEnvs, 0);
-      if (r < VECTOR_WARMUP_PASSES) continue;
+      if (r < warmupPasses) continue;
       if (best === undefined || pass.cpuMs / pass.steps < best.cpuMs / best.steps) best = pass;
       if (bestInThread === undefined || inThread.cpuMs / inThread.steps < bestInThread.cpuMs / bestInThread.steps) bestInThread = inThread;
     }
@@ -338,10 +341,9 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
       // Lock-step counts vector steps, pipelined counts env steps.
       const syncSteps = Math.max(1, Math.round(VECTOR_ENV_STEPS / numEnvs));
       const vectorSteps = batchSize === undefined ? syncSteps : VECTOR_ENV_STEPS;
-      for (let w = 0; w < VECTOR_WARMUP_PASSES; w++) {
-        await play(vec, vectorSteps, 0);
-        await playVector(sync, syncSteps, 0);
-      }
+      const warmupPasses = Math.ceil((VECTOR_WARMUP_STEPS * workers) / (syncSteps * numEnvs));
+      for (let w = 0; w < warmupPasses; w++) await play(vec, vectorSteps, 0);
+      for (let w = 0; w < 2; w++) await playVector(sync, syncSteps, 0);
       let best: VectorPass | undefined;
       let bestInThread: VectorPass | undefined;
       for (let r = 0; r < TIMED_PASSES; r++) {
