@@ -35,6 +35,11 @@ export const dualViewTrainSchema = z.object({
   collaborativeDropout: z.number().min(0).max(0.9).default(0),
   /** InfoNCE negatives per example, drawn at random apart from the target and the mentioned items. */
   negatives: z.number().int().positive().default(64),
+  /**
+   * Hard negatives (DPR style): this many of the `negatives` are drawn from the example's BM25 top 50 over the item
+   * texts (target and mentioned items left out), the rest at random. 0 = off.
+   */
+  hardNegatives: z.number().int().nonnegative().default(0),
   batchSize: z.number().int().positive().default(64),
   /**
    * Multiplies the dot products inside the InfoNCE softmax (an inverse temperature). Ranking ignores it; it

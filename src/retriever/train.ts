@@ -2,6 +2,7 @@
 // negatives (not the target, not an item mentioned in the dialogue), Adam, early stopping on validation
 // Recall@k. E_T and E_C are frozen, so every input vector is computed once before the first step. With
 // `emaDecay`, an exponential moving average of the weights (Polyak averaging) is validated and kept instead.
+import { Bm25Retriever } from './bm25.js';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import type { Dataset, ItemId, RecSample } from '../data/types.js';
@@ -103,6 +104,21 @@ interface Example {
   target: number;
   /** Item indices never drawn as negatives (the target and the mentioned items). */
   excluded: Set<number>;
+  /** Item indices hard negatives are drawn from (the sample's BM25 top items), when they are on. */
+  hard: readonly number[];
+}
+
+/** BM25 items per train sample that hard negatives are drawn from. */
+const HARD_POOL = 50;
+
+/** The negatives of one example: up to `hardCount` from its hard pool, the rest at random (all distinct). */
+export function drawNegatives(rng: Rng, n: number, count: number, hardCount: number, ex: { excluded: ReadonlySet<number>; hard: readonly number[] }): number[] {
+  // Off: the plain random draw, with the same random stream as before hard negatives existed.
+  const pool = hardCount > 0 ? ex.hard.filter((i) => !ex.excluded.has(i)) : [];
+  if (pool.length === 0) return sampleNegatives(rng, n, count, ex.excluded);
+  const hard = rng.shuffle(pool).slice(0, Math.min(hardCount, count));
+  const excluded = new Set([...ex.excluded, ...hard]);
+  return [...hard, ...sampleNegatives(rng, n, count - hard.length, excluded)];
 }
 
 const ENCODE_CHUNK = 256;
@@ -262,7 +278,7 @@ function trainStep(
   config: DualViewTrainConfig,
 ): number {
   const { tf, spec } = io;
-  const candidates = batch.map((ex) => [ex.target, ...sampleNegatives(rng, io.n, config.negatives, ex.excluded)]);
+  const candidates = batch.map((ex) => [ex.target, ...drawNegatives(rng, io.n, config.negatives, config.hardNegatives, ex)]);
   const union = [...new Set(candidates.flat())].sort((a, b) => a - b);
   const column = new Map(union.map((item, col) => [item, col]));
   const u = union.length;
@@ -331,8 +347,9 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
   // Examples: every train sample's cold-start query, plus augmented copies when a hook is given.
   const trainSamples = (options.trainSamples ?? dataset.samples.train).filter((s) => indexOf.has(s.target));
   const queries: RetrievalQuery[] = [];
-  const meta: Array<{ target: number; excluded: Set<number> }> = [];
+  const meta: Array<{ target: number; excluded: Set<number>; hard: readonly number[] }> = [];
   const augmentRng = rng.split('augment');
+  const bm25 = config.hardNegatives > 0 ? new Bm25Retriever(dataset) : undefined;
   for (const sample of trainSamples) {
     const base = queryFromSample(sample);
     const target = indexOf.get(sample.target) as number;
@@ -341,19 +358,20 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
       const i = indexOf.get(id);
       if (i !== undefined) excluded.add(i);
     }
+    const hard = bm25 === undefined ? [] : (await bm25.retrieve(base, HARD_POOL, new Set([sample.target, ...sample.contextItems]))).map((s) => indexOf.get(s.id) as number);
     queries.push(base);
-    meta.push({ target, excluded });
+    meta.push({ target, excluded, hard });
     if (options.augment === undefined) continue;
     for (let copy = 0; copy < config.augmentCopies; copy++) {
       const extra = await options.augment(sample, augmentRng.split(`${sample.id}/${copy}`));
       if (extra === null || extra === undefined) continue;
       queries.push({ ...base, ...extra });
-      meta.push({ target, excluded });
+      meta.push({ target, excluded, hard });
     }
   }
   if (queries.length === 0) throw new Error(`trainDualView: dataset '${dataset.name}' has no train sample whose target is in the catalogue`);
   const trainFeatures = await featurizeAll(featurizer, queries, options.onEncode);
-  const examples: Example[] = trainFeatures.map((features, i) => ({ features, ...(meta[i] as { target: number; excluded: Set<number> }) }));
+  const examples: Example[] = trainFeatures.map((features, i) => ({ features, ...(meta[i] as (typeof meta)[number]) }));
   const validSamples = options.validSamples ?? dataset.samples.valid;
   const validFeatures = await featurizer.featurize(validSamples.map(queryFromSample));
   const validTargets = validSamples.map((s) => indexOf.get(s.target) ?? -1);

@@ -13,7 +13,7 @@ import { queryFromSample } from '../../src/retriever/evaluate.js';
 import { AttributeGraphEncoder, itemFeatures, QueryFeaturizer, type RetrieverEncoders } from '../../src/retriever/features.js';
 import { loadDualViewRetriever } from '../../src/retriever/load.js';
 import { syntheticRetrieverSetup } from './fixtures.js';
-import { sampleNegatives, trainDualView } from '../../src/retriever/train.js';
+import { drawNegatives, sampleNegatives, trainDualView } from '../../src/retriever/train.js';
 import type { RetrievalQuery } from '../../src/retriever/types.js';
 
 let dataset: Dataset;
@@ -212,5 +212,23 @@ describe('trainDualView', () => {
       expect(neg.some((x) => excluded.has(x))).toBe(false);
     }
     expect(sampleNegatives(rng, 5, 10, excluded).sort()).toEqual([3, 4]);
+  });
+
+  it('draws hard negatives from the pool first (never an excluded item), the rest at random; none = the random draw', () => {
+    const excluded = new Set([0, 1, 2]);
+    const ex = { excluded, hard: [2, 5, 6, 7, 8] };
+    const rng = new Rng(1);
+    for (let i = 0; i < 20; i++) {
+      const neg = drawNegatives(rng, 30, 10, 3, ex);
+      expect(neg).toHaveLength(10);
+      expect(new Set(neg).size).toBe(10);
+      expect(neg.some((x) => excluded.has(x))).toBe(false);
+      expect(neg.slice(0, 3).every((x) => [5, 6, 7, 8].includes(x))).toBe(true);
+    }
+    // More hard ones asked than the pool holds: the whole usable pool, then random ones.
+    expect(drawNegatives(new Rng(2), 30, 10, 8, ex).slice(0, 4).sort()).toEqual([5, 6, 7, 8]);
+    // Off (or an empty pool): exactly the plain random draw, so default training is unchanged.
+    expect(drawNegatives(new Rng(3), 30, 10, 0, ex)).toEqual(sampleNegatives(new Rng(3), 30, 10, excluded));
+    expect(drawNegatives(new Rng(4), 30, 10, 5, { excluded, hard: [] })).toEqual(sampleNegatives(new Rng(4), 30, 10, excluded));
   });
 });
