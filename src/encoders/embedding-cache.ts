@@ -6,13 +6,15 @@
 //   records = sha1(text) (20 bytes) | dim float32 | u32 crc32(sha1 + floats)     (all little-endian)
 // Records have a fixed size, so a torn append (a crash mid-write) leaves a short tail, and any
 // flipped byte fails its checksum. Either is skipped with a warning, re-encoded on demand, and the
-// file is rewritten (temp file + rename) at the next flush. Loading only indexes the keys: a record's
-// checksum is checked, and its vector taken (a view into the file's bytes), the first time it is asked
-// for, so a process or worker thread that uses a few thousand of a big cache's vectors starts in a
-// fraction of the time and memory (a 316 MB file: 2.3 s and ~730 MB resident checked all at once). Several processes may append to the same
+// file is rewritten (temp file + rename) at the next flush. Loading only indexes the keys: a record is
+// read from the file, and its checksum checked, the first time it is asked for, so a process or worker
+// thread that uses a few thousand of a big cache's vectors starts in a fraction of the time and holds only
+// those (a 316 MB file: 2.3 s and ~730 MB resident when every record was read and checked at load). Several processes may append to the same
 // file: each flush appends whole records in one write, and duplicate keys are harmless.
 import { createHash } from 'node:crypto';
-import { appendFile, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { appendFile, link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkBatchSize, type TextEncoder } from './text-encoder.js';
@@ -22,6 +24,9 @@ const MAGIC = 'CRSEMB01';
 const KEY_BYTES = 20;
 /** Corrupt records reported one by one; later ones are dropped quietly (the file is rewritten anyway). */
 const MAX_CORRUPT_WARNINGS = 5;
+const readAt = promisify(read);
+/** Bytes read at a time while indexing a cache file's keys. */
+const INDEX_CHUNK_BYTES = 8 * 2 ** 20;
 
 export type EmbeddingCacheOptions = {
   /** Cache folder; default `.cache/embeddings` under the working directory at construction. */
@@ -70,9 +75,13 @@ export class EncoderStore {
   private readonly byText = new Map<string, Float32Array>();
   /** By sha1 (latin1): a vector (new, or loaded and checked), or the number of a loaded record not checked yet. */
   private readonly byKey = new Map<string, Float32Array | number>();
-  /** The file's bytes as loaded (records are checked and viewed on first use), 4-byte aligned. */
-  private raw: Buffer = Buffer.alloc(0);
-  private rawStart = 0;
+  /**
+   * The file as loaded, open for reading records on first use (only their keys were read at load). Appends by other
+   * processes leave indexed records where they are; a rewrite renames a new file over it, and this descriptor keeps
+   * the old one readable.
+   */
+  private fd: number | undefined;
+  private recordsStart = 0;
   private corruptFound = 0;
   private pending: Array<{ key: Buffer; vec: Float32Array }> = [];
   private rewrite = false;
@@ -129,12 +138,21 @@ export class EncoderStore {
     return vec;
   }
 
-  /** Record `r` of the loaded file, if its checksum holds and its floats are finite. */
+  /** Record `r` of the loaded file, read now, if it is whole, its checksum holds and its floats are finite. */
   private checkedRecord(r: number): Float32Array | undefined {
-    const at = this.rawStart + r * recordSize(this.dim);
-    const payload = this.raw.subarray(at, at + KEY_BYTES + 4 * this.dim);
-    if (crc32(payload) !== this.raw.readUInt32LE(at + KEY_BYTES + 4 * this.dim)) return undefined;
-    const vec = new Float32Array(this.raw.buffer, this.raw.byteOffset + at + KEY_BYTES, this.dim);
+    if (this.fd === undefined) return undefined;
+    const bytes = recordSize(this.dim);
+    const record = Buffer.alloc(bytes);
+    let read: number;
+    try {
+      read = readSync(this.fd, record, 0, bytes, this.recordsStart + r * bytes);
+    } catch {
+      return undefined;
+    }
+    const payloadBytes = KEY_BYTES + 4 * this.dim;
+    if (read < bytes || crc32(record.subarray(0, payloadBytes)) !== record.readUInt32LE(payloadBytes)) return undefined;
+    // Buffer.alloc of this size is not pooled, so the floats are 4-byte aligned.
+    const vec = new Float32Array(record.buffer, record.byteOffset + KEY_BYTES, this.dim);
     return allFinite(vec) ? vec : undefined;
   }
 
@@ -171,6 +189,9 @@ export class EncoderStore {
           const vec = this.vectorOf(id);
           if (vec !== undefined) all.push({ key: Buffer.from(id, 'latin1'), vec });
         }
+        // Every loaded record is read now: the old file is no longer needed.
+        if (this.fd !== undefined) closeSync(this.fd);
+        this.fd = undefined;
         await this.replaceFile(all);
         this.rewrite = false;
       } else if (!(await this.createFile(batch))) {
@@ -204,34 +225,42 @@ export class EncoderStore {
   }
 
   private async readFile(): Promise<void> {
-    let raw: Buffer;
+    let fd: number;
+    let size: number;
     try {
-      raw = await readFile(this.file);
+      fd = openSync(this.file, 'r');
+      size = fstatSync(fd).size;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.warn(`embedding cache ${this.file}: unreadable (${errorMessage(err)}); starting empty`);
       return;
     }
     const header = encodeHeader(this.encoderId, this.dim);
-    if (raw.length < header.length || !raw.subarray(0, header.length).equals(header) || endianness() !== 'LE') {
+    const found = Buffer.alloc(header.length);
+    const headerRead = size >= header.length ? readSync(fd, found, 0, header.length, 0) : 0;
+    if (headerRead < header.length || !found.equals(header) || endianness() !== 'LE') {
+      closeSync(fd);
       this.warn(`embedding cache ${this.file}: header does not match encoder '${this.encoderId}' (dim ${this.dim}); ignoring the file, it will be replaced on flush`);
       this.rewrite = true;
       return;
     }
     const recordBytes = recordSize(this.dim);
-    const body = raw.length - header.length;
-    const count = Math.floor(body / recordBytes);
-    const tail = body - count * recordBytes;
-    // Vectors are viewed in place: the header and records are multiples of 4 bytes, so only the buffer's own
-    // offset could misalign them (then one aligned copy).
-    this.raw = raw.byteOffset % 4 === 0 ? raw : Buffer.from(new Uint8Array(raw));
-    this.rawStart = header.length;
-    for (let r = 0; r < count; r++) {
-      const at = header.length + r * recordBytes;
-      const id = this.raw.toString('latin1', at, at + KEY_BYTES);
-      // Duplicate keys (several processes appended the same text): the first one counts.
-      if (!this.byKey.has(id)) this.byKey.set(id, r);
+    const count = Math.floor((size - header.length) / recordBytes);
+    const tail = size - header.length - count * recordBytes;
+    // Index the keys, reading the file in chunks of whole records; the vectors are read when first asked for.
+    const perChunk = Math.max(1, Math.floor(INDEX_CHUNK_BYTES / recordBytes));
+    const chunk = Buffer.alloc(perChunk * recordBytes);
+    for (let first = 0; first < count; first += perChunk) {
+      const records = Math.min(perChunk, count - first);
+      const { bytesRead: got } = await readAt(fd, chunk, 0, records * recordBytes, header.length + first * recordBytes);
+      for (let k = 0; k < records && (k + 1) * recordBytes <= got; k++) {
+        const id = chunk.toString('latin1', k * recordBytes, k * recordBytes + KEY_BYTES);
+        // Duplicate keys (several processes appended the same text): the first one counts.
+        if (!this.byKey.has(id)) this.byKey.set(id, first + k);
+      }
     }
+    this.fd = fd;
+    this.recordsStart = header.length;
     if (tail > 0) {
       this.warn(`embedding cache ${this.file}: ignored a truncated tail of ${tail} bytes; those texts will be re-encoded and the file rewritten on flush`);
       this.rewrite = true;
