@@ -123,7 +123,7 @@ export class EncoderStore {
   private vectorOf(id: string): Float32Array | undefined {
     const entry = this.byKey.get(id);
     if (typeof entry !== 'number') return entry;
-    const vec = this.checkedRecord(entry);
+    const vec = this.checkedRecord(entry, id);
     if (vec === undefined) {
       this.byKey.delete(id);
       this.rewrite = true;
@@ -138,8 +138,8 @@ export class EncoderStore {
     return vec;
   }
 
-  /** Record `r` of the loaded file, read now, if it is whole, its checksum holds and its floats are finite. */
-  private checkedRecord(r: number): Float32Array | undefined {
+  /** Record `r` of the loaded file, read now, if it is whole, holds key `id`, its checksum holds and its floats are finite. */
+  private checkedRecord(r: number, id: string): Float32Array | undefined {
     if (this.fd === undefined) return undefined;
     const bytes = recordSize(this.dim);
     const record = Buffer.alloc(bytes);
@@ -150,7 +150,8 @@ export class EncoderStore {
       return undefined;
     }
     const payloadBytes = KEY_BYTES + 4 * this.dim;
-    if (read < bytes || crc32(record.subarray(0, payloadBytes)) !== record.readUInt32LE(payloadBytes)) return undefined;
+    if (read < bytes || record.toString('latin1', 0, KEY_BYTES) !== id) return undefined;
+    if (crc32(record.subarray(0, payloadBytes)) !== record.readUInt32LE(payloadBytes)) return undefined;
     // Buffer.alloc of this size is not pooled, so the floats are 4-byte aligned.
     const vec = new Float32Array(record.buffer, record.byteOffset + KEY_BYTES, this.dim);
     return allFinite(vec) ? vec : undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -144,6 +144,29 @@ describe('EmbeddingCache + CachedEncoder', () => {
     await new CachedEncoder(inner, newCache()).encode(texts);
     expect(warnings).toEqual([]);
     expect(inner.calls).toEqual([[texts[3], texts[5]]]);
+  });
+
+  it('reads loaded records from the file it indexed, even after another process renamed a new file over it', async () => {
+    const a = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
+    const original = await a.encode(texts);
+    await a.flush();
+    const inner = new CountingEncoder(new HashingEncoder({ dim: DIM }));
+    const b = new CachedEncoder(inner, newCache());
+    await b.encode([texts[0]!]); // loads the index; reads one record
+
+    // Another process rewrites the cache: same texts, another order, renamed over the file.
+    const otherDir = mkdtempSync(join(tmpdir(), 'crs-gym-cache-other-'));
+    const other = new CachedEncoder(new HashingEncoder({ dim: DIM }), new EmbeddingCache({ dir: otherDir }));
+    await other.encode([...texts].reverse());
+    await other.flush();
+    const file = cacheFile();
+    renameSync(join(otherDir, readdirSync(otherDir).find((f) => f.endsWith('.f32'))!), file);
+    rmSync(otherDir, { recursive: true, force: true });
+
+    const out = await b.encode(texts);
+    expect(inner.encoded).toBe(0);
+    out.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(original[i]!)));
+    expect(warnings).toEqual([]);
   });
 
   it('survives a torn append (truncated tail) and a garbage file', async () => {
