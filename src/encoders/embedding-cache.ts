@@ -226,16 +226,22 @@ export class EncoderStore {
   }
 
   private async readFile(): Promise<void> {
-    let fd: number;
-    let size: number;
+    let fd: number | undefined;
     try {
       fd = openSync(this.file, 'r');
-      size = fstatSync(fd).size;
+      await this.index(fd);
     } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      this.fd = undefined;
+      this.byKey.clear();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.warn(`embedding cache ${this.file}: unreadable (${errorMessage(err)}); starting empty`);
-      return;
     }
+  }
+
+  /** Reads the header and every record's key of the open cache file; keeps `fd` to read the records later. */
+  private async index(fd: number): Promise<void> {
+    const size = fstatSync(fd).size;
     const header = encodeHeader(this.encoderId, this.dim);
     const found = Buffer.alloc(header.length);
     const headerRead = size >= header.length ? readSync(fd, found, 0, header.length, 0) : 0;

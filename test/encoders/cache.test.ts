@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -167,6 +167,21 @@ describe('EmbeddingCache + CachedEncoder', () => {
     expect(inner.encoded).toBe(0);
     out.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(original[i]!)));
     expect(warnings).toEqual([]);
+  });
+
+  it('starts empty with a warning when the cache file cannot be read (here: a folder in its place)', async () => {
+    const a = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
+    const original = await a.encode(texts);
+    await a.flush();
+    const file = cacheFile();
+    rmSync(file);
+    mkdirSync(file);
+    const inner = new CountingEncoder(new HashingEncoder({ dim: DIM }));
+    const out = await new CachedEncoder(inner, newCache()).encode(texts);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/unreadable .*starting empty/);
+    expect(inner.encoded).toBe(texts.length);
+    out.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(original[i]!)));
   });
 
   it('survives a torn append (truncated tail) and a garbage file', async () => {
