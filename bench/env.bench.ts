@@ -43,7 +43,7 @@ const DATASETS: readonly DatasetName[] = (process.env.CRS_GYM_BENCH_DATASETS ?? 
   .filter((s): s is DatasetName => s === 'inspired' || s === 'redial');
 /** Episodes of the single-threaded run (played once to warm up, then TIMED_PASSES times). */
 const EPISODES = Number(process.env.CRS_GYM_BENCH_EPISODES ?? 300);
-/** Env steps of each worker-run pass (numEnvs per vector step; played once to warm up, then TIMED_PASSES times). */
+/** Env steps of each worker-run pass (numEnvs per vector step; after the warm-up, played TIMED_PASSES times). */
 const VECTOR_ENV_STEPS = Number(process.env.CRS_GYM_BENCH_VECTOR_STEPS ?? 2400);
 /**
  * Untimed env steps each worker plays first: fresh worker threads start with cold JIT code, and V8 keeps
@@ -72,7 +72,6 @@ const TARGET_SINGLE = 2000;
 const TARGET_SPEEDUP = 1.6;
 /** make options: loadOnly, plus CRS_GYM_BENCH_OPTIONS (JSON), e.g. components matching older artifacts. */
 const ENV_OPTIONS: Record<string, unknown> = { ...(JSON.parse(process.env.CRS_GYM_BENCH_OPTIONS ?? '{}') as Record<string, unknown>), loadOnly: true };
-
 
 interface Timings {
   steps: number;
@@ -207,6 +206,11 @@ async function measured(play: (timings: Timings) => Promise<number>): Promise<Ve
   return { steps, ms, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: elu.active, mainCpuMs, timings };
 }
 
+/** The better of two passes by `cost` per step (wall ms or CPU ms); `a` when there is no `b` yet. */
+function better(a: VectorPass, b: VectorPass | undefined, cost: 'ms' | 'cpuMs'): VectorPass {
+  return b === undefined || a[cost] / a.steps < b[cost] / b.steps ? a : b;
+}
+
 function playVector(vec: VectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
   return measured(async (timings) => {
     let { observations } = await vec.reset({ seed });
@@ -270,8 +274,8 @@ async function machineryFigures(name: DatasetName, figures: Figures): Promise<vo
       const pass = await playPipelined(vec, steps, 0);
       const inThread = await playVector(sync, steps / numEnvs, 0);
       if (r < warmupPasses) continue;
-      if (best === undefined || pass.cpuMs / pass.steps < best.cpuMs / best.steps) best = pass;
-      if (bestInThread === undefined || inThread.cpuMs / inThread.steps < bestInThread.cpuMs / bestInThread.steps) bestInThread = inThread;
+      best = better(pass, best, 'cpuMs');
+      bestInThread = better(inThread, bestInThread, 'cpuMs');
     }
     const b = best as VectorPass;
     const label = `${name} vector machinery (replayed steps, 2 workers x 64 envs, batches of 16)`;
@@ -349,9 +353,9 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
       for (let r = 0; r < TIMED_PASSES; r++) {
         await singlePass();
         const inThread = await playVector(sync, syncSteps, 0);
-        if (bestInThread === undefined || inThread.ms / inThread.steps < bestInThread.ms / bestInThread.steps) bestInThread = inThread;
+        bestInThread = better(inThread, bestInThread, 'ms');
         const pass = await play(vec, vectorSteps, 0);
-        if (best === undefined || pass.ms / pass.steps < best.ms / best.steps) best = pass;
+        best = better(pass, best, 'ms');
       }
       vectorRuns.push({ label, workers, start, run: best as VectorPass, inThread: bestInThread as VectorPass });
     } finally {

@@ -151,26 +151,27 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
 
   encode(observation: CrsObservation): Wire {
     const o = observation;
-    const whole = { whole: o };
     // Checked before any table changes, so a whole observation leaves both sides' tables as they were.
     if (typeof o !== 'object' || o === null || !hasKeys(o, KEYS) || !hasDerivedPrompt(o) || !Array.isArray(o.contextItems) || !Array.isArray(o.previousList)) {
-      return whole;
+      return { whole: o };
     }
     const n = o.candidates.length;
     const views = n + o.contextItems.length;
+    // The candidates, then the mentioned items.
+    const viewAt = (i: number): ItemView => (i < n ? o.candidates[i] : o.contextItems[i - n]) as ItemView;
     const known = this.known;
     known.length = views;
     for (let i = 0; i < views; i++) {
-      const view: ItemView | Candidate = i < n ? (o.candidates[i] as Candidate) : (o.contextItems[i - n] as ItemView);
-      if (typeof view !== 'object' || view === null || !hasKeys(view, i < n ? CANDIDATE_KEYS : VIEW_KEYS)) return whole;
-      if (i < n && typeof (view as Candidate).score !== 'number') return whole;
+      const view = viewAt(i);
+      if (typeof view !== 'object' || view === null || !hasKeys(view, i < n ? CANDIDATE_KEYS : VIEW_KEYS)) return { whole: o };
+      if (i < n && typeof (view as Candidate).score !== 'number') return { whole: o };
       const sent = this.sent.get(view.id);
-      if (sent !== undefined && (sent.title !== view.title || sent.attributes !== view.attributes)) return whole;
+      if (sent !== undefined && (sent.title !== view.title || sent.attributes !== view.attributes)) return { whole: o };
       known[i] = sent;
     }
 
     const fresh: Array<[ItemId, string, Attributes]> = [];
-    const slotAt = (i: number): number => known[i]?.slot ?? this.slotOf(i < n ? (o.candidates[i] as ItemView) : (o.contextItems[i - n] as ItemView), fresh);
+    const slotAt = (i: number): number => known[i]?.slot ?? this.slotOf(viewAt(i), fresh);
     const previous = o.previousList;
     const numbers = new Float64Array(1 + 2 * n + previous.length);
     numbers[0] = n;

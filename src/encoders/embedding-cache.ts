@@ -9,8 +9,9 @@
 // file is rewritten (temp file + rename) at the next flush. Loading only indexes the keys: a record is
 // read from the file, and its checksum checked, the first time it is asked for, so a process or worker
 // thread that uses a few thousand of a big cache's vectors starts in a fraction of the time and holds only
-// those (a 316 MB file: 2.3 s and ~730 MB resident when every record was read and checked at load). Several processes may append to the same
-// file: each flush appends whole records in one write, and duplicate keys are harmless.
+// those (a 316 MB file: 2.3 s and ~730 MB resident when every record was read and checked at load).
+// Several processes may append to the same file: each flush appends whole records in one write, and
+// duplicate keys are harmless.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -152,7 +153,7 @@ export class EncoderStore {
     const payloadBytes = KEY_BYTES + 4 * this.dim;
     if (read < bytes || record.toString('latin1', 0, KEY_BYTES) !== id) return undefined;
     if (crc32(record.subarray(0, payloadBytes)) !== record.readUInt32LE(payloadBytes)) return undefined;
-    // Buffer.alloc of this size is not pooled, so the floats are 4-byte aligned.
+    // Buffer.alloc never uses the shared pool, so the record starts the buffer and the floats (at byte 20) are aligned.
     const vec = new Float32Array(record.buffer, record.byteOffset + KEY_BYTES, this.dim);
     return allFinite(vec) ? vec : undefined;
   }

@@ -2,7 +2,6 @@
 // negatives (not the target, not an item mentioned in the dialogue), Adam, early stopping on validation
 // Recall@k. E_T and E_C are frozen, so every input vector is computed once before the first step. With
 // `emaDecay`, an exponential moving average of the weights (Polyak averaging) is validated and kept instead.
-import { Bm25Retriever } from './bm25.js';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import type { Dataset, ItemId, RecSample } from '../data/types.js';
@@ -22,6 +21,7 @@ import {
   tfQuery,
   type DualViewVariables,
 } from './dual-view-tf.js';
+import { Bm25Retriever } from './bm25.js';
 import { DualViewRetriever } from './dual-view.js';
 import { queryFromSample } from './evaluate.js';
 import {
