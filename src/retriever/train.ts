@@ -87,6 +87,12 @@ export interface TrainDualViewOptions {
   onProgress?: (progress: TrainProgress) => void;
   /** Called while the training inputs are encoded, with (done, total) queries. */
   onEncode?: (done: number, total: number) => void;
+  /**
+   * Start from these weights wherever this variant has a parameter of the same name (e.g. a trained
+   * semanticOnly model's adapters, semantic attention, lexical weight and item bias for the dual view); the
+   * others are initialized as usual, from the same draws as without it. A size mismatch throws.
+   */
+  warmStart?: DualViewParams;
 }
 
 export interface TrainDualViewResult {
@@ -380,6 +386,12 @@ export async function trainDualView(options: TrainDualViewOptions): Promise<Trai
   const initial = initParams(spec, rng.split('init'));
   // The bias starts as the log-frequency prior, in logit units (the dot product is scaled by logitScale).
   if (spec.itemBias) initial['itemBias'] = Float32Array.from(itemFeat.prior, (p) => p / config.logitScale);
+  for (const [name, value] of Object.entries(options.warmStart ?? {})) {
+    const own = initial[name];
+    if (own === undefined) continue; // a part this variant does not have (e.g. the other view's)
+    if (own.length !== value.length) throw new RangeError(`trainDualView: warm-start parameter '${name}' has ${value.length} values, this ${variant} needs ${own.length}`);
+    initial[name] = Float32Array.from(value);
+  }
   const vars = createVariables(tf, spec, initial);
   const optimizer = tf.train.adam(config.learningRate);
   const ema = config.emaDecay === null ? undefined : new WeightEma(tf, vars, config.emaDecay);

@@ -17,6 +17,12 @@ export interface TrainVariantsOptions extends Omit<TrainDualViewOptions, 'varian
   variants?: readonly DualViewVariant[];
   /** Called when a variant starts. */
   onVariant?: (variant: DualViewVariant) => void;
+  /**
+   * Train semanticOnly before dualView and start dualView from its weights (adapters, semantic attention,
+   * lexical weight, item bias); the collaborative parts start as usual. Off by default (see docs/retriever.md,
+   * Round 7).
+   */
+  semanticWarmStart?: boolean;
 }
 
 /** Trains each variant with the same config and seed; results keyed by variant. */
@@ -31,9 +37,15 @@ export async function trainVariants(options: TrainVariantsOptions): Promise<Part
   });
   const items = await itemFeatures(options.dataset, featurizer);
   const out: Partial<Record<DualViewVariant, TrainDualViewResult>> = {};
-  for (const variant of options.variants ?? DUAL_VIEW_VARIANTS) {
+  const { semanticWarmStart, ...shared } = options;
+  const order = [...(options.variants ?? DUAL_VIEW_VARIANTS)];
+  // The warm start needs semanticOnly first; results are still keyed by variant.
+  if (semanticWarmStart === true) order.sort((a, b) => Number(b === 'semanticOnly') - Number(a === 'semanticOnly'));
+  for (const variant of order) {
     options.onVariant?.(variant);
-    out[variant] = await trainDualView({ ...options, variant, config, featurizer, itemFeatures: items });
+    const warm = semanticWarmStart === true && variant === 'dualView' ? out.semanticOnly?.retriever.params() : undefined;
+    if (semanticWarmStart === true && variant === 'dualView' && warm === undefined) throw new RangeError('trainVariants: semanticWarmStart needs semanticOnly among the variants');
+    out[variant] = await trainDualView({ ...shared, variant, config, featurizer, itemFeatures: items, ...(warm === undefined ? {} : { warmStart: warm }) });
   }
   return out;
 }
