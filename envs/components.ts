@@ -10,6 +10,8 @@ import type { Dataset, RecSample } from '../src/data/types.js';
 import { findPackageRoot } from '../src/data/paths.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
+import { HfOnnxEncoder } from '../src/encoders/hf-onnx.js';
+import { TextEncoderSpecSchema, type TextEncoderSpec } from '../src/encoders/text-encoder-spec.js';
 import { UseLiteEncoder } from '../src/encoders/use-lite.js';
 import { defaultEncoderThreads, ParallelUseLiteEncoder } from '../src/encoders/parallel-encoder.js';
 import type { TextEncoder as TextEncoderContract } from '../src/encoders/text-encoder.js';
@@ -24,16 +26,17 @@ import type { DualViewRetriever } from '../src/retriever/dual-view.js';
 import { cachedStage } from '../src/pipeline/stage-cache.js';
 import { referencePreference } from '../rewards/reference-preference.js';
 
-export const TextEncoderNameSchema = z.enum(['use-lite', 'hash']);
-export type TextEncoderName = z.output<typeof TextEncoderNameSchema>;
 
 export const ComponentsConfigSchema = z.object({
   /** Seed of every training below. */
   seed: z.number().int().nonnegative().default(0),
-  /** E_T of the retriever, the preference reward and the agent: USE lite (pretrained) or hashing (fast, not semantic). */
-  textEncoder: TextEncoderNameSchema.default('use-lite'),
+  /**
+   * E_T of the retriever, the preference reward and the agent: USE lite (pretrained), hashing (fast, not semantic),
+   * or a sentence-transformers ONNX model, e.g. { "hf": "models/bge-base-en-v1.5", "pooling": "cls" }.
+   */
+  textEncoder: TextEncoderSpecSchema.default('use-lite'),
   /** E_T of the simulator heads; hashing scores the same as USE lite on INSPIRED valid and trains ~10x faster. */
-  simulatorTextEncoder: TextEncoderNameSchema.default('hash'),
+  simulatorTextEncoder: TextEncoderSpecSchema.default('hash'),
   lightgcn: z.object({ dim: z.number().int().positive().default(64), epochs: z.number().int().nonnegative().default(20) }).default({ dim: 64, epochs: 20 }),
   /** MultiTaskSimulator config (src/simulator/config.ts); validated there. */
   simulator: z.record(z.string(), z.unknown()).default({}),
@@ -92,6 +95,8 @@ export function defaultEmbeddingsDir(): string {
 const encoderCaches = new Map<string, EmbeddingCache>();
 /** One USE lite per thread count, shared by every cache wrapper: one model (and one set of workers) per process. */
 const useLiteEncoders = new Map<number, TextEncoderContract>();
+/** One ONNX model per spec and thread, for the same reason. */
+const hfEncoders = new Map<string, TextEncoderContract>();
 
 /**
  * Threads for USE lite: $CRS_GYM_ENCODER_THREADS, else min(2, cores) on the main thread and 1 inside a worker
@@ -106,22 +111,30 @@ export function textEncoderThreads(): number {
 }
 
 /**
- * A text encoder by name, behind the persistent embedding cache in `embeddingsDir`. USE lite spreads big
- * calls (cache misses) over `textEncoderThreads()` worker threads, with the same vectors as on one thread.
+ * A text encoder by name or spec, behind the persistent embedding cache in `embeddingsDir`. USE lite spreads big
+ * calls (cache misses) over `textEncoderThreads()` worker threads, with the same vectors as on one thread. An ONNX
+ * model (`{ hf: folder }`) is checked when named (its folder must exist unless `allowRemote`) and loaded on first use.
  */
-export function makeTextEncoder(name: TextEncoderName, embeddingsDir: string): CachedEncoder {
+export function makeTextEncoder(spec: TextEncoderSpec, embeddingsDir: string): CachedEncoder {
   let cache = encoderCaches.get(embeddingsDir);
   if (!cache) {
     cache = new EmbeddingCache({ dir: embeddingsDir });
     encoderCaches.set(embeddingsDir, cache);
   }
   let base: TextEncoderContract;
-  if (name === 'use-lite') {
+  if (spec === 'use-lite') {
     const threads = textEncoderThreads();
     base = useLiteEncoders.get(threads) ?? (threads === 1 ? new UseLiteEncoder() : new ParallelUseLiteEncoder({ threads }));
     useLiteEncoders.set(threads, base);
-  } else {
+  } else if (spec === 'hash') {
     base = new HashingEncoder({ dim: 256 });
+  } else {
+    const key = JSON.stringify(spec);
+    const { hf, localModelPath, batchSize, ...rest } = spec;
+    base =
+      hfEncoders.get(key) ??
+      new HfOnnxEncoder({ model: hf, ...rest, ...(localModelPath === undefined ? {} : { localModelPath }), ...(batchSize === undefined ? {} : { batchSize }) });
+    hfEncoders.set(key, base);
   }
   // Flush every few hundred new texts, so a killed run keeps most of what it encoded.
   return new CachedEncoder(base, cache, { autoFlushEvery: 256 });

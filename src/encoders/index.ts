@@ -6,3 +6,4 @@ export * from './hash-encoder.js';
 export * from './embedding-cache.js';
 export * from './item-graph.js';
 export * from './collaborative.js';
+export * from './text-encoder-spec.js';

@@ -1,5 +1,6 @@
 // The dual-view retriever's training settings: a zod schema with a documented default for every knob.
 import { z } from 'zod';
+import { TextEncoderSpecSchema } from '../encoders/text-encoder-spec.js';
 import { DUAL_VIEW_VARIANTS, type DualViewVariant } from './dual-view-model.js';
 
 export const dualViewTrainSchema = z.object({
@@ -76,8 +77,12 @@ export const variantSchema = z.enum(DUAL_VIEW_VARIANTS as unknown as [DualViewVa
 export const retrieverRunSchema = z.object({
   /** Seed of E_C's and every variant's training (overrides `retriever.seed`). */
   seed: z.number().int().nonnegative().default(0),
-  /** E_T: USE lite (pretrained, 512-d) or hashing (fast, not semantic; for smoke runs). */
-  textEncoder: z.enum(['use-lite', 'hash']).default('use-lite'),
+  /**
+   * E_T: USE lite (pretrained, 512-d), hashing (fast, not semantic; for smoke runs), or a sentence-transformers ONNX
+   * model, e.g. the paper's { "hf": "models/bge-base-en-v1.5", "pooling": "cls" } (a local folder; with internet
+   * "Xenova/bge-base-en-v1.5" and "allowRemote": true).
+   */
+  textEncoder: TextEncoderSpecSchema.default('use-lite'),
   /** E_C: LightGCN size and epochs when it is trained here (the env components' defaults). */
   lightgcn: z
     .object({ dim: z.number().int().positive().default(64), epochs: z.number().int().nonnegative().default(20) })

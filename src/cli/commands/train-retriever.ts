@@ -111,7 +111,12 @@ export async function trainRetrieverToDir(options: TrainRetrieverDirOptions): Pr
   await writeJsonAtomic(join(outDir, 'config.json'), { dataset: dataset.name, ...config });
   const { encoder, loaded } = await ensureEncoder(dataset, outDir, config, report('encoder'));
   log(loaded ? `loaded E_C from ${join(outDir, 'encoder')}` : `trained E_C (LightGCN ${config.lightgcn.dim}-d) and saved it in ${join(outDir, 'encoder')}`);
-  const text = makeTextEncoder(config.textEncoder, options.cacheDir);
+  let text: ReturnType<typeof makeTextEncoder>;
+  try {
+    text = makeTextEncoder(config.textEncoder, options.cacheDir);
+  } catch (err) {
+    throw new UserFacingError(`textEncoder ${JSON.stringify(config.textEncoder)}: ${errorMessage(err)}`);
+  }
   const encoders = { text, collaborative: encoder };
   const started = performance.now();
   let current = '';

@@ -13,7 +13,8 @@ import { writeFileAtomic } from '../../pipeline/stage-cache.js';
 import { MultiTaskConfigSchema, type MultiTaskConfig } from '../../simulator/config.js';
 import { MultiTaskSimulator } from '../../simulator/multi-task.js';
 import type { SimulatorMetrics } from '../../simulator/train.js';
-import { defaultArtifactsRoot, makeTextEncoder, TextEncoderNameSchema, type TextEncoderName } from '../../../envs/components.js';
+import { defaultArtifactsRoot, makeTextEncoder } from '../../../envs/components.js';
+import { parseTextEncoderFlag, type TextEncoderSpec } from '../../encoders/text-encoder-spec.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -28,7 +29,7 @@ export interface TrainSimulatorOptions {
   dataset: Dataset;
   outDir: string;
   config: MultiTaskConfig;
-  textEncoder: TextEncoderName;
+  textEncoder: TextEncoderSpec;
   /** Embedding cache folder of the text encoder. */
   cacheDir: string;
   lightgcnEpochs?: number;
@@ -80,7 +81,12 @@ export async function trainSimulatorToDir(options: TrainSimulatorOptions): Promi
     collaborative.save(encoderDir);
   }
 
-  const text = makeTextEncoder(options.textEncoder, options.cacheDir);
+  let text: ReturnType<typeof makeTextEncoder>;
+  try {
+    text = makeTextEncoder(options.textEncoder, options.cacheDir);
+  } catch (err) {
+    throw new UserFacingError(`text encoder ${JSON.stringify(options.textEncoder)}: ${errorMessage(err)}`);
+  }
   log(`training the multi-task simulator on ${dataset.name} (text encoder ${text.id})`);
   const simulator = await MultiTaskSimulator.train(dataset, { text, collaborative }, config, (p) =>
     options.onProgress?.('simulator', p.epoch, p.epochs, `loss ${p.loss.toFixed(4)} auc ${p.validAuc.toFixed(3)} p@5 ${p.validPrecisionAt5.toFixed(3)}`),
@@ -119,7 +125,7 @@ export function registerTrainSimulatorCommand(train: Command): void {
     .option('--out <dir>', 'output folder (simulator files, encoder/, config.json, metrics.json)')
     .option('--config <file>', 'simulator config JSON (see configs/simulator.json); defaults otherwise')
     .option('--data <dir>', 'data folder holding inspired/ and redial/')
-    .option('--text-encoder <name>', 'E_T of the simulator heads: hash | use-lite', 'hash')
+    .option('--text-encoder <name>', 'E_T of the simulator heads: hash | use-lite | hf:<ONNX model folder>', 'hash')
     .option('--seed <n>', 'overrides the config seed (also seeds LightGCN)')
     .option('--lightgcn-epochs <n>', `LightGCN epochs when E_C is trained here (default ${LIGHTGCN_EPOCHS})`)
     .option('--cache <dir>', 'text embedding cache (default: <artifacts>/embeddings, as the env components)')
@@ -131,8 +137,12 @@ export function registerTrainSimulatorCommand(train: Command): void {
 async function runTrainSimulator(flags: TrainFlags): Promise<void> {
   if (typeof flags.out !== 'string' || flags.out.trim() === '') throw new UsageError('--out <dir> is required');
   if (flags.dataset === undefined) throw new UsageError('--dataset is required (inspired, redial, synthetic)');
-  const encoderName = TextEncoderNameSchema.safeParse(flags.textEncoder ?? 'hash');
-  if (!encoderName.success) throw new UsageError(`--text-encoder must be one of ${TextEncoderNameSchema.options.join(', ')} (got ${JSON.stringify(flags.textEncoder)})`);
+  let textEncoder: TextEncoderSpec;
+  try {
+    textEncoder = parseTextEncoderFlag(flags.textEncoder ?? 'hash');
+  } catch (err) {
+    throw new UsageError(`--text-encoder: ${errorMessage(err)}`);
+  }
   const overrides = flags.seed === undefined ? {} : { seed: intOption(flags.seed, '--seed', 0) };
   const lightgcnEpochs = flags.lightgcnEpochs === undefined ? undefined : intOption(flags.lightgcnEpochs, '--lightgcn-epochs', 0);
   const config =
@@ -145,7 +155,7 @@ async function runTrainSimulator(flags: TrainFlags): Promise<void> {
   const log = (m: string): void => {
     process.stderr.write(`[crs-gym] ${m}\n`);
   };
-  const runConfig = { dataset: dataset.name, textEncoder: encoderName.data, lightgcn: { dim: LIGHTGCN_DIM, epochs: lightgcnEpochs ?? LIGHTGCN_EPOCHS }, simulator: config };
+  const runConfig = { dataset: dataset.name, textEncoder, lightgcn: { dim: LIGHTGCN_DIM, epochs: lightgcnEpochs ?? LIGHTGCN_EPOCHS }, simulator: config };
   log(`config ${JSON.stringify(runConfig)}`);
   await mkdir(outDir, { recursive: true });
   writeFileAtomic(join(outDir, 'config.json'), `${JSON.stringify(runConfig, null, 2)}\n`);
@@ -158,7 +168,7 @@ async function runTrainSimulator(flags: TrainFlags): Promise<void> {
       dataset,
       outDir,
       config,
-      textEncoder: encoderName.data,
+      textEncoder,
       cacheDir,
       ...(lightgcnEpochs !== undefined ? { lightgcnEpochs } : {}),
       log,
