@@ -26,7 +26,6 @@ import type { DualViewRetriever } from '../src/retriever/dual-view.js';
 import { cachedStage } from '../src/pipeline/stage-cache.js';
 import { referencePreference } from '../rewards/reference-preference.js';
 
-
 export const ComponentsConfigSchema = z.object({
   /** Seed of every training below. */
   seed: z.number().int().nonnegative().default(0),
@@ -141,7 +140,7 @@ export function makeTextEncoder(spec: TextEncoderSpec, embeddingsDir: string): C
 }
 
 /** Simulated feedback on a plausible previous list, plus the reference preference (teacher side, training only). */
-function retrieverAugmentation(dataset: Dataset, simulator: MultiTaskSimulator): (sample: RecSample, rng: Rng) => Promise<Augmentation> {
+export function retrieverAugmentation(dataset: Dataset, simulator: MultiTaskSimulator): (sample: RecSample, rng: Rng) => Promise<Augmentation> {
   const lexical = new Bm25Retriever(dataset);
   return async (sample, rng) => {
     const candidates = await lexical.retrieve(queryFromSample(sample), 20);

@@ -36,5 +36,5 @@ export function parseTextEncoderFlag(value: string): TextEncoderSpec {
   if (value.startsWith('hf:') && value.length > 3) return HfOnnxSpecSchema.parse({ hf: value.slice(3) });
   const named = z.enum(TEXT_ENCODER_NAMES).safeParse(value);
   if (named.success) return named.data;
-  throw new Error(`text encoder must be one of ${TEXT_ENCODER_NAMES.join(', ')} or hf:<model folder> (got ${JSON.stringify(value)})`);
+  throw new Error(`must be one of ${TEXT_ENCODER_NAMES.join(', ')} or hf:<model folder> (got ${JSON.stringify(value)})`);
 }

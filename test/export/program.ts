@@ -1,16 +1,19 @@
-// A crs-gym program with the export and train-simulator commands, mapping errors to exit codes as
+// A crs-gym program with the export, train-simulator and train-retriever commands, mapping errors to exit codes as
 // src/cli/main.ts does (the lead wires the commands into main; these tests must not depend on that).
 import { Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
 import { ConfigError } from '../../src/config/load.js';
 import { registerExportCommands } from '../../src/cli/commands/export-sft.js';
 import { registerTrainSimulatorCommand } from '../../src/cli/commands/train-simulator.js';
+import { registerTrainRetrieverCommands } from '../../src/cli/commands/train-retriever.js';
 import { UsageError, UserFacingError } from '../../src/cli/errors.js';
 
 export function buildTestProgram(): Command {
   const program = new Command().name('crs-gym').exitOverride();
   registerExportCommands(program);
-  registerTrainSimulatorCommand(program.command('train').description('training'));
+  const train = program.command('train').description('training');
+  registerTrainSimulatorCommand(train);
+  registerTrainRetrieverCommands(train);
   return program;
 }
 

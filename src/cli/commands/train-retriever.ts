@@ -18,7 +18,8 @@ import { TfidfRetriever } from '../../retriever/tfidf.js';
 import { retrieverRunSchema, type RetrieverRunConfig } from '../../retriever/train-config.js';
 import type { Retriever } from '../../retriever/types.js';
 import { trainVariants } from '../../retriever/variants.js';
-import { defaultEmbeddingsDir, makeTextEncoder } from '../../../envs/components.js';
+import { defaultEmbeddingsDir, makeTextEncoder, retrieverAugmentation } from '../../../envs/components.js';
+import { loadSimulatorFolder } from '../../pipeline/load-simulator.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { progressBar, type Progress } from '../progress.js';
 import { loadCliDataset, SYNTHETIC_DATASET } from './export-sft.js';
@@ -36,6 +37,7 @@ interface TrainFlags {
   config?: string;
   data?: string;
   cache?: string;
+  simulator?: string;
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
@@ -94,6 +96,11 @@ export interface TrainRetrieverDirOptions {
   config: RetrieverRunConfig;
   /** Text embedding cache folder. */
   cacheDir: string;
+  /**
+   * A trained simulator's folder: training examples then also get simulated feedback on a plausible previous list
+   * and the reference preference (one augmented copy per sample by default, `augmentCopies`), as the env's retriever.
+   */
+  simulatorDir?: string;
   log?: (message: string) => void;
   /** Progress per stage (a stage name, then done/total and a label). */
   onProgress?: (stage: string, done: number, total: number, label: string) => void;
@@ -108,7 +115,16 @@ export async function trainRetrieverToDir(options: TrainRetrieverDirOptions): Pr
     stop: () => {},
   });
   await mkdir(outDir, { recursive: true });
-  await writeJsonAtomic(join(outDir, 'config.json'), { dataset: dataset.name, ...config });
+  let augment: ReturnType<typeof retrieverAugmentation> | undefined;
+  if (options.simulatorDir !== undefined) {
+    try {
+      augment = retrieverAugmentation(dataset, await loadSimulatorFolder(options.simulatorDir, dataset, options.cacheDir));
+    } catch (err) {
+      throw new UserFacingError(errorMessage(err));
+    }
+    log(`training examples get simulated feedback and reference preferences (simulator ${resolve(options.simulatorDir)})`);
+  }
+  await writeJsonAtomic(join(outDir, 'config.json'), { dataset: dataset.name, ...config, ...(options.simulatorDir === undefined ? {} : { simulator: resolve(options.simulatorDir) }) });
   const { encoder, loaded } = await ensureEncoder(dataset, outDir, config, report('encoder'));
   log(loaded ? `loaded E_C from ${join(outDir, 'encoder')}` : `trained E_C (LightGCN ${config.lightgcn.dim}-d) and saved it in ${join(outDir, 'encoder')}`);
   let text: ReturnType<typeof makeTextEncoder>;
@@ -124,6 +140,7 @@ export async function trainRetrieverToDir(options: TrainRetrieverDirOptions): Pr
     dataset,
     encoders,
     config: { ...config.retriever, seed: config.seed },
+    ...(augment === undefined ? {} : { augment }),
     onVariant: (v) => {
       current = v;
       log(`training ${v}`);
@@ -230,7 +247,8 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
   common(
     trainCommand
       .command('retriever')
-      .description('train the dual-view retriever and its single-view baselines (E_C first if missing), evaluate them with popularity and BM25, write metrics.json'),
+      .description('train the dual-view retriever and its single-view baselines (E_C first if missing), evaluate them with popularity and BM25, write metrics.json')
+      .option('--simulator <dir>', 'a trained simulator (crs-gym train simulator --out DIR, or artifacts/<dataset>/simulator): train with simulated feedback and reference preferences too'),
   ).action(async (flags: TrainFlags) => {
     const { dataset, outDir, config, cacheDir } = requireFlags(flags);
     process.stderr.write(`crs-gym train retriever: ${dataset.name}, config ${JSON.stringify(config)}\n`);
@@ -242,6 +260,7 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
         outDir,
         config,
         cacheDir,
+        ...(flags.simulator === undefined ? {} : { simulatorDir: flags.simulator }),
         log: (m) => process.stderr.write(`${m}\n`),
         onProgress: bars.onProgress,
       });

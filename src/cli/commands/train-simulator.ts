@@ -141,7 +141,7 @@ async function runTrainSimulator(flags: TrainFlags): Promise<void> {
   try {
     textEncoder = parseTextEncoderFlag(flags.textEncoder ?? 'hash');
   } catch (err) {
-    throw new UsageError(`--text-encoder: ${errorMessage(err)}`);
+    throw new UsageError(`--text-encoder ${errorMessage(err)}`);
   }
   const overrides = flags.seed === undefined ? {} : { seed: intOption(flags.seed, '--seed', 0) };
   const lightgcnEpochs = flags.lightgcnEpochs === undefined ? undefined : intOption(flags.lightgcnEpochs, '--lightgcn-epochs', 0);
