@@ -1,11 +1,14 @@
 // Text encoder speed: USE lite load and throughput (one thread, and spread over worker threads on real
-// INSPIRED item texts), the hashing encoder, and embedding-cache hits.
+// INSPIRED item texts), the hashing encoder, the Hugging Face ONNX path (through the tests' self-built tiny BERT:
+// the pipeline's own cost, tokenizer and onnxruntime, not a real model's), and embedding-cache hits.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
+import { HfOnnxEncoder } from '../src/encoders/hf-onnx.js';
+import { writeTinyBert } from '../test/fixtures/onnx/tiny-bert.js';
 import { UseLiteEncoder } from '../src/encoders/use-lite.js';
 import { ParallelUseLiteEncoder } from '../src/encoders/parallel-encoder.js';
 import { loadDataset } from '../src/data/index.js';
@@ -26,6 +29,22 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const out = await fn();
   return [out, performance.now() - t0];
+}
+
+/** The ONNX path's throughput over a 12-dim model: what tokenizing and running a graph costs apart from the model. */
+async function hfOnnxFigures(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'crs-gym-bench-hf-'));
+  try {
+    const model = writeTinyBert(join(dir, 'tiny-bert'), 12);
+    const enc = new HfOnnxEncoder({ model: model.dir, batchSize: 32 });
+    const [, loadMs] = await timed(() => enc.encode(['warm up']));
+    const texts = sentences(2_000, 'hf');
+    const [, ms] = await timed(() => enc.encode(texts));
+    await enc.dispose();
+    return { 'hfOnnx.tinyBert.firstEncodeMs': loadMs, 'hfOnnx.tinyBert.encodesPerSec.batch32': texts.length / (ms / 1000) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function run(): Promise<Record<string, number>> {
@@ -54,6 +73,8 @@ export async function run(): Promise<Record<string, number>> {
   hash.encodeSync('warm up');
   const [, hashMs] = await timed(() => hash.encode(many));
   figures['hash.encodesPerSec'] = many.length / (hashMs / 1000);
+
+  Object.assign(figures, await hfOnnxFigures());
 
   const dir = mkdtempSync(join(tmpdir(), 'crs-gym-bench-cache-'));
   try {
