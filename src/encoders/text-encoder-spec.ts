@@ -7,7 +7,7 @@ export const TEXT_ENCODER_NAMES = ['use-lite', 'hash'] as const;
 
 export const HfOnnxSpecSchema = z
   .object({
-    /** A local model folder (config.json, tokenizer files, onnx/model.onnx), a name under `localModelPath`, or with `allowRemote` a hub id. */
+    /** A local model folder (config.json, tokenizer files, onnx/model.onnx; relative to the working directory), a name under `localModelPath`, or with `allowRemote` a hub id. */
     hf: z.string().min(1),
     localModelPath: z.string().min(1).optional(),
     /** 'mean' (MiniLM, e5) or 'cls' (bge). */

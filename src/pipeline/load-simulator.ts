@@ -12,14 +12,22 @@ import { errorMessage } from '../core/errors.js';
 import { makeTextEncoder } from '../../envs/components.js';
 
 /** The simulator's text encoder: config.json's `textEncoder` when there is one, else told by the manifest's encoder id. */
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${file}: ${errorMessage(err)}`);
+  }
+}
+
 function textEncoderOf(dir: string): TextEncoderSpec {
   const configFile = join(dir, 'config.json');
   if (existsSync(configFile)) {
-    const parsed = TextEncoderSpecSchema.safeParse((JSON.parse(readFileSync(configFile, 'utf8')) as { textEncoder?: unknown }).textEncoder);
+    const parsed = TextEncoderSpecSchema.safeParse(readJson(configFile)['textEncoder']);
     if (parsed.success) return parsed.data;
   }
-  const manifest = JSON.parse(readFileSync(join(dir, 'simulator.json'), 'utf8')) as { textEncoderId?: unknown };
-  const id = String(manifest.textEncoderId ?? '');
+  const manifest = readJson(join(dir, 'simulator.json'));
+  const id = String(manifest['textEncoderId'] ?? '');
   if (id.startsWith('use-lite')) return 'use-lite';
   if (id.startsWith('hash')) return 'hash';
   throw new Error(`cannot tell which text encoder '${id}' is (no config.json with textEncoder next to it)`);

@@ -39,12 +39,14 @@ export async function trainVariants(options: TrainVariantsOptions): Promise<Part
   const out: Partial<Record<DualViewVariant, TrainDualViewResult>> = {};
   const { semanticWarmStart, ...shared } = options;
   const order = [...(options.variants ?? DUAL_VIEW_VARIANTS)];
-  // The warm start needs semanticOnly first; results are still keyed by variant.
-  if (semanticWarmStart === true) order.sort((a, b) => Number(b === 'semanticOnly') - Number(a === 'semanticOnly'));
+  if (semanticWarmStart === true) {
+    if (order.includes('dualView') && !order.includes('semanticOnly')) throw new RangeError('trainVariants: semanticWarmStart needs semanticOnly among the variants');
+    // The warm start needs semanticOnly first; results are still keyed by variant.
+    order.sort((a, b) => Number(b === 'semanticOnly') - Number(a === 'semanticOnly'));
+  }
   for (const variant of order) {
     options.onVariant?.(variant);
     const warm = semanticWarmStart === true && variant === 'dualView' ? out.semanticOnly?.retriever.params() : undefined;
-    if (semanticWarmStart === true && variant === 'dualView' && warm === undefined) throw new RangeError('trainVariants: semanticWarmStart needs semanticOnly among the variants');
     out[variant] = await trainDualView({ ...shared, variant, config, featurizer, itemFeatures: items, ...(warm === undefined ? {} : { warmStart: warm }) });
   }
   return out;
