@@ -10,7 +10,7 @@ import { parseTextEncoderFlag, TextEncoderSpecSchema } from '../../src/encoders/
 import { retrieverRunSchema } from '../../src/retriever/train-config.js';
 import { trainRetrieverToDir } from '../../src/cli/commands/train-retriever.js';
 import { UserFacingError } from '../../src/cli/errors.js';
-import { makeTextEncoder } from '../../envs/components.js';
+import { ComponentsConfigSchema, makeTextEncoder } from '../../envs/components.js';
 import { writeTinyBert, type TinyBert } from '../fixtures/onnx/tiny-bert.js';
 
 let root: string;
@@ -36,6 +36,11 @@ describe('text encoder spec', () => {
     expect(TextEncoderSpecSchema.safeParse('bge').success).toBe(false);
     expect(TextEncoderSpecSchema.safeParse({ hf: 'x', pooling: 'max' }).success).toBe(false);
     expect(TextEncoderSpecSchema.safeParse({ hf: 'x', polling: 'cls' }).success).toBe(false); // a typo is not ignored
+    // The env components and the retriever's run config take the same forms.
+    expect(ComponentsConfigSchema.parse({ textEncoder: { hf: 'm', pooling: 'cls' } }).textEncoder).toMatchObject({ hf: 'm', pooling: 'cls', dtype: 'fp32' });
+    expect(ComponentsConfigSchema.parse({}).textEncoder).toBe('use-lite');
+    expect(retrieverRunSchema.parse({}).textEncoder).toBe('use-lite');
+    expect(ComponentsConfigSchema.safeParse({ textEncoder: { hf: '' } }).success).toBe(false);
     expect(parseTextEncoderFlag('hash')).toBe('hash');
     expect(parseTextEncoderFlag(`hf:${model.dir}`)).toMatchObject({ hf: model.dir, pooling: 'mean' });
     expect(() => parseTextEncoderFlag('hf:')).toThrow(/use-lite, hash or hf:<model folder>/);
