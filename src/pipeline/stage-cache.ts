@@ -34,16 +34,21 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The finished record of a stage in `dir`, when its hash matches; undefined otherwise (or when unreadable). */
-export function finishedStage(dir: string, hash: string): StageRecord | undefined {
+/** The finished record of a stage in `dir`, whatever its hash; undefined when there is none (or it is unreadable). */
+function readStage(dir: string): StageRecord | undefined {
   const file = join(dir, STAGE_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const record = JSON.parse(readFileSync(file, 'utf8')) as StageRecord;
-    return record.hash === hash ? record : undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as StageRecord;
   } catch {
     return undefined;
   }
+}
+
+/** The finished record of a stage in `dir`, when its hash matches; undefined otherwise (or when unreadable). */
+export function finishedStage(dir: string, hash: string): StageRecord | undefined {
+  const record = readStage(dir);
+  return record?.hash === hash ? record : undefined;
 }
 
 /** Writes a file atomically: to a temp name in the same folder, then rename. */
@@ -89,8 +94,19 @@ export async function cachedStage<T>(opts: {
     }
   }
   if (opts.loadOnly) {
-    await opts.build(opts.dir);
-    throw new Error(`${opts.stage}: not built in ${opts.dir} (loadOnly)`);
+    // A folder built with other settings is the usual surprise here (artifacts of an older config): say so.
+    const other = readStage(opts.dir);
+    const why =
+      other === undefined || other.hash === hash
+        ? ''
+        : `; ${opts.dir} holds a ${opts.stage} built ${other.finishedAt ?? ''} with other settings (stage hash ${other.hash}, these settings give ${hash}): pass the options it was built with, or run without loadOnly to rebuild it`;
+    try {
+      await opts.build(opts.dir);
+    } catch (err) {
+      if (why === '') throw err;
+      throw new Error(`${errorMessage(err)}${why}`, { cause: err });
+    }
+    throw new Error(`${opts.stage}: not built in ${opts.dir} (loadOnly)${why}`);
   }
   invalidateStage(opts.dir);
   // A folder left by a build with another hash holds stale work (checkpoints a learner would resume from):

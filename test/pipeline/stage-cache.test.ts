@@ -39,6 +39,9 @@ describe('cachedStage', () => {
       throw new Error('not trained (loadOnly)');
     };
     await expect(cachedStage({ stage: 's', dir: d, key: { a: 2 }, loadOnly: true, build: refuse, load })).rejects.toThrow('not trained (loadOnly)');
+    // ... and says that the folder holds one built with other settings.
+    await expect(cachedStage({ stage: 's', dir: d, key: { a: 2 }, loadOnly: true, build: refuse, load })).rejects.toThrow(/holds a s built .* with other settings \(stage hash [0-9a-f]{16}, these settings give [0-9a-f]{16}\)/);
+    await expect(cachedStage({ stage: 's', dir: dir(), key: { a: 2 }, loadOnly: true, build: refuse, load })).rejects.toThrow(/^not trained \(loadOnly\)$/);
     expect(existsSync(join(d, 'out.txt'))).toBe(true);
     expect((await cachedStage({ stage: 's', dir: d, key: { a: 1 }, loadOnly: true, build: refuse, load })).value).toBe('loaded');
   });
