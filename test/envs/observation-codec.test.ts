@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { hasDerivedPrompt } from '../../envs/crs-env.js';
 import { CrsObservationCodec } from '../../envs/observation-codec.js';
 import type { CrsObservation } from '../../envs/types.js';
-import { buildSyntheticEnv, scriptedAction } from './setup-synthetic.js';
+import type { CrsEnv } from '../../envs/crs-env.js';
+import { buildSyntheticEnv, freshSyntheticComponents, scriptedAction } from './setup-synthetic.js';
 
 /** Observations of a few episodes per seed (the same sample comes back across seeds). */
 async function observations(seeds: readonly number[]): Promise<CrsObservation[]> {
@@ -79,6 +80,54 @@ describe('CrsObservationCodec', () => {
       expect(previous !== undefined).toBe(o === later);
       expectSame(decoded, o);
     }
+  });
+
+  it('codecs on one thread share the item table, yet each sends an item to its own main side once', async () => {
+    const all = await observations([1, 2]);
+    const workerA = new CrsObservationCodec();
+    const mainA = new CrsObservationCodec();
+    for (const o of all) expectSame(transfer(workerA, mainA, o).decoded, o);
+    // A second copy's codec has sent nothing yet: its first observation carries every item it names.
+    const workerB = new CrsObservationCodec();
+    const mainB = new CrsObservationCodec();
+    const first = transfer(workerB, mainB, all[0]!);
+    const items = (first.wire as { compact: { items?: unknown[] } }).compact.items ?? [];
+    const named = new Set([...all[0]!.candidates, ...all[0]!.contextItems].map((v) => v.id));
+    expect(items.length).toBe(named.size);
+    expectSame(first.decoded, all[0]!);
+    for (const o of all.slice(1)) expectSame(transfer(workerB, mainB, o).decoded, o);
+  });
+
+  it('an env over another copy of the catalogue (same ids, other objects) is sent compactly and decoded exactly', async () => {
+    const play = async (env: CrsEnv): Promise<CrsObservation[]> => {
+      const { observation } = await env.reset({ seed: 4 });
+      const r = await env.step(scriptedAction(observation));
+      return [observation, r.observation];
+    };
+    const one = await play(await buildSyntheticEnv());
+    // Fresh components: a second catalogue whose items are other objects with equal content.
+    const other = await play(await buildSyntheticEnv({}, await freshSyntheticComponents()));
+    expect(other[0]!.candidates[0]!.id).toBe(one[0]!.candidates[0]!.id);
+    expect(other[0]!.candidates[0]!.attributes).not.toBe(one[0]!.candidates[0]!.attributes);
+    const worker = new CrsObservationCodec();
+    const main = new CrsObservationCodec();
+    for (const o of [...one, ...other, ...one]) {
+      const { decoded, wire } = transfer(worker, main, o);
+      expect(wire).toHaveProperty('compact');
+      expectSame(decoded, o);
+    }
+    // A mention retitled by a wrapper (the prompt does not render mentions) is another record of that id: its own
+    // title arrives, and the original's slot still decodes to the original.
+    const again = await play(await buildSyntheticEnv());
+    const retitled = again.find((o) => o.contextItems.length > 0);
+    expect(retitled).toBeDefined();
+    const original = retitled!.contextItems[0]!;
+    retitled!.contextItems = [{ ...original, title: 'A Title Of My Own' }, ...retitled!.contextItems.slice(1)];
+    const sent = transfer(worker, main, retitled!);
+    expect(sent.wire).toHaveProperty('compact');
+    expectSame(sent.decoded, retitled!);
+    expect(sent.decoded.contextItems[0]!.title).toBe('A Title Of My Own');
+    for (const o of one) expectSame(transfer(worker, main, o).decoded, o);
   });
 
   it('keeps both sides in step when the sample table evicts (least recently used, same order on both sides)', async () => {
