@@ -78,23 +78,14 @@ interface RegisteredItem extends ItemRecord {
 const registry = new Map<ItemId, RegisteredItem[]>();
 let registered = 0;
 
-/** The record of a view, registering it when it is new (the same id with another title or attributes is another record). */
-function registeredItem(view: ItemView): RegisteredItem {
-  let records = registry.get(view.id);
-  if (records === undefined) {
-    records = [];
-    registry.set(view.id, records);
-  }
-  for (let r = 0; r < records.length; r++) {
-    const record = records[r] as RegisteredItem;
-    if (record.title === view.title && record.attributes === view.attributes) return record;
-  }
-  const record = { id: view.id, title: view.title, attributes: view.attributes, index: registered++ };
-  records.push(record);
-  return record;
-}
+/**
+ * Records kept per id. A wrapper that rebuilds a mention's attributes every step with equal content maps to the same
+ * record (content is compared when identity differs); one that keeps changing the content would otherwise grow the
+ * tables without end, so past this many records of one id its observations are sent whole.
+ */
+export const MAX_RECORDS_PER_ID = 8;
 
-/** The record a view stands for, if it is registered (no allocation, nothing registered). */
+/** The record a view stands for, if any (no allocation, nothing registered): the same objects, else equal content. */
 function findItem(view: ItemView): RegisteredItem | undefined {
   const records = registry.get(view.id);
   if (records === undefined) return undefined;
@@ -102,7 +93,30 @@ function findItem(view: ItemView): RegisteredItem | undefined {
     const record = records[r] as RegisteredItem;
     if (record.title === view.title && record.attributes === view.attributes) return record;
   }
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r] as RegisteredItem;
+    if (record.title === view.title && sameAttributes(record.attributes, view.attributes)) return record;
+  }
   return undefined;
+}
+
+/** Whether a view that matches no record may still get one (its id has fewer than MAX_RECORDS_PER_ID). */
+function mayRegister(view: ItemView): boolean {
+  return (registry.get(view.id)?.length ?? 0) < MAX_RECORDS_PER_ID;
+}
+
+/** The record of a view, registering it when it is new. */
+function registeredItem(view: ItemView): RegisteredItem {
+  const found = findItem(view);
+  if (found !== undefined) return found;
+  let records = registry.get(view.id);
+  if (records === undefined) {
+    records = [];
+    registry.set(view.id, records);
+  }
+  const record = { id: view.id, title: view.title, attributes: view.attributes, index: registered++ };
+  records.push(record);
+  return record;
 }
 
 /** Main side: an item slot's id and record. */
@@ -205,6 +219,7 @@ export class CrsObservationCodec implements ObservationCodec<CrsObservation> {
       if (typeof view !== 'object' || view === null || !hasKeys(view, i < n ? CANDIDATE_KEYS : VIEW_KEYS)) return { whole: o };
       if (i < n && typeof (view as Candidate).score !== 'number') return { whole: o };
       const record = findItem(view);
+      if (record === undefined && !mayRegister(view)) return { whole: o };
       known[i] = record === undefined ? -1 : this.sentSlot(record);
     }
 

@@ -5,7 +5,7 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { hasDerivedPrompt } from '../../envs/crs-env.js';
-import { CrsObservationCodec } from '../../envs/observation-codec.js';
+import { CrsObservationCodec, MAX_RECORDS_PER_ID } from '../../envs/observation-codec.js';
 import type { CrsObservation } from '../../envs/types.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import { buildSyntheticEnv, freshSyntheticComponents, scriptedAction } from './setup-synthetic.js';
@@ -128,6 +128,32 @@ describe('CrsObservationCodec', () => {
     expectSame(sent.decoded, retitled!);
     expect(sent.decoded.contextItems[0]!.title).toBe('A Title Of My Own');
     for (const o of one) expectSame(transfer(worker, main, o).decoded, o);
+  });
+
+  it('a mention rebuilt with equal content maps to its record; one retitled without end is sent whole past the cap', async () => {
+    const all = await observations([5, 6]);
+    const withMention = all.filter((o) => o.contextItems.length > 0);
+    expect(withMention.length).toBeGreaterThan(0);
+    const worker = new CrsObservationCodec();
+    const main = new CrsObservationCodec();
+    for (const o of all) expectSame(transfer(worker, main, o).decoded, o);
+    // A wrapper that copies the mentions (equal content, new objects): compact, and no item details re-sent.
+    const copied = withMention[0]!;
+    copied.contextItems = copied.contextItems.map((v) => ({ ...v, attributes: structuredClone(v.attributes) }));
+    const again = transfer(worker, main, copied);
+    expect(again.wire).toHaveProperty('compact');
+    expect((again.wire as { compact: { items?: unknown[] } }).compact.items).toBeUndefined();
+    expectSame(again.decoded, copied);
+    // A wrapper that gives a mention a new title every step: new records up to the cap, then whole; always exact.
+    const kinds: string[] = [];
+    for (let k = 0; k < MAX_RECORDS_PER_ID + 3; k++) {
+      copied.contextItems = [{ ...copied.contextItems[0]!, title: `Title ${k}` }, ...copied.contextItems.slice(1)];
+      const { decoded, wire } = transfer(worker, main, copied);
+      kinds.push(Object.keys(wire as object)[0]!);
+      expectSame(decoded, copied);
+    }
+    expect(kinds.slice(0, MAX_RECORDS_PER_ID - 1).every((k) => k === 'compact')).toBe(true);
+    expect(kinds.slice(-3)).toEqual(['whole', 'whole', 'whole']);
   });
 
   it('keeps both sides in step when the sample table evicts (least recently used, same order on both sides)', async () => {
