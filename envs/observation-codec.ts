@@ -17,7 +17,8 @@
 // worker side, likewise, numbers each distinct item (id, title and attributes) once per thread and keeps per codec
 // only a typed array of the slots it sent them under: one hot table for the many copies of a worker instead of one
 // map each (encoding took ~5 µs less per observation with 64 copies). An id seen with another title or attributes
-// (a wrapper's change, or a second copy of the catalogue) is another record with its own slot.
+// (a wrapper's change) is another record with its own slot, up to MAX_RECORDS_PER_ID per id; new objects with equal
+// content (a second copy of the catalogue, a wrapper's copies) map to the existing record.
 import type { ObservationCodec } from '../src/core/vector.js';
 import type { Attributes, ItemId, Utterance } from '../src/data/types.js';
 import { hasDerivedPrompt, withLazyPrompt } from './crs-env.js';
@@ -66,9 +67,9 @@ interface ItemRecord {
 }
 
 /**
- * Worker side: one record per distinct item (id, title and attributes, by identity) seen by any codec in this thread,
- * numbered in the order first seen. Codecs keep only which records they sent and under which slot (a typed array by
- * record number), so the many copies on a worker share one hot table instead of one map each.
+ * Worker side: one record per distinct item (id, title and attributes: the same objects, or equal content) seen by any
+ * codec in this thread, numbered in the order first seen. Codecs keep only which records they sent and under which
+ * slot (a typed array by record number), so the many copies on a worker share one hot table instead of one map each.
  */
 interface RegisteredItem extends ItemRecord {
   id: ItemId;
