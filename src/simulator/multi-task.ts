@@ -63,7 +63,8 @@ interface Parts {
 
 const FORMAT = 'crs-gym/multi-task-simulator';
 const FORMAT_VERSION = 1;
-const MANIFEST = 'simulator.json';
+/** The manifest a saved simulator folder holds (its format, config, encoder ids and metrics). */
+export const SIMULATOR_MANIFEST = 'simulator.json';
 const MAX_CACHED_CONTEXTS = 50_000;
 
 const ManifestSchema = z.object({
@@ -173,12 +174,12 @@ export class MultiTaskSimulator implements UserSimulator {
       thresholds: p.thresholds,
       metrics: p.metrics,
     };
-    await writeFile(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+    await writeFile(join(dir, SIMULATOR_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   }
 
   /** Loads a saved simulator; the encoders must be the ones it was trained with (checked by id and size). */
   static async load(dir: string, encoders: SimulatorEncoders): Promise<MultiTaskSimulator> {
-    const manifestPath = join(dir, MANIFEST);
+    const manifestPath = join(dir, SIMULATOR_MANIFEST);
     let raw: unknown;
     try {
       raw = JSON.parse(await readFile(manifestPath, 'utf8'));

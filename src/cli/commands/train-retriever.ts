@@ -115,16 +115,17 @@ export async function trainRetrieverToDir(options: TrainRetrieverDirOptions): Pr
     stop: () => {},
   });
   await mkdir(outDir, { recursive: true });
+  const simulatorDir = options.simulatorDir === undefined ? undefined : resolve(options.simulatorDir);
   let augment: ReturnType<typeof retrieverAugmentation> | undefined;
-  if (options.simulatorDir !== undefined) {
+  if (simulatorDir !== undefined) {
     try {
-      augment = retrieverAugmentation(dataset, await loadSimulatorFolder(options.simulatorDir, dataset, options.cacheDir));
+      augment = retrieverAugmentation(dataset, await loadSimulatorFolder(simulatorDir, dataset, options.cacheDir));
     } catch (err) {
       throw new UserFacingError(errorMessage(err));
     }
-    log(`training examples get simulated feedback and reference preferences (simulator ${resolve(options.simulatorDir)})`);
+    log(`training examples get simulated feedback and reference preferences (simulator ${simulatorDir})`);
   }
-  await writeJsonAtomic(join(outDir, 'config.json'), { dataset: dataset.name, ...config, ...(options.simulatorDir === undefined ? {} : { simulator: resolve(options.simulatorDir) }) });
+  await writeJsonAtomic(join(outDir, 'config.json'), { dataset: dataset.name, ...config, ...(simulatorDir === undefined ? {} : { simulator: simulatorDir }) });
   const { encoder, loaded } = await ensureEncoder(dataset, outDir, config, report('encoder'));
   log(loaded ? `loaded E_C from ${join(outDir, 'encoder')}` : `trained E_C (LightGCN ${config.lightgcn.dim}-d) and saved it in ${join(outDir, 'encoder')}`);
   let text: ReturnType<typeof makeTextEncoder>;
