@@ -63,7 +63,12 @@ export interface EvalRun {
 }
 
 export interface EvaluateOptions {
-  env: EvalEnv;
+  /**
+   * The env, or several copies of it: samples then run concurrently, one per copy at a time, which pays off when
+   * the agent or the simulator waits on I/O (an LLM server). Results do not depend on how many copies there are:
+   * each sample's streams come from the seed and its id. The agent's `act` may then be called concurrently.
+   */
+  env: EvalEnv | readonly EvalEnv[];
   agent: Agent;
   /** The samples to play, as RecSamples or as sample ids (ids need an env with `currentSample`, like CrsEnv). */
   samples: readonly (RecSample | string)[];
@@ -87,22 +92,38 @@ export function sampleAgentRng(seed: number, sampleId: string, round: number): R
   return new Rng(seed).split(`eval-agent/${sampleId}`).split(`round-${round}`);
 }
 
-function protocolOf(env: EvalEnv, explicit: EvalProtocol | undefined): EvalProtocol {
+function envProtocol(env: EvalEnv): EvalProtocol {
+  return env.config?.excludeContextItems ? 'exclude-context-items' : 'default';
+}
+
+function protocolOf(envs: readonly EvalEnv[], explicit: EvalProtocol | undefined): EvalProtocol {
   if (explicit !== undefined) {
     if (!EVAL_PROTOCOLS.includes(explicit)) throw new RangeError(`evaluate: unknown protocol '${String(explicit)}' (known: ${EVAL_PROTOCOLS.join(', ')})`);
     return explicit;
   }
-  return env.config?.excludeContextItems ? 'exclude-context-items' : 'default';
+  const first = envProtocol(envs[0] as EvalEnv);
+  const other = envs.findIndex((env) => envProtocol(env) !== first);
+  if (other >= 0) throw new RangeError(`evaluate: env copy ${other} runs protocol '${envProtocol(envs[other] as EvalEnv)}' but copy 0 runs '${first}'; give copies built alike`);
+  return first;
 }
 
-function checkOptions(options: EvaluateOptions, rounds: number): void {
+function envsOf(options: EvaluateOptions): readonly EvalEnv[] {
+  const envs = Array.isArray(options.env) ? (options.env as readonly EvalEnv[]) : [options.env as EvalEnv];
+  if (envs.length === 0) throw new RangeError('evaluate: no env given');
+  if (new Set(envs).size !== envs.length) throw new RangeError('evaluate: the same env object is listed twice (each concurrent sample needs its own copy)');
+  return envs;
+}
+
+function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds: number): void {
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`evaluate: rounds must be a positive integer, got ${rounds}`);
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
     throw new RangeError(`evaluate: seed must be a non-negative integer, got ${String(options.seed)}`);
   }
-  const envRounds = options.env.config?.rounds;
-  if (envRounds !== undefined && envRounds < rounds) {
-    throw new RangeError(`evaluate: the env stops after ${envRounds} rounds but ${rounds} were asked; build the env with rounds >= ${rounds}`);
+  for (const env of envs) {
+    const envRounds = env.config?.rounds;
+    if (envRounds !== undefined && envRounds < rounds) {
+      throw new RangeError(`evaluate: the env stops after ${envRounds} rounds but ${rounds} were asked; build the env with rounds >= ${rounds}`);
+    }
   }
   if (options.samples.length === 0) throw new RangeError('evaluate: no samples to evaluate');
   const seen = new Set<string>();
@@ -126,8 +147,8 @@ function resolveSample(env: EvalEnv, requested: RecSample | string, info: Record
   return { target: current.target, targetInContext: typeof flag === 'boolean' ? flag : current.contextItems.includes(current.target) };
 }
 
-async function playSample(options: EvaluateOptions, requested: RecSample | string, rounds: number): Promise<SampleTrace> {
-  const { env, agent, seed } = options;
+async function playSample(options: EvaluateOptions, env: EvalEnv, requested: RecSample | string, rounds: number): Promise<SampleTrace> {
+  const { agent, seed } = options;
   const sampleId = typeof requested === 'string' ? requested : requested.id;
   const reset = await env.reset({ seed: sampleEnvSeed(seed, sampleId), options: { sampleId } });
   const { target, targetInContext } = resolveSample(env, requested, reset.info);
@@ -158,18 +179,34 @@ async function playSample(options: EvaluateOptions, requested: RecSample | strin
 
 /**
  * Runs the paper's protocol: each sample is reset with a seed derived from `seed` and its id, played for up to
- * `rounds` rounds, and padded with its last round when it ended early. Samples run one after another on the
- * one env, so the run is deterministic for a seed (given a deterministic agent, retriever and simulator).
+ * `rounds` rounds, and padded with its last round when it ended early. With one env the samples run one after
+ * another; with several copies, one sample per copy at a time, taken in order. Either way the run is
+ * deterministic for a seed (given a deterministic agent, retriever and simulator) and the traces keep the order
+ * of `samples`. When a sample fails, no new sample starts; the ones running finish, then its error is thrown.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvalRun> {
   const rounds = options.rounds ?? 5;
-  checkOptions(options, rounds);
-  const protocol = protocolOf(options.env, options.protocol);
-  const traces: SampleTrace[] = [];
+  const envs = envsOf(options);
+  checkOptions(options, envs, rounds);
+  const protocol = protocolOf(envs, options.protocol);
   const total = options.samples.length;
-  for (const requested of options.samples) {
-    traces.push(await playSample(options, requested, rounds));
-    options.onProgress?.(traces.length, total);
-  }
+  const traces = new Array<SampleTrace>(total);
+  let next = 0;
+  let done = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (env: EvalEnv): Promise<void> => {
+    while (failure === undefined && next < total) {
+      const index = next++;
+      try {
+        traces[index] = await playSample(options, env, options.samples[index] as RecSample | string, rounds);
+      } catch (error) {
+        failure ??= { error };
+        return;
+      }
+      options.onProgress?.(++done, total);
+    }
+  };
+  await Promise.all(envs.map(lane));
+  if (failure !== undefined) throw failure.error;
   return { agent: options.agent.name, seed: options.seed, protocol, samples: traces, rounds: summarizeRounds(traces, rounds) };
 }

@@ -5,7 +5,10 @@ import { ChatClient } from '../../src/llm/index.js';
 import { parseAction } from '../../envs/action.js';
 import { LlmAgent } from '../../agents/llm-agent.js';
 import { completionBody, openAiError, sendJson, startServer, type Handler, type TestServer } from '../llm/server.js';
-import { makeWorld } from './fixtures.js';
+import { makeWorld, SMALL_ARGS } from './fixtures.js';
+import { evaluate } from '../../src/eval/protocol.js';
+import { sampleIds } from '../../src/learners/standard-setup.js';
+import { defaultConcurrency } from '../../src/pipeline/run-eval.js';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
@@ -75,5 +78,35 @@ describe('LlmAgent', () => {
     expect((server.requests[0]!.body as { messages: unknown[] }).messages).toHaveLength(1);
     const down = new LlmAgent({ client: new ChatClient({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', maxRetries: 0, timeoutMs: 2000 }) });
     expect(await down.act(observation, new Rng(2))).toMatch(/network|timeout/);
+  });
+
+  it('plays evaluation samples concurrently against the server, with the same results as one env copy', async () => {
+    const server = await serve(async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a server that takes a moment, so requests overlap
+      goodModel(req, res, 0);
+    });
+    const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'm', maxRetries: 0, maxConcurrency: 3 }) });
+    const ids = await sampleIds(SMALL_ARGS, 'test');
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+    const one = await evaluate({ env: (await makeWorld()).env, agent, samples: ids, seed: 9, rounds: 3 });
+    expect(server.maxConcurrent()).toBe(1);
+    const copies = await Promise.all([0, 1, 2, 3].map(async () => (await makeWorld()).env));
+    const four = await evaluate({ env: copies, agent, samples: ids, seed: 9, rounds: 3 });
+    expect(four).toEqual(one);
+    // Four copies ask at once, the client's maxConcurrency lets three through.
+    expect(server.maxConcurrent()).toBe(3);
+    expect(agent.stats().failures).toBe(0);
+  });
+});
+
+describe('runEvaluation default concurrency', () => {
+  const vars = { CRS_GYM_LLM_BASE_URL: 'http://127.0.0.1:1/v1', CRS_GYM_LLM_MODEL: 'm' };
+  it('is the LLM maxConcurrency for an llm agent or simulator and 1 otherwise', () => {
+    expect(defaultConcurrency('bm25', {}, vars)).toBe(1);
+    expect(defaultConcurrency('neural:runs/x', { simulator: 'multi-task' }, vars)).toBe(1);
+    expect(defaultConcurrency('llm', {}, vars)).toBe(8);
+    expect(defaultConcurrency('retriever', { simulator: 'llm', llm: { maxConcurrency: 3 } }, vars)).toBe(3);
+    expect(defaultConcurrency('llm', { simulator: 'llm', llm: { maxConcurrency: 5 } }, vars)).toBe(5);
+    expect(() => defaultConcurrency('llm', {}, {})).toThrow(/baseURL is missing/);
   });
 });

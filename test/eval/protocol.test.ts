@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, type EvalEnv } from '../../src/eval/protocol.js';
 import { EVAL_METRIC_KEYS, isNewItem, perSampleValues, roundMetrics, subsetTraces } from '../../src/eval/subsets.js';
 import type { CrsObservation } from '../../envs/types.js';
+import type { Rng } from '../../src/core/rng.js';
 import { evalDataset, evalEnv, ScriptedAgent, ShuffleAgent, targetsOf } from './fixtures.js';
 
 const { dataset, samples } = evalDataset();
@@ -143,5 +144,74 @@ describe('evaluate: the paper protocol', () => {
     expect(run.samples[0]!.playedRounds).toBe(2);
     expect(run.rounds.map((r) => r['recall@1'])).toEqual([0, 1, 1, 1]);
     expect(run.rounds.map((r) => r['mrr@10'])).toEqual([0.5, 1, 1, 1]);
+  });
+
+  describe('several env copies (concurrent samples)', () => {
+    /** A shuffling agent that answers after a delay drawn from the sample id (so samples finish out of order), counting calls in flight. */
+    class SlowShuffleAgent extends ShuffleAgent {
+      inFlight = 0;
+      maxInFlight = 0;
+      override async act(obs: CrsObservation, rng: Rng): ReturnType<ShuffleAgent['act']> {
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        const delay = [...obs.sampleId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 7, obs.turn);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        this.inFlight--;
+        return super.act(obs, rng);
+      }
+    }
+
+    it('gives the same run as one env, in sample order, with samples really overlapping', async () => {
+      const one = await evaluate({ env: evalEnv(dataset, {}, 'bm25').env, agent: new ShuffleAgent(), samples, seed: 11 });
+      const agent = new SlowShuffleAgent();
+      const progress: number[] = [];
+      const copies = [0, 1, 2, 3].map(() => evalEnv(dataset, {}, 'bm25').env);
+      const four = await evaluate({ env: copies, agent, samples, seed: 11, onProgress: (done) => progress.push(done) });
+      expect(four).toEqual(one);
+      expect(four.samples.map((s) => s.sampleId)).toEqual(samples.map((s) => s.id));
+      expect(agent.maxInFlight).toBe(4);
+      expect(progress).toEqual(samples.map((_, i) => i + 1));
+    });
+
+    it('uses no more copies than there are samples, and one copy when given a list of one', async () => {
+      const agent = new SlowShuffleAgent();
+      const run = await evaluate({ env: [0, 1, 2].map(() => evalEnv(dataset).env), agent, samples: samples.slice(0, 2), seed: 4, rounds: 2 });
+      expect(run.samples).toHaveLength(2);
+      expect(agent.maxInFlight).toBe(2);
+      const single = new SlowShuffleAgent();
+      await evaluate({ env: [evalEnv(dataset).env], agent: single, samples: samples.slice(0, 3), seed: 4, rounds: 2 });
+      expect(single.maxInFlight).toBe(1);
+    });
+
+    it('stops taking samples after a failure, lets the running ones finish, and throws the failure', async () => {
+      const bad = samples[2]!.id;
+      let started = 0;
+      const failing = {
+        name: 'boom',
+        act: async (obs: CrsObservation, rng: Rng) => {
+          if (obs.turn === 1) started++;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          if (obs.sampleId === bad) throw new Error('model server down');
+          return new ShuffleAgent().act(obs, rng);
+        },
+      };
+      await expect(evaluate({ env: [0, 1].map(() => evalEnv(dataset).env), agent: failing, samples, seed: 1 })).rejects.toThrow(
+        new RegExp(`sample '${bad}', round 1 \\(agent boom\\): model server down`),
+      );
+      // Samples 0 and 1 started together; 2 failed at once; at most the sample the other copy was playing came after it.
+      expect(started).toBeLessThanOrEqual(4);
+      expect(started).toBeLessThan(samples.length);
+    });
+
+    it('rejects copies built differently, the same object twice, and an empty list', async () => {
+      const agent = new ShuffleAgent();
+      await expect(evaluate({ env: [evalEnv(dataset).env, evalEnv(dataset, { excludeContextItems: true }).env], agent, samples, seed: 1 })).rejects.toThrow(
+        /copy 1 runs protocol 'exclude-context-items' but copy 0 runs 'default'/,
+      );
+      await expect(evaluate({ env: [evalEnv(dataset).env, evalEnv(dataset, { rounds: 3 }).env], agent, samples, seed: 1, rounds: 5 })).rejects.toThrow(/stops after 3 rounds/);
+      const { env } = evalEnv(dataset);
+      await expect(evaluate({ env: [env, env], agent, samples, seed: 1 })).rejects.toThrow(/listed twice/);
+      await expect(evaluate({ env: [], agent, samples, seed: 1 })).rejects.toThrow(/no env given/);
+    });
   });
 });

@@ -21,6 +21,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--simulator <variant>', 'multi-task | single-task | blind | noisy | oracle | llm', 'multi-task')
     .option('--exclude-context-items', 'drop items mentioned in the dialogue from the candidates (a separate protocol)')
     .option('--limit <n>', 'only the first N samples of the split')
+    .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')
     .option('--baseline <dir>', 'an earlier eval folder to test against (paired t-test in the report)')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
@@ -44,6 +45,7 @@ export function registerEvalCommand(program: Command): void {
         ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
         envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true } },
         ...(o.limit !== undefined ? { limit: intOption(o.limit, '--limit', 1) } : {}),
+        ...(o.concurrency !== undefined ? { concurrency: intOption(o.concurrency, '--concurrency', 1) } : {}),
         ...(baseline ? { baseline } : {}),
         onProgress: (done, total) => bar.update(done, total),
       });
