@@ -61,8 +61,8 @@ export interface EnvComponents {
   retriever: DualViewRetriever;
   /** Where each part lives. */
   dirs: { root: string; encoder: string; simulator: string; retriever: string; embeddings: string };
-  /** Persists new text embeddings (call before exit; also called after training). */
-  flush(): void;
+  /** Persists new text embeddings (call before exit; also called after training). Resolves once written. */
+  flush(): Promise<void>;
 }
 
 export interface ComponentsOptions {
@@ -247,9 +247,8 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     simulator,
     retriever: retrieverStage.value,
     dirs,
-    flush: () => {
-      textEncoder.flush();
-      simulatorText.flush();
+    flush: async () => {
+      await Promise.all([textEncoder.flush(), simulatorText.flush()]);
     },
   };
 }

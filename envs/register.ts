@@ -129,6 +129,11 @@ function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: 
   }
 }
 
+/** Whether `makeCrsEnv(datasetName, rawOptions)` would load (or train) the trained components. */
+export function crsEnvNeedsComponents(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown> = {}): boolean {
+  return needsTrainedComponents(parseConfig(CrsEnvOptionsSchema, deepMerge(configFile(datasetName), rawOptions), `CrsEnv/${datasetName} options`));
+}
+
 /** Builds a CrsEnv for `datasetName` from options (see CrsEnvOptionsSchema). */
 export async function makeCrsEnv(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown> = {}): Promise<CrsEnv> {
   const fileConfig = configFile(datasetName);

@@ -30,7 +30,16 @@ export class AgentSpecError extends Error {
   override name = 'AgentSpecError';
 }
 
-export async function resolveAgentSpec(spec: string, components: EnvComponents): Promise<ResolvedAgent> {
+/** What a SPEC names, checked, without building the agent (no policy is loaded). */
+export interface AgentSpecDescription {
+  kind: 'retriever-order' | 'random' | 'llm' | 'neural';
+  /** The policy folder of a neural spec. */
+  policyDir?: string;
+  envOptions: Partial<CrsEnvOptions>;
+  label: string;
+}
+
+export function describeAgentSpec(spec: string): AgentSpecDescription {
   const [kind, ...rest] = spec.split(':');
   const arg = rest.join(':');
   switch (kind) {
@@ -38,26 +47,43 @@ export async function resolveAgentSpec(spec: string, components: EnvComponents):
     case 'repeat':
     case 'bm25':
     case 'tfidf':
-      return { agent: new RetrieverOrderAgent(), envOptions: { retriever: kind }, label: kind };
+      return { kind: 'retriever-order', envOptions: { retriever: kind }, label: kind };
     case 'retriever':
-      return { agent: new RetrieverOrderAgent(), envOptions: { retriever: 'dual-view' }, label: 'retriever' };
+      return { kind: 'retriever-order', envOptions: { retriever: 'dual-view' }, label: 'retriever' };
     case 'random':
-      return { agent: new RandomAgent(), envOptions: { retriever: 'dual-view' }, label: 'random' };
+      return { kind: 'random', envOptions: { retriever: 'dual-view' }, label: 'random' };
     case 'llm':
-      return { agent: new LlmAgent({ client: createChatClient({}) }), envOptions: { retriever: 'dual-view' }, label: 'llm' };
+      return { kind: 'llm', envOptions: { retriever: 'dual-view' }, label: 'llm' };
     case 'neural':
     case 'sft':
     case 'grpo':
     case 'rloo':
-    case 'reinforce': {
+    case 'reinforce':
       if (!arg) throw new AgentSpecError(`agent '${spec}': give the policy folder, e.g. ${kind}:runs/inspired/grpo`);
-      const agent = await NeuralRecommender.load(arg, { dataset: components.dataset, textEncoder: components.textEncoder, collaborative: components.collaborative });
-      agent.mode = 'greedy';
-      return { agent, envOptions: { retriever: 'dual-view' }, label: `${kind}:${arg}` };
-    }
+      return { kind: 'neural', policyDir: arg, envOptions: { retriever: 'dual-view' }, label: `${kind}:${arg}` };
     default:
       throw new AgentSpecError(
         `unknown agent '${spec}' (known: ${Object.keys(BASELINE_SPECS).join(', ')}, neural:DIR, sft:DIR, grpo:DIR)`,
       );
+  }
+}
+
+/** Builds the agent a SPEC names; a neural policy needs the components its features come from. */
+export async function resolveAgentSpec(spec: string, components: EnvComponents | undefined): Promise<ResolvedAgent> {
+  const described = describeAgentSpec(spec);
+  const { envOptions, label } = described;
+  switch (described.kind) {
+    case 'retriever-order':
+      return { agent: new RetrieverOrderAgent(), envOptions, label };
+    case 'random':
+      return { agent: new RandomAgent(), envOptions, label };
+    case 'llm':
+      return { agent: new LlmAgent({ client: createChatClient({}) }), envOptions, label };
+    case 'neural': {
+      if (components === undefined) throw new Error(`resolveAgentSpec: agent '${spec}' needs the trained components (text encoder, E_C)`);
+      const agent = await NeuralRecommender.load(described.policyDir as string, { dataset: components.dataset, textEncoder: components.textEncoder, collaborative: components.collaborative });
+      agent.mode = 'greedy';
+      return { agent, envOptions, label };
+    }
   }
 }

@@ -315,7 +315,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
       if (!strongest || last(stage.value) > last(strongest)) runs.set('strongest', stage.value);
     }
   }
-  components.flush();
+  await components.flush();
 
   const summary: ReproductionSummary = {
     dataset: options.dataset,

@@ -1,4 +1,4 @@
-// A crs-gym program with the export, train-simulator and train-retriever commands, mapping errors to exit codes as
+// A crs-gym program with the export, train-simulator, train-retriever and eval commands, mapping errors to exit codes as
 // src/cli/main.ts does (the lead wires the commands into main; these tests must not depend on that).
 import { Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/load.js';
 import { registerExportCommands } from '../../src/cli/commands/export-sft.js';
 import { registerTrainSimulatorCommand } from '../../src/cli/commands/train-simulator.js';
 import { registerTrainRetrieverCommands } from '../../src/cli/commands/train-retriever.js';
+import { registerEvalCommand } from '../../src/cli/commands/eval.js';
 import { UsageError, UserFacingError } from '../../src/cli/errors.js';
 
 export function buildTestProgram(): Command {
@@ -14,6 +15,7 @@ export function buildTestProgram(): Command {
   const train = program.command('train').description('training');
   registerTrainSimulatorCommand(train);
   registerTrainRetrieverCommands(train);
+  registerEvalCommand(program);
   return program;
 }
 

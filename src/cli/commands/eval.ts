@@ -4,6 +4,10 @@ import { readEvalRun } from '../../eval/files.js';
 import { isDatasetName } from '../../data/index.js';
 import { SimulatorVariantSchema } from '../../../envs/register.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
+import { EvalPool } from '../../pipeline/eval-pool.js';
+import { AgentSpecError, describeAgentSpec } from '../../pipeline/agent-spec.js';
+import { policyFile } from '../../../agents/neural/recommender.js';
+import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
 import { intOption } from '../options.js';
@@ -23,6 +27,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--limit <n>', 'only the first N samples of the split')
     .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')
     .option('--baseline <dir>', 'an earlier eval folder to test against (paired t-test in the report)')
+    .option('--workers <n>', 'worker threads to play the samples on (0: this thread); results do not depend on it', '0')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
@@ -33,8 +38,12 @@ export function registerEvalCommand(program: Command): void {
       const simulator = SimulatorVariantSchema.safeParse(o.simulator);
       if (!simulator.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
       const baseline = typeof o.baseline === 'string' ? (await readEvalRun(o.baseline)).run : undefined;
+      const workers = intOption(o.workers, '--workers', 0);
+      checkAgentSpec(String(o.agent));
       const bar = progressBar(`eval ${String(o.agent)}`);
+      const pool = workers > 0 ? new EvalPool(workers) : undefined;
       const run = await runEvaluation({
+        ...(pool ? { pool } : {}),
         dataset,
         split: split as 'train' | 'valid' | 'test',
         agent: String(o.agent),
@@ -48,7 +57,7 @@ export function registerEvalCommand(program: Command): void {
         ...(o.concurrency !== undefined ? { concurrency: intOption(o.concurrency, '--concurrency', 1) } : {}),
         ...(baseline ? { baseline } : {}),
         onProgress: (done, total) => bar.update(done, total),
-      });
+      }).finally(() => pool?.close());
       bar.stop();
       const last = run.rounds[run.rounds.length - 1];
       if (last) {
@@ -59,4 +68,17 @@ export function registerEvalCommand(program: Command): void {
         );
       }
     });
+}
+
+/** A bad --agent is a usage error, found before anything loads (and before worker threads would each hit it). */
+function checkAgentSpec(spec: string): void {
+  try {
+    const described = describeAgentSpec(spec);
+    if (described.policyDir !== undefined && !existsSync(policyFile(described.policyDir))) {
+      throw new AgentSpecError(`agent '${spec}': no trained policy at ${policyFile(described.policyDir)}`);
+    }
+  } catch (err) {
+    if (err instanceof AgentSpecError) throw new UsageError(`--agent: ${err.message}`);
+    throw err;
+  }
 }
