@@ -8,7 +8,8 @@ import { workerScript } from '../core/worker-pool.js';
 import { errorMessage } from '../core/errors.js';
 import type { EvalProtocol, SampleTrace } from '../eval/protocol.js';
 import type { EvalChunkResult, EvalChunkTask } from './eval-worker.js';
-import type { EvalSetup } from './run-eval.js';
+import { addStats, type EvalSetup } from './run-eval.js';
+import type { LlmAgentStats } from '../../agents/llm-agent.js';
 
 /** Chunks per worker and evaluation: enough that a slow chunk does not leave the other threads idle at the end. */
 const CHUNKS_PER_WORKER = 8;
@@ -18,6 +19,8 @@ export interface PlayedSamples {
   protocol: EvalProtocol;
   agent: string;
   envConfig: unknown;
+  /** An LLM agent's calls, summed over the workers. */
+  llmAgent?: LlmAgentStats;
 }
 
 export class EvalPool {
@@ -52,7 +55,8 @@ export class EvalPool {
       }),
     );
     const first = results[0] as EvalChunkResult;
-    return { samples: results.flatMap((r) => r.samples), protocol: first.protocol, agent: first.agent, envConfig: first.envConfig };
+    const llmAgent = results.reduce<LlmAgentStats | undefined>((sum, r) => addStats(sum, r.llmAgent), undefined);
+    return { samples: results.flatMap((r) => r.samples), protocol: first.protocol, agent: first.agent, envConfig: first.envConfig, ...(llmAgent ? { llmAgent } : {}) };
   }
 
   /** Ends the threads (a running evaluation's chunks fail). */

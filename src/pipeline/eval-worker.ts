@@ -3,7 +3,8 @@
 // traces. Trained components are loaded, never trained here.
 import { evaluate, type EvalProtocol, type SampleTrace } from '../eval/protocol.js';
 import { stableStringify } from './stage-cache.js';
-import { prepareEvaluation, type EvalSetup, type PreparedEvaluation } from './run-eval.js';
+import { llmStatsOf, prepareEvaluation, statsSince, type EvalSetup, type PreparedEvaluation } from './run-eval.js';
+import type { LlmAgentStats } from '../../agents/llm-agent.js';
 
 export interface EvalChunkTask {
   setup: EvalSetup;
@@ -18,6 +19,8 @@ export interface EvalChunkResult {
   agent: string;
   /** The env copies' config (for the run's summary). */
   envConfig: unknown;
+  /** An LLM agent's calls in this chunk. */
+  llmAgent?: LlmAgentStats;
 }
 
 let current: { key: string; prepared: PreparedEvaluation } | undefined;
@@ -39,8 +42,10 @@ export default async function playChunk(task: EvalChunkTask): Promise<EvalChunkR
     if (sample === undefined) throw new Error(`eval worker: sample '${id}' is not among the ${p.samples.length} samples of ${task.setup.dataset} ${task.setup.split}`);
     return sample;
   });
+  const before = llmStatsOf(p.resolved.agent);
   const run = await evaluate({ env: p.envs, agent: p.resolved.agent, samples, rounds: task.setup.rounds, seed: task.seed });
+  const llmAgent = statsSince(llmStatsOf(p.resolved.agent), before);
   // New text embeddings reach the shared cache file before the pool may end this thread.
   await p.components?.flush();
-  return { samples: run.samples, protocol: run.protocol, agent: run.agent, envConfig: p.envs[0]?.config };
+  return { samples: run.samples, protocol: run.protocol, agent: run.agent, envConfig: p.envs[0]?.config, ...(llmAgent ? { llmAgent } : {}) };
 }

@@ -302,6 +302,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
             label: exp.label,
             ...(exp.id === 'grpo' && runs.get('strongest') ? { baseline: runs.get('strongest')!, baselineLabel: runs.get('strongest')!.agent } : {}),
             onProgress: (done, total) => options.progress?.(`eval ${exp.id}`, done, total),
+            log,
           });
           return { value: run };
         },

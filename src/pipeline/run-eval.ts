@@ -11,6 +11,7 @@ import { crsEnvNeedsComponents, makeCrsEnv, sharedComponents, sharedDataset, typ
 import { describeAgentSpec, resolveAgentSpec, type ResolvedAgent } from './agent-spec.js';
 import { resolveLlmConfig } from '../llm/config.js';
 import type { EvalPool } from './eval-pool.js';
+import { LlmAgent, type LlmAgentStats } from '../../agents/llm-agent.js';
 
 /** What an evaluation plays: plain data, so that an eval worker builds the same envs and agent. */
 export interface EvalSetup {
@@ -40,6 +41,8 @@ export interface RunEvalOptions extends EvalSetup {
   notes?: readonly string[];
   label?: string;
   onProgress?: (done: number, total: number) => void;
+  /** Where warnings go (an LLM agent whose calls failed); they are also noted in the report. */
+  log?: (message: string) => void;
   /**
    * Worker threads to play the samples on (results as in this thread; see eval-pool.ts). A pool can serve many
    * evaluations: each worker keeps the last setup's envs and agent.
@@ -118,30 +121,44 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
   let run: EvalRun;
   let envConfig: unknown;
   let label: string;
+  let llmCalls: LlmAgentStats | undefined;
   if (opts.pool !== undefined) {
     const samples = evalSamples(opts);
     concurrencyOf(opts, envOptions); // a bad value fails here, not in every worker
     const played = await opts.pool.play(setupOf(opts), samples.map((s) => s.id), opts.seed, opts.onProgress);
     run = { agent: played.agent, seed: opts.seed, protocol: played.protocol, samples: played.samples, rounds: summarizeRounds(played.samples, opts.rounds) };
     envConfig = played.envConfig;
+    llmCalls = played.llmAgent;
     label = describeAgentSpec(opts.agent).label;
   } else {
     const prepared = await prepareEvaluation(opts);
+    const before = llmStatsOf(prepared.resolved.agent);
     try {
       run = await evaluate({ env: prepared.envs, agent: prepared.resolved.agent, samples: prepared.samples, rounds: opts.rounds, seed: opts.seed, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     } finally {
       await Promise.all(prepared.envs.map((e) => e.close()));
     }
+    llmCalls = statsSince(llmStatsOf(prepared.resolved.agent), before);
     await prepared.components?.flush();
     envConfig = (prepared.envs[0] as CrsEnv).config;
     label = prepared.resolved.label;
   }
   const labelled: EvalRun = { ...run, agent: opts.label ?? label };
+  const failed = llmCalls !== undefined && llmCalls.failures > 0 ? llmFailureNote(llmCalls) : undefined;
+  if (failed !== undefined) opts.log?.(`${opts.label ?? label}: ${failed}`);
+  const notes = [...(opts.notes ?? []), ...(failed !== undefined ? [failed] : [])];
   const meta: EvalMeta = {
     dataset: opts.dataset,
     split: opts.split,
-    config: { agent: opts.agent, env: envConfig, simulator: envOptions.simulator ?? 'multi-task', retriever: envOptions.retriever ?? 'dual-view', limit: opts.limit ?? null },
-    ...(opts.notes ? { notes: opts.notes } : {}),
+    config: {
+      agent: opts.agent,
+      env: envConfig,
+      simulator: envOptions.simulator ?? 'multi-task',
+      retriever: envOptions.retriever ?? 'dual-view',
+      limit: opts.limit ?? null,
+      ...(llmCalls !== undefined ? { llmAgentCalls: llmCalls } : {}),
+    },
+    ...(notes.length > 0 ? { notes } : {}),
   };
   await writeEvalRun(opts.out, labelled, meta, { ...(opts.baseline ? { baseline: opts.baseline } : {}), ...(opts.baselineLabel ? { baselineLabel: opts.baselineLabel } : {}) });
   return labelled;
@@ -160,4 +177,34 @@ function setupOf(opts: RunEvalOptions): EvalSetup {
     ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
   };
+}
+
+/** An LLM agent's call counters (other agents have none). */
+export function llmStatsOf(agent: unknown): LlmAgentStats | undefined {
+  return agent instanceof LlmAgent ? agent.stats() : undefined;
+}
+
+/** The calls made between two readings of the counters. */
+export function statsSince(now: LlmAgentStats | undefined, before: LlmAgentStats | undefined): LlmAgentStats | undefined {
+  if (now === undefined) return undefined;
+  const failuresByKind: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(now.failuresByKind)) {
+    const d = n - (before?.failuresByKind[kind] ?? 0);
+    if (d > 0) failuresByKind[kind] = d;
+  }
+  return { calls: now.calls - (before?.calls ?? 0), failures: now.failures - (before?.failures ?? 0), failuresByKind };
+}
+
+/** Sums call counters (an evaluation's chunks on several workers). */
+export function addStats(a: LlmAgentStats | undefined, b: LlmAgentStats | undefined): LlmAgentStats | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const failuresByKind = { ...a.failuresByKind };
+  for (const [kind, n] of Object.entries(b.failuresByKind)) failuresByKind[kind] = (failuresByKind[kind] ?? 0) + n;
+  return { calls: a.calls + b.calls, failures: a.failures + b.failures, failuresByKind };
+}
+
+/** A report note: failed calls score as malformed answers, so the metrics alone would not say why they are low. */
+export function llmFailureNote(stats: LlmAgentStats): string {
+  const kinds = Object.entries(stats.failuresByKind).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  return `the LLM agent's server failed ${stats.failures} of ${stats.calls} calls (${kinds}); each failed call answered an empty list, scored as a malformed answer (see docs/llm-server.md, Errors)`;
 }

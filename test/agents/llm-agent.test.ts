@@ -8,7 +8,7 @@ import { completionBody, openAiError, sendJson, startServer, type Handler, type 
 import { makeWorld, SMALL_ARGS } from './fixtures.js';
 import { evaluate } from '../../src/eval/protocol.js';
 import { sampleIds } from '../../src/learners/standard-setup.js';
-import { defaultConcurrency } from '../../src/pipeline/run-eval.js';
+import { addStats, defaultConcurrency, llmFailureNote, llmStatsOf, statsSince } from '../../src/pipeline/run-eval.js';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
@@ -98,6 +98,44 @@ describe('LlmAgent', () => {
     expect(agent.stats().failures).toBe(0);
   });
 });
+
+describe('LLM agent call counts in evaluations', () => {
+  it('counts the calls of one evaluation, sums chunks, and writes a note naming the failures', async () => {
+    let n = 0;
+    const server = await serve((req, res) => {
+      n++;
+      if (n % 3 === 0) sendJson(res, 500, openAiError('overloaded'));
+      else goodModel(req, res, 0);
+    });
+    const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'm', maxRetries: 0 }) });
+    const ids = (await sampleIds(SMALL_ARGS, 'test')).slice(0, 3);
+    await evaluate({ env: (await makeWorld()).env, agent, samples: ids.slice(0, 1), seed: 1, rounds: 3 }); // an earlier run on the same agent
+    const before = llmStatsOf(agent);
+    await evaluate({ env: (await makeWorld()).env, agent, samples: ids, seed: 2, rounds: 3 });
+    const calls = statsSince(llmStatsOf(agent), before)!;
+    const total = agent.stats();
+    expect(calls.calls).toBe(total.calls - before!.calls);
+    expect(calls.calls).toBeGreaterThanOrEqual(3);
+    expect(calls.failures).toBe(total.failures - before!.failures);
+    expect(calls.failures).toBeGreaterThan(0);
+    expect(calls.failuresByKind).toEqual({ http: calls.failures });
+    expect(llmFailureNote(calls)).toBe(
+      `the LLM agent's server failed ${calls.failures} of ${calls.calls} calls (http ${calls.failures}); each failed call answered an empty list, scored as a malformed answer (see docs/llm-server.md, Errors)`,
+    );
+    expect(addStats(calls, { calls: 2, failures: 1, failuresByKind: { timeout: 1 } })).toEqual({
+      calls: calls.calls + 2,
+      failures: calls.failures + 1,
+      failuresByKind: { http: calls.failures, timeout: 1 },
+    });
+    expect(addStats(undefined, calls)).toEqual(calls);
+    expect(llmStatsOf(new ShuffleLikeAgent())).toBeUndefined();
+  });
+});
+
+/** Not an LLM agent. */
+class ShuffleLikeAgent {
+  readonly name = 'x';
+}
 
 describe('runEvaluation default concurrency', () => {
   const vars = { CRS_GYM_LLM_BASE_URL: 'http://127.0.0.1:1/v1', CRS_GYM_LLM_MODEL: 'm' };

@@ -57,6 +57,7 @@ export function registerEvalCommand(program: Command): void {
         ...(o.concurrency !== undefined ? { concurrency: intOption(o.concurrency, '--concurrency', 1) } : {}),
         ...(baseline ? { baseline } : {}),
         onProgress: (done, total) => bar.update(done, total),
+        log: (message) => process.stderr.write(`crs-gym: ${message}\n`),
       }).finally(() => pool?.close());
       bar.stop();
       const last = run.rounds[run.rounds.length - 1];
