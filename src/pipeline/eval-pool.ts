@@ -10,6 +10,7 @@ import type { EvalProtocol, SampleTrace } from '../eval/protocol.js';
 import type { EvalChunkResult, EvalChunkTask } from './eval-worker.js';
 import { addStats, type EvalSetup } from './run-eval.js';
 import type { LlmAgentStats } from '../../agents/llm-agent.js';
+import { addFailures, type SimulatorFailures } from './simulator-failures.js';
 
 /** Chunks per worker and evaluation: enough that a slow chunk does not leave the other threads idle at the end. */
 const CHUNKS_PER_WORKER = 8;
@@ -21,6 +22,7 @@ export interface PlayedSamples {
   envConfig: unknown;
   /** An LLM agent's calls, summed over the workers. */
   llmAgent?: LlmAgentStats;
+  simulatorFailures?: SimulatorFailures;
 }
 
 export class EvalPool {
@@ -56,7 +58,15 @@ export class EvalPool {
     );
     const first = results[0] as EvalChunkResult;
     const llmAgent = results.reduce<LlmAgentStats | undefined>((sum, r) => addStats(sum, r.llmAgent), undefined);
-    return { samples: results.flatMap((r) => r.samples), protocol: first.protocol, agent: first.agent, envConfig: first.envConfig, ...(llmAgent ? { llmAgent } : {}) };
+    const simulatorFailures = results.reduce<SimulatorFailures | undefined>((sum, r) => addFailures(sum, r.simulatorFailures), undefined);
+    return {
+      samples: results.flatMap((r) => r.samples),
+      protocol: first.protocol,
+      agent: first.agent,
+      envConfig: first.envConfig,
+      ...(llmAgent ? { llmAgent } : {}),
+      ...(simulatorFailures ? { simulatorFailures } : {}),
+    };
   }
 
   /** Ends the threads (a running evaluation's chunks fail). */

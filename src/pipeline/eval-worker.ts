@@ -5,6 +5,7 @@ import { evaluate, type EvalProtocol, type SampleTrace } from '../eval/protocol.
 import { stableStringify } from './stage-cache.js';
 import { llmStatsOf, prepareEvaluation, statsSince, type EvalSetup, type PreparedEvaluation } from './run-eval.js';
 import type { LlmAgentStats } from '../../agents/llm-agent.js';
+import { SimulatorFailureCounter, type SimulatorFailures } from './simulator-failures.js';
 
 export interface EvalChunkTask {
   setup: EvalSetup;
@@ -21,6 +22,7 @@ export interface EvalChunkResult {
   envConfig: unknown;
   /** An LLM agent's calls in this chunk. */
   llmAgent?: LlmAgentStats;
+  simulatorFailures: SimulatorFailures;
 }
 
 let current: { key: string; prepared: PreparedEvaluation } | undefined;
@@ -43,9 +45,10 @@ export default async function playChunk(task: EvalChunkTask): Promise<EvalChunkR
     return sample;
   });
   const before = llmStatsOf(p.resolved.agent);
-  const run = await evaluate({ env: p.envs, agent: p.resolved.agent, samples, rounds: task.setup.rounds, seed: task.seed });
+  const counter = new SimulatorFailureCounter();
+  const run = await evaluate({ env: p.envs.map((e) => counter.watch(e)), agent: p.resolved.agent, samples, rounds: task.setup.rounds, seed: task.seed });
   const llmAgent = statsSince(llmStatsOf(p.resolved.agent), before);
   // New text embeddings reach the shared cache file before the pool may end this thread.
   await p.components?.flush();
-  return { samples: run.samples, protocol: run.protocol, agent: run.agent, envConfig: p.envs[0]?.config, ...(llmAgent ? { llmAgent } : {}) };
+  return { samples: run.samples, protocol: run.protocol, agent: run.agent, envConfig: p.envs[0]?.config, simulatorFailures: counter.value, ...(llmAgent ? { llmAgent } : {}) };
 }

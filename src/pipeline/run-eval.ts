@@ -12,6 +12,7 @@ import { describeAgentSpec, resolveAgentSpec, type ResolvedAgent } from './agent
 import { resolveLlmConfig } from '../llm/config.js';
 import type { EvalPool } from './eval-pool.js';
 import { LlmAgent, type LlmAgentStats } from '../../agents/llm-agent.js';
+import { SimulatorFailureCounter, simulatorFailureNote, type SimulatorFailures } from './simulator-failures.js';
 
 /** What an evaluation plays: plain data, so that an eval worker builds the same envs and agent. */
 export interface EvalSetup {
@@ -122,6 +123,7 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
   let envConfig: unknown;
   let label: string;
   let llmCalls: LlmAgentStats | undefined;
+  let simulatorFailures: SimulatorFailures | undefined;
   if (opts.pool !== undefined) {
     const samples = evalSamples(opts);
     concurrencyOf(opts, envOptions); // a bad value fails here, not in every worker
@@ -129,24 +131,30 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
     run = { agent: played.agent, seed: opts.seed, protocol: played.protocol, samples: played.samples, rounds: summarizeRounds(played.samples, opts.rounds) };
     envConfig = played.envConfig;
     llmCalls = played.llmAgent;
+    simulatorFailures = played.simulatorFailures;
     label = describeAgentSpec(opts.agent).label;
   } else {
     const prepared = await prepareEvaluation(opts);
     const before = llmStatsOf(prepared.resolved.agent);
+    const counter = new SimulatorFailureCounter();
     try {
-      run = await evaluate({ env: prepared.envs, agent: prepared.resolved.agent, samples: prepared.samples, rounds: opts.rounds, seed: opts.seed, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      run = await evaluate({ env: prepared.envs.map((e) => counter.watch(e)), agent: prepared.resolved.agent, samples: prepared.samples, rounds: opts.rounds, seed: opts.seed, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     } finally {
       await Promise.all(prepared.envs.map((e) => e.close()));
     }
     llmCalls = statsSince(llmStatsOf(prepared.resolved.agent), before);
+    simulatorFailures = counter.value;
     await prepared.components?.flush();
     envConfig = (prepared.envs[0] as CrsEnv).config;
     label = prepared.resolved.label;
   }
   const labelled: EvalRun = { ...run, agent: opts.label ?? label };
-  const failed = llmCalls !== undefined && llmCalls.failures > 0 ? llmFailureNote(llmCalls) : undefined;
-  if (failed !== undefined) opts.log?.(`${opts.label ?? label}: ${failed}`);
-  const notes = [...(opts.notes ?? []), ...(failed !== undefined ? [failed] : [])];
+  const failed = [
+    ...(llmCalls !== undefined && llmCalls.failures > 0 ? [llmFailureNote(llmCalls)] : []),
+    ...(simulatorFailures !== undefined && simulatorFailures.failures > 0 ? [simulatorFailureNote(simulatorFailures)] : []),
+  ];
+  for (const note of failed) opts.log?.(`${opts.label ?? label}: ${note}`);
+  const notes = [...(opts.notes ?? []), ...failed];
   const meta: EvalMeta = {
     dataset: opts.dataset,
     split: opts.split,
@@ -157,6 +165,7 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
       retriever: envOptions.retriever ?? 'dual-view',
       limit: opts.limit ?? null,
       ...(llmCalls !== undefined ? { llmAgentCalls: llmCalls } : {}),
+      ...(simulatorFailures !== undefined && simulatorFailures.failures > 0 ? { simulatorFailures } : {}),
     },
     ...(notes.length > 0 ? { notes } : {}),
   };
