@@ -3,7 +3,8 @@
 // traces. Trained components are loaded, never trained here.
 import { evaluate, type EvalProtocol, type SampleTrace } from '../eval/protocol.js';
 import { stableStringify } from './stage-cache.js';
-import { llmStatsOf, prepareEvaluation, statsSince, type EvalSetup, type PreparedEvaluation } from './run-eval.js';
+import { prepareEvaluation, type EvalSetup, type PreparedEvaluation } from './run-eval.js';
+import { llmStatsOf, statsSince } from './llm-agent-calls.js';
 import type { LlmAgentStats } from '../../agents/llm-agent.js';
 import { SimulatorFailureCounter, type SimulatorFailures } from './simulator-failures.js';
 

@@ -8,7 +8,8 @@ import { completionBody, openAiError, sendJson, startServer, type Handler, type 
 import { makeWorld, SMALL_ARGS } from './fixtures.js';
 import { evaluate } from '../../src/eval/protocol.js';
 import { sampleIds } from '../../src/learners/standard-setup.js';
-import { addStats, defaultConcurrency, llmFailureNote, llmStatsOf, statsSince } from '../../src/pipeline/run-eval.js';
+import { defaultConcurrency } from '../../src/pipeline/run-eval.js';
+import { addStats, llmFailureNote, llmStatsOf, statsSince } from '../../src/pipeline/llm-agent-calls.js';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
