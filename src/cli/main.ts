@@ -9,6 +9,7 @@ import { registerTrainRetrieverCommands } from './commands/train-retriever.js';
 import { registerTrainSimulatorCommand } from './commands/train-simulator.js';
 import { registerExportCommands } from './commands/export-sft.js';
 import { registerPlayCommand } from './commands/play.js';
+import { registerCacheCommands } from './commands/cache.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerReproduceCommand(program);
   registerExportCommands(program);
   registerPlayCommand(program);
+  registerCacheCommands(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

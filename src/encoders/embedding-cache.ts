@@ -13,7 +13,7 @@
 // Several processes may append to the same file: each flush appends whole records in one write, and
 // duplicate keys are harmless.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readdirSync, readSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { appendFile, link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -448,4 +448,51 @@ export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** What one cache file holds, from its header and size (no record is read or checked). */
+export interface CacheFileInfo {
+  file: string;
+  bytes: number;
+  /** Undefined when the header is not a cache header. */
+  encoderId?: string;
+  dim?: number;
+  /** Whole records (duplicates, appended by several processes, included). */
+  records: number;
+  /** Bytes after the last whole record (a torn append), or what is wrong with the header. */
+  problem?: string;
+}
+
+/** The cache files (`*.f32`) of a folder, by name; an absent folder has none. */
+export function listCacheFiles(dir: string): CacheFileInfo[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.f32')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.map((n) => describeCacheFile(join(dir, n)));
+}
+
+export function describeCacheFile(file: string): CacheFileInfo {
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(bytes, 16));
+    readSync(fd, head, 0, head.length, 0);
+    if (head.length < 16 || head.toString('latin1', 0, MAGIC.length) !== MAGIC) return { file, bytes, records: 0, problem: 'not an embedding cache file' };
+    const dim = head.readUInt32LE(8);
+    const idBytes = head.readUInt32LE(12);
+    const headerBytes = Math.ceil((16 + idBytes) / 4) * 4;
+    if (dim < 1 || headerBytes > bytes) return { file, bytes, records: 0, problem: 'damaged header' };
+    const id = Buffer.alloc(idBytes);
+    readSync(fd, id, 0, idBytes, 16);
+    const size = recordSize(dim);
+    const records = Math.floor((bytes - headerBytes) / size);
+    const tail = bytes - headerBytes - records * size;
+    return { file, bytes, encoderId: id.toString('utf8'), dim, records, ...(tail > 0 ? { problem: `truncated tail of ${tail} bytes` } : {}) };
+  } finally {
+    closeSync(fd);
+  }
 }

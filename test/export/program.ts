@@ -1,4 +1,4 @@
-// A crs-gym program with the export, train-simulator, train-retriever and eval commands, mapping errors to exit codes as
+// A crs-gym program with the export, train-simulator, train-retriever, eval and cache commands, mapping errors to exit codes as
 // src/cli/main.ts does (the lead wires the commands into main; these tests must not depend on that).
 import { Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
@@ -7,6 +7,7 @@ import { registerExportCommands } from '../../src/cli/commands/export-sft.js';
 import { registerTrainSimulatorCommand } from '../../src/cli/commands/train-simulator.js';
 import { registerTrainRetrieverCommands } from '../../src/cli/commands/train-retriever.js';
 import { registerEvalCommand } from '../../src/cli/commands/eval.js';
+import { registerCacheCommands } from '../../src/cli/commands/cache.js';
 import { UsageError, UserFacingError } from '../../src/cli/errors.js';
 
 export function buildTestProgram(): Command {
@@ -16,6 +17,7 @@ export function buildTestProgram(): Command {
   registerTrainSimulatorCommand(train);
   registerTrainRetrieverCommands(train);
   registerEvalCommand(program);
+  registerCacheCommands(program);
   return program;
 }
 
