@@ -1,4 +1,5 @@
 // `crs-gym eval`: the paper's evaluation protocol for one agent, written to a folder.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readEvalRun } from '../../eval/files.js';
 import { isDatasetName } from '../../data/index.js';
@@ -7,7 +8,6 @@ import { runEvaluation } from '../../pipeline/run-eval.js';
 import { EvalPool } from '../../pipeline/eval-pool.js';
 import { AgentSpecError, describeAgentSpec } from '../../pipeline/agent-spec.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
-import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
 import { intOption } from '../options.js';
