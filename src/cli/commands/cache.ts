@@ -18,12 +18,14 @@ function describe(f: CacheFileInfo): string {
   return `${name.padEnd(28)} ${what.padEnd(26)} ${megabytes(f.bytes).padStart(8)} MB${f.problem ? `  (${f.problem})` : ''}`;
 }
 
+const DIR_HELP = 'cache folder (default: $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings)';
+
 export function registerCacheCommands(program: Command): void {
   const cache = program.command('cache').description('the text-embedding cache: list what it holds, clear it');
   cache
     .command('list')
     .description('one line per encoder: vectors cached and size on disk')
-    .option('--dir <dir>', 'cache folder (default: $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings)')
+    .option('--dir <dir>', DIR_HELP)
     .option('--json', 'print one JSON object')
     .action((o: { dir?: string; json?: boolean }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
@@ -42,7 +44,7 @@ export function registerCacheCommands(program: Command): void {
     .command('clear')
     .description('delete the cached vectors (of one encoder with --encoder); they are encoded again when next needed')
     .option('--encoder <id>', "only this encoder's file (an id as `cache list` prints it, e.g. use-lite-512)")
-    .option('--dir <dir>', 'cache folder (default: $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings)')
+    .option('--dir <dir>', DIR_HELP)
     .action((o: { encoder?: string; dir?: string }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
       const files = listCacheFiles(dir);
