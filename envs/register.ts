@@ -129,15 +129,19 @@ function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: 
   }
 }
 
+/** The dataset's config file with `rawOptions` merged over it, validated. */
+function parseCrsEnvOptions(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown>): z.output<typeof CrsEnvOptionsSchema> {
+  return parseConfig(CrsEnvOptionsSchema, deepMerge(configFile(datasetName), rawOptions), `CrsEnv/${datasetName} options`);
+}
+
 /** Whether `makeCrsEnv(datasetName, rawOptions)` would load (or train) the trained components. */
 export function crsEnvNeedsComponents(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown> = {}): boolean {
-  return needsTrainedComponents(parseConfig(CrsEnvOptionsSchema, deepMerge(configFile(datasetName), rawOptions), `CrsEnv/${datasetName} options`));
+  return needsTrainedComponents(parseCrsEnvOptions(datasetName, rawOptions));
 }
 
 /** Builds a CrsEnv for `datasetName` from options (see CrsEnvOptionsSchema). */
 export async function makeCrsEnv(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown> = {}): Promise<CrsEnv> {
-  const fileConfig = configFile(datasetName);
-  const options = parseConfig(CrsEnvOptionsSchema, deepMerge(fileConfig, rawOptions), `CrsEnv/${datasetName} options`);
+  const options = parseCrsEnvOptions(datasetName, rawOptions);
   const envConfig = parseConfig(CrsEnvConfigSchema, options.env, `CrsEnv/${datasetName} options.env`);
   const dataset = sharedDataset(datasetName, options.dataRoot);
   // Baselines over lexical retrieval with an untrained simulator need no training at all.

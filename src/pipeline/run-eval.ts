@@ -118,6 +118,28 @@ export async function prepareEvaluation(setup: EvalSetup, opts: { loadOnly?: boo
   return { components, resolved, envs, samples };
 }
 
+/** What playing some samples of a prepared evaluation gives: the run, and the LLM calls and simulator failures in it. */
+export interface PlayedEvaluation {
+  run: EvalRun;
+  llmAgent: LlmAgentStats | undefined;
+  simulatorFailures: SimulatorFailures;
+}
+
+/** Plays `samples` on the prepared env copies, counting the LLM agent's calls and the simulator's failed turns. */
+export async function playPrepared(
+  prepared: PreparedEvaluation,
+  samples: readonly RecSample[],
+  rounds: number,
+  seed: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PlayedEvaluation> {
+  const agent = prepared.resolved.agent;
+  const before = llmStatsOf(agent);
+  const counter = new SimulatorFailureCounter();
+  const run = await evaluate({ env: prepared.envs.map((e) => counter.watch(e)), agent, samples, rounds, seed, ...(onProgress ? { onProgress } : {}) });
+  return { run, llmAgent: statsSince(llmStatsOf(agent), before), simulatorFailures: counter.value };
+}
+
 export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
   const envOptions = envOptionsOf(opts);
   let run: EvalRun;
@@ -136,15 +158,13 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
     label = describeAgentSpec(opts.agent).label;
   } else {
     const prepared = await prepareEvaluation(opts);
-    const before = llmStatsOf(prepared.resolved.agent);
-    const counter = new SimulatorFailureCounter();
+    let played: PlayedEvaluation;
     try {
-      run = await evaluate({ env: prepared.envs.map((e) => counter.watch(e)), agent: prepared.resolved.agent, samples: prepared.samples, rounds: opts.rounds, seed: opts.seed, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      played = await playPrepared(prepared, prepared.samples, opts.rounds, opts.seed, opts.onProgress);
     } finally {
       await Promise.all(prepared.envs.map((e) => e.close()));
     }
-    llmCalls = statsSince(llmStatsOf(prepared.resolved.agent), before);
-    simulatorFailures = counter.value;
+    ({ run, llmAgent: llmCalls, simulatorFailures } = played);
     await prepared.components?.flush();
     envConfig = (prepared.envs[0] as CrsEnv).config;
     label = prepared.resolved.label;
