@@ -476,23 +476,30 @@ export function listCacheFiles(dir: string): CacheFileInfo[] {
 }
 
 export function describeCacheFile(file: string): CacheFileInfo {
-  const fd = openSync(file, 'r');
+  let fd: number | undefined;
   try {
-    const bytes = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(bytes, 16));
-    readSync(fd, head, 0, head.length, 0);
-    if (head.length < 16 || head.toString('latin1', 0, MAGIC.length) !== MAGIC) return { file, bytes, records: 0, problem: 'not an embedding cache file' };
-    const dim = head.readUInt32LE(8);
-    const idBytes = head.readUInt32LE(12);
-    const headerBytes = Math.ceil((16 + idBytes) / 4) * 4;
-    if (dim < 1 || headerBytes > bytes) return { file, bytes, records: 0, problem: 'damaged header' };
-    const id = Buffer.alloc(idBytes);
-    readSync(fd, id, 0, idBytes, 16);
-    const size = recordSize(dim);
-    const records = Math.floor((bytes - headerBytes) / size);
-    const tail = bytes - headerBytes - records * size;
-    return { file, bytes, encoderId: id.toString('utf8'), dim, records, ...(tail > 0 ? { problem: `truncated tail of ${tail} bytes` } : {}) };
+    fd = openSync(file, 'r');
+    return readCacheHeader(file, fd);
+  } catch (err) {
+    return { file, bytes: 0, records: 0, problem: `unreadable: ${errorMessage(err)}` };
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+function readCacheHeader(file: string, fd: number): CacheFileInfo {
+  const bytes = fstatSync(fd).size;
+  const head = Buffer.alloc(Math.min(bytes, 16));
+  readSync(fd, head, 0, head.length, 0);
+  if (head.length < 16 || head.toString('latin1', 0, MAGIC.length) !== MAGIC) return { file, bytes, records: 0, problem: 'not an embedding cache file' };
+  const dim = head.readUInt32LE(8);
+  const idBytes = head.readUInt32LE(12);
+  const headerBytes = Math.ceil((16 + idBytes) / 4) * 4;
+  if (dim < 1 || headerBytes > bytes) return { file, bytes, records: 0, problem: 'damaged header' };
+  const id = Buffer.alloc(idBytes);
+  readSync(fd, id, 0, idBytes, 16);
+  const size = recordSize(dim);
+  const records = Math.floor((bytes - headerBytes) / size);
+  const tail = bytes - headerBytes - records * size;
+  return { file, bytes, encoderId: id.toString('utf8'), dim, records, ...(tail > 0 ? { problem: `truncated tail of ${tail} bytes` } : {}) };
 }

@@ -1,6 +1,6 @@
 // `crs-gym cache list|clear` on a cache folder the test fills: two encoders' files written by the real cache, one
 // with a torn append, a file that is not a cache, and an interrupted rewrite's temp file.
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,5 +75,23 @@ describe('crs-gym cache', () => {
     const file = listCacheFiles(dir)[0]!;
     expect(existsSync(file.file)).toBe(true);
     expect(describeCacheFile(file.file)).toMatchObject({ encoderId: 'hash-8', records: 1 });
+  });
+
+  it('a --dir that is a file is a usage error; an unreadable entry is listed as such and reported when it cannot be removed', async () => {
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'x');
+    for (const command of ['list', 'clear']) {
+      const run = await runTestCli(['cache', command, '--dir', file]);
+      expect(run.code, command).toBe(2);
+      expect(said(run)).toMatch(/--dir .*plain\.txt: ENOTDIR/);
+    }
+    mkdirSync(join(dir, 'odd.f32')); // a folder named like a cache file: listed as unreadable, not removed
+    const odd = await runTestCli(['cache', 'list', '--dir', dir]);
+    expect(odd.code).toBe(0);
+    expect(odd.out).toMatch(/\(unknown\).*\(unreadable: EISDIR/);
+    const clear = await runTestCli(['cache', 'clear', '--dir', dir]);
+    expect(clear.code).toBe(1);
+    expect(said(clear)).toMatch(/could not remove .*odd\.f32 \(.*\); the other cache files were removed/);
+    expect(existsSync(file)).toBe(true);
   });
 });

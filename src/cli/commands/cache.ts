@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { listCacheFiles, type CacheFileInfo } from '../../encoders/embedding-cache.js';
 import { defaultEmbeddingsDir } from '../../../envs/components.js';
-import { UsageError } from '../errors.js';
+import { UsageError, UserFacingError } from '../errors.js';
+import { errorMessage } from '../../core/errors.js';
 
 function megabytes(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
@@ -16,6 +17,15 @@ function describe(f: CacheFileInfo): string {
   const name = f.encoderId ?? '(unknown)';
   const what = f.dim !== undefined ? `${f.records} vectors of ${f.dim} dims` : 'no vectors';
   return `${name.padEnd(28)} ${what.padEnd(26)} ${megabytes(f.bytes).padStart(8)} MB${f.problem ? `  (${f.problem})` : ''}`;
+}
+
+/** The cache files of `dir`; a path that is not a readable folder is a usage error naming it. */
+function cacheFiles(dir: string): CacheFileInfo[] {
+  try {
+    return listCacheFiles(dir);
+  } catch (err) {
+    throw new UsageError(`--dir ${dir}: ${errorMessage(err)}`);
+  }
 }
 
 const DIR_HELP = 'cache folder (default: $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings)';
@@ -29,7 +39,7 @@ export function registerCacheCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action((o: { dir?: string; json?: boolean }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
-      const files = listCacheFiles(dir);
+      const files = cacheFiles(dir);
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ dir, files }, null, 2)}\n`);
         return;
@@ -47,7 +57,7 @@ export function registerCacheCommands(program: Command): void {
     .option('--dir <dir>', DIR_HELP)
     .action((o: { encoder?: string; dir?: string }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
-      const files = listCacheFiles(dir);
+      const files = cacheFiles(dir);
       const chosen = o.encoder === undefined ? files : files.filter((f) => f.encoderId === o.encoder);
       if (o.encoder !== undefined && chosen.length === 0) {
         const known = files.map((f) => f.encoderId).filter((id) => id !== undefined);
@@ -55,8 +65,15 @@ export function registerCacheCommands(program: Command): void {
       }
       // Leftovers of a rewrite that was interrupted go too, when the whole cache is cleared.
       const temps = o.encoder === undefined ? safeList(dir).filter((n) => /\.f32\.tmp-/.test(n)).map((n) => join(dir, n)) : [];
-      for (const f of chosen) rmSync(f.file, { force: true });
-      for (const t of temps) rmSync(t, { force: true });
+      const kept: string[] = [];
+      for (const file of [...chosen.map((f) => f.file), ...temps]) {
+        try {
+          rmSync(file, { force: true });
+        } catch (err) {
+          kept.push(`${file} (${errorMessage(err)})`);
+        }
+      }
+      if (kept.length > 0) throw new UserFacingError(`could not remove ${kept.join(', ')}; the other cache files were removed`);
       const freed = chosen.reduce((n, f) => n + f.bytes, 0);
       process.stdout.write(
         chosen.length === 0
