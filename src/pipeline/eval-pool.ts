@@ -16,6 +16,11 @@ import { addFailures, type SimulatorFailures } from './simulator-failures.js';
 /** Chunks per worker and evaluation: enough that a slow chunk does not leave the other threads idle at the end. */
 const CHUNKS_PER_WORKER = 8;
 
+/** A chunk failed on a worker (an env or agent error, missing trained components, a thread that died). */
+export class EvalWorkerError extends Error {
+  override name = 'EvalWorkerError';
+}
+
 export interface PlayedSamples {
   samples: SampleTrace[];
   protocol: EvalProtocol;
@@ -50,7 +55,7 @@ export class EvalPool {
         try {
           result = (await this.pool.run(task)) as EvalChunkResult;
         } catch (err) {
-          throw new Error(`evaluation on worker threads failed (samples ${ids[0]} .. ${ids.at(-1)}): ${errorMessage(err)}`, { cause: err });
+          throw new EvalWorkerError(`evaluation on worker threads failed (samples ${ids[0]} .. ${ids.at(-1)}): ${errorMessage(err)}`, { cause: err });
         }
         done += ids.length;
         onProgress?.(done, sampleIds.length);

@@ -1,5 +1,6 @@
 // `crs-gym eval` argument checks: a bad --agent or --workers is a one-line usage error (exit 2) found before
-// anything loads. (Equal results with and without worker threads: test/pipeline/eval-pool.test.ts.)
+// anything loads; what workers cannot load is a one-line error (exit 1). (Equal results with and without worker
+// threads: test/pipeline/eval-pool.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { runTestCli, type CliRun } from '../export/program.js';
 
@@ -30,4 +31,10 @@ describe('crs-gym eval arguments', () => {
       expect(said(run)).toContain(flag);
     }
   });
+
+  it('with --workers, trained components missing from --artifacts are a one-line error (workers never train)', async () => {
+    const run = await runTestCli([...base, '--agent', 'retriever', '--artifacts', '/nonexistent/artifacts', '--workers', '1', '--limit', '2']);
+    expect(run.code).toBe(1);
+    expect(said(run)).toMatch(/evaluation on worker threads failed .*not trained in \/nonexistent\/artifacts/);
+  }, 60_000);
 });

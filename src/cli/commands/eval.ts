@@ -5,10 +5,10 @@ import { readEvalRun } from '../../eval/files.js';
 import { isDatasetName } from '../../data/index.js';
 import { SimulatorVariantSchema } from '../../../envs/register.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
-import { EvalPool } from '../../pipeline/eval-pool.js';
+import { EvalPool, EvalWorkerError } from '../../pipeline/eval-pool.js';
 import { AgentSpecError, describeAgentSpec } from '../../pipeline/agent-spec.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
-import { UsageError } from '../errors.js';
+import { UsageError, UserFacingError } from '../errors.js';
 import { progressBar } from '../progress.js';
 import { intOption } from '../options.js';
 
@@ -58,7 +58,12 @@ export function registerEvalCommand(program: Command): void {
         ...(baseline ? { baseline } : {}),
         onProgress: (done, total) => bar.update(done, total),
         log: (message) => process.stderr.write(`crs-gym: ${message}\n`),
-      }).finally(() => pool?.close());
+      })
+        .catch((err: unknown) => {
+          // Workers load the trained components and never train them: a missing one is the user's to fix.
+          throw err instanceof EvalWorkerError ? new UserFacingError(err.message) : err;
+        })
+        .finally(() => pool?.close());
       bar.stop();
       const last = run.rounds[run.rounds.length - 1];
       if (last) {
