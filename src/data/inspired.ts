@@ -2,7 +2,7 @@
 // DBpedia entity ids, item metadata from the DBpedia sub-KG joined with the CFCRS attribute KG.
 import { relative } from 'node:path';
 import { DataFormatError } from './errors.js';
-import { genresOfLabel } from './genres.js';
+import { genresOfLabel, sourceGenres } from './genres.js';
 import {
   LoadReport,
   isRecord,
@@ -152,13 +152,6 @@ function mostCommon(counts: Map<string, number> | undefined): string | undefined
   return best;
 }
 
-function dbpediaGenres(labels: string[]): string[] {
-  return labels.flatMap((label) => {
-    const mapped = genresOfLabel(label);
-    return mapped.length > 0 ? mapped : [stripDisambiguator(label).toLowerCase()];
-  });
-}
-
 export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
   const report = new LoadReport(options.strict === true);
   const rel = (path: string): string => relative(root, path);
@@ -285,7 +278,7 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
     }
 
     const dbpedia: Attributes = {
-      genre: dbpediaGenres(l.genre),
+      genre: sourceGenres(l.genre),
       director: l.director.map(stripDisambiguator),
       actor: l.starring.map(stripDisambiguator),
       writer: l.writer.map(stripDisambiguator),
