@@ -251,14 +251,18 @@ function rebuildDialogue(id: string, rowsOfDialogue: RecTurn[], catalog: Catalog
   let annotated = 0;
   for (const row of rows) {
     let pointer = from;
+    // A name annotated twice in one range was written in two messages: the second goes after the first.
+    const placed = new Map<string, number>();
     for (const raw of row.entity.slice(annotated)) {
       const name = cleanSpaces(raw);
       if (name === '') continue;
+      const start = Math.max(pointer, (placed.get(name) ?? -1) + 1);
       let at = -1;
-      for (let k = pointer; k < row.turn && at < 0; k++) if (mentions(utterances[k]!.text, name)) at = k;
-      for (let k = from; k < pointer && at < 0; k++) if (mentions(utterances[k]!.text, name)) at = k;
+      for (let k = start; k < row.turn && at < 0; k++) if (mentions(utterances[k]!.text, name)) at = k;
+      for (let k = from; k < start && at < 0; k++) if (mentions(utterances[k]!.text, name)) at = k;
       if (at < 0) at = pointer;
-      else pointer = at;
+      else pointer = Math.max(pointer, at);
+      placed.set(name, at);
       const u = utterances[Math.min(at, row.turn - 1)];
       if (u === undefined) continue;
       const item = catalog.itemByName.get(name);

@@ -102,3 +102,32 @@ export function writeRedialFixture(
   ]);
   return root;
 }
+
+export function opendialkgRow(dialogId: number, context: string[], entity: string[], rec: string[], resp: string) {
+  return { dialog_id: dialogId, turn_id: context.length, context, entity, rec, resp };
+}
+
+/**
+ * An OpenDialKG folder: items Heat (id 0), Ronin (2), the book Dune (4); Al Pacino (1) and Drama (3) are
+ * entities, not items. Dialogue 7 has turns in train (1) and test (3); dialogue 8 only in valid. Returns the root.
+ */
+export function writeOpenDialKGFixture(root: string, rows: Partial<Record<'train' | 'valid' | 'test', unknown[]>> = {}): string {
+  writeJson(root, 'opendialkg/ievalm/entity2id.json.gz', { Heat: 0, 'Al Pacino': 1, 'Ronin (Action Film)': 2, Drama: 3, Dune: 4 });
+  writeJson(root, 'opendialkg/ievalm/item_ids.json', [0, 2, 4]);
+  writeJson(root, 'opendialkg/ievalm/id2info.json.gz', {
+    '0': { name: 'Heat', year: '1995', actor: ['Al Pacino', 'Al Pacino'], director: ['Michael Mann'], genre: ['Crime Fiction', 'Drama'], language: ['English Language'] },
+    '1': { name: 'Ronin (Action Film)', year: '1998', actor: ['Robert De Niro'], genre: ['Action Film'] },
+    '2': { name: 'Dune', year: null, writer: ['Frank Herbert'], genre: ['Speculative fiction'] },
+    '3': { name: 'The Neon Bible', year: '1989', writer: ['John Kennedy Toole'] },
+  });
+  const c7 = ['Do you know any Al Pacino movies?', 'He was great in Heat. Do you like crime films?', 'Yes! Something like Heat please.'];
+  writeLines(root, 'opendialkg/ievalm/eval_train_data_processed.jsonl.gz', rows.train ?? [opendialkgRow(7, c7.slice(0, 1), ['Al Pacino'], ['Heat'], c7[1]!)]);
+  writeLines(root, 'opendialkg/ievalm/eval_test_data_processed.jsonl.gz', rows.test ?? [
+    opendialkgRow(7, c7, ['Al Pacino', 'Al Pacino', 'Heat', 'Drama', 'Heat'], ['Ronin (Action Film)', 'Heat', 'Ronin (Action Film)'], 'Try Ronin, or Heat again.'),
+  ]);
+  writeLines(root, 'opendialkg/ievalm/eval_valid_data_processed.jsonl.gz', rows.valid ?? [
+    opendialkgRow(8, ['Any good science fiction books?'], [], ['Dune'], 'Dune is a classic.'),
+    opendialkgRow(8, ['Any good science fiction books?', 'Dune is a classic.', 'Anything else?'], ['Dune'], ['The Neon Bible'], 'The Neon Bible is not sci-fi, but good.'),
+  ]);
+  return root;
+}
