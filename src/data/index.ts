@@ -10,8 +10,8 @@ export {
   type DatasetName,
   type ResolveOptions,
 } from './paths.js';
-export { loadInspired, INSPIRED_FILES, type LoadOptions } from './inspired.js';
-export { loadRedial, REDIAL_FILES } from './redial.js';
+export { loadInspired, INSPIRED_DATASET, INSPIRED_FILES, type LoadOptions } from './inspired.js';
+export { loadRedial, REDIAL_DATASET, REDIAL_FILES } from './redial.js';
 export { loadOpenDialKG, OPENDIALKG_DATASET, OPENDIALKG_FILES } from './opendialkg.js';
 export type { DatasetDescriptor } from './descriptor.js';
 export { signalOfDialogue, trainItemCounts, trainSignals, type TrainCountKind } from './signals.js';

@@ -1,6 +1,7 @@
 // INSPIRED in its UniCRS form: dialogues from inspired/unicrs/*_data_dbpedia.jsonl.gz, item ids = UniCRS
 // DBpedia entity ids, item metadata from the DBpedia sub-KG joined with the CFCRS attribute KG.
 import { relative } from 'node:path';
+import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
 import { DataFormatError } from './errors.js';
 import { genresOfLabel, sourceGenres } from './genres.js';
 import {
@@ -27,10 +28,7 @@ import {
 } from './text.js';
 import { SPLITS, type Attributes, type Dataset, type Dialogue, type Item, type Role, type Split, type Utterance } from './types.js';
 
-export interface LoadOptions {
-  /** Throw DataFormatError on the first malformed line or dangling id instead of counting a warning. */
-  strict?: boolean;
-}
+export type { LoadOptions } from './descriptor.js';
 
 export const INSPIRED_FILES = {
   entity2id: 'inspired/unicrs_dbpedia/entity2id.json.gz',
@@ -412,3 +410,11 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
     },
   };
 }
+
+/** The descriptor a dataset registry takes as is. */
+export const INSPIRED_DATASET: DatasetDescriptor = {
+  name: 'inspired',
+  folder: 'inspired',
+  files: [INSPIRED_FILES.entity2id, INSPIRED_FILES.itemIds, INSPIRED_FILES.itemsUnicrs, INSPIRED_FILES.itemsCfcrs, ...SPLITS.map(INSPIRED_FILES.dialogues)],
+  load: loadInspired,
+};

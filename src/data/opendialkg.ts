@@ -4,9 +4,8 @@
 // message before the turn (`context`) and the entities annotated in them (`entity`, items included).
 // iEvaLM splits by turn, so one dialogue can have turns in several splits (see trainView below).
 import { relative } from 'node:path';
-import type { DatasetDescriptor } from './descriptor.js';
+import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
 import { sourceGenres } from './genres.js';
-import type { LoadOptions } from './inspired.js';
 import { LoadReport, isRecord, isStringArray, readJson, readJsonl, requireFile, stringArrayField } from './read.js';
 import { DataFormatError } from './errors.js';
 import { cleanSpaces, describeFromAttributes, distinctBy, mergeAttributes, titleWithYear } from './text.js';

@@ -4,8 +4,8 @@
 // partial pool and the extra raw file). Train signals (co-mentions, likes) also cover the train-portion
 // dialogues known only as text. No valid or test dialogue enters train or the signals, by id or by text.
 import { relative } from 'node:path';
+import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
 import { matchGenres } from './genres.js';
-import type { LoadOptions } from './inspired.js';
 import { NameMatcher } from './names.js';
 import { LoadReport, findFile, isRecord, isStringArray, readJsonl, requireFile, stringArrayField } from './read.js';
 import { parseTextDialogue, type TextDialogue } from './redial-text.js';
@@ -469,3 +469,11 @@ export function loadRedial(root: string, options: LoadOptions = {}): Dataset {
     },
   };
 }
+
+/** The descriptor a dataset registry takes as is (the official train and the extra train-portion files are optional). */
+export const REDIAL_DATASET: DatasetDescriptor = {
+  name: 'redial',
+  folder: 'redial',
+  files: Object.values(REDIAL_FILES),
+  load: loadRedial,
+};

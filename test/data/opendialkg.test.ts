@@ -7,11 +7,13 @@ import { buildItemGraph } from '../../src/encoders/item-graph.js';
 import { DataFormatError, DataNotFoundError } from '../../src/data/errors.js';
 import { OPENDIALKG_DATASET, OPENDIALKG_FILES, baseName, loadOpenDialKG } from '../../src/data/opendialkg.js';
 import { resolveDataRoot } from '../../src/data/paths.js';
+import { INSPIRED_DATASET } from '../../src/data/inspired.js';
 import { LoadReport, readJsonl } from '../../src/data/read.js';
+import { REDIAL_DATASET } from '../../src/data/redial.js';
 import { trainItemCounts } from '../../src/data/signals.js';
 import { datasetStats, formatStats } from '../../src/data/stats.js';
 import { SPLITS, type Dataset } from '../../src/data/types.js';
-import { opendialkgRow, tempRoot, writeLines, writeOpenDialKGFixture } from './fixtures.js';
+import { opendialkgRow, tempRoot, writeLines, writeOpenDialKGFixture, writeRedialFixture } from './fixtures.js';
 
 const roots: string[] = [];
 function fresh(): string {
@@ -132,6 +134,12 @@ describe('loadOpenDialKG on fixture files', () => {
     expect(OPENDIALKG_DATASET.folder).toBe('opendialkg');
     expect(OPENDIALKG_DATASET.files.every((f) => f.startsWith('opendialkg/'))).toBe(true);
     expect(OPENDIALKG_DATASET.load(root).samples.test).toHaveLength(2);
+    // The other datasets have the same shape.
+    for (const d of [INSPIRED_DATASET, REDIAL_DATASET]) {
+      expect(d.files.every((f) => f.startsWith(`${d.folder}/`))).toBe(true);
+      expect(d.name).toBe(d.folder);
+    }
+    expect(REDIAL_DATASET.load(writeRedialFixture(fresh())).name).toBe('redial');
   });
 
   it('strips type qualifiers and series numbers from names, not real parentheses', () => {
