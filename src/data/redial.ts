@@ -323,9 +323,9 @@ function textSignals(
     notes: [
       `train signals, text-only dialogues: ${signals.length} of the ${records.length} records of ${relPath}; left out ` +
         `${byValidId} valid and ${byTestId} test dialogues (by conversationId), ${inRaw} train dialogues read in raw form (kept or left out there), ` +
-        `${byText.length} whose text copies a valid/test dialogue${byText.length > 0 ? ` (${byText.join(', ')})` : ''}, ` +
-        `${nullTotal - nullKept} of the ${nullTotal} records without a conversationId (${nullByOrder} because a valid/test id missing ` +
-        `from the file fits between their neighbours' ids, the rest by text).`,
+        `${byText.length} whose text copies a valid/test dialogue${byText.length > 0 ? ` (${byText.join(', ')})` : ''} ` +
+        `and, of the ${nullTotal} records without a conversationId, ${nullByOrder} because a valid/test id missing from the ` +
+        `file fits between their neighbours' ids and ${nullTotal - nullKept - nullByOrder} by text (${nullKept} kept).`,
       ...(unresolvedLikes > 0 ? [`${unresolvedLikes} liked titles of text-only dialogues name no movie the dialogue mentions (left out).`] : []),
     ],
   };

@@ -87,7 +87,7 @@ describe('ReDial train-portion sources on fixture files', () => {
     expect(note).toContain('2 whose text copies a valid/test dialogue (50 (~20), pos 6 (~20))');
     // pos 1 sits between ids 10 and 20, where valid 15 (absent from the file) could be: left out by order.
     // pos 6 copies valid 20 by text. pos 4 is kept.
-    expect(note).toContain('2 of the 3 records without a conversationId (1 because a valid/test id missing from the file fits between');
+    expect(note).toContain('of the 3 records without a conversationId, 1 because a valid/test id missing from the file fits between their neighbours\' ids and 1 by text (1 kept)');
     // The wrong-shaped record is a file:line warning, the rest still loads.
     expect(ds.warnings.map((w) => `${w.file}:${w.line}`)).toEqual([`${join(root, REDIAL_FILES.trainText)}:8`]);
     expect(ds.warnings[0]?.message).toMatch(/"questions" and "answers" must be string arrays/);
