@@ -2,17 +2,8 @@
 // DBpedia entity ids, item metadata from the DBpedia sub-KG joined with the CFCRS attribute KG.
 import { relative } from 'node:path';
 import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
-import { DataFormatError } from './errors.js';
 import { genresOfLabel, sourceGenres } from './genres.js';
-import {
-  LoadReport,
-  isRecord,
-  readJson,
-  readJsonl,
-  requireFile,
-  stringArrayField,
-  type JsonLine,
-} from './read.js';
+import { LoadReport, isRecord, readEntity2id, readItemIds, readJsonl, requireFile, stringArrayField, type JsonLine } from './read.js';
 import { samplesOfDialogues } from './samples.js';
 import {
   cleanSpaces,
@@ -95,32 +86,6 @@ function parseDialogue(line: JsonLine): RawDialogue | string {
   return { line: line.line, utterances };
 }
 
-/** A whole-file JSON document of the wrong shape: nothing can be loaded without it, so it always throws. */
-class WholeFileShapeError extends DataFormatError {
-  constructor(file: string, message: string) {
-    super(`${file}:1: ${message}`, file, 1);
-  }
-}
-
-function readEntity2id(path: string): Map<string, number> {
-  const json = readJson(path);
-  if (!isRecord(json)) throw new WholeFileShapeError(path, 'entity2id is not an object');
-  const out = new Map<string, number>();
-  for (const [uri, id] of Object.entries(json)) {
-    if (typeof id !== 'number') throw new WholeFileShapeError(path, `entity2id[${JSON.stringify(uri)}] is not a number`);
-    out.set(uri, id);
-  }
-  return out;
-}
-
-function readItemIds(path: string): Set<string> {
-  const json = readJson(path);
-  if (!Array.isArray(json) || !json.every((v) => typeof v === 'number')) {
-    throw new WholeFileShapeError(path, 'item_ids.json is not an array of numbers');
-  }
-  return new Set(json.map(String));
-}
-
 interface CfcrsMovie {
   name: string;
   year?: number;
@@ -162,7 +127,7 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
   const dialoguePaths = Object.fromEntries(SPLITS.map((s) => [s, requireFile(root, INSPIRED_FILES.dialogues(s))])) as Record<Split, string>;
 
   const entity2id = readEntity2id(entity2idPath);
-  const itemIds = readItemIds(itemIdsPath);
+  const itemIds = new Set(readItemIds(itemIdsPath).map(String));
 
   // 1. Raw dialogues first: their `movie` strings ("Knives Out (2019)") give years the DBpedia labels lack.
   const raw = {} as Record<Split, RawDialogue[]>;

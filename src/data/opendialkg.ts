@@ -6,8 +6,18 @@
 import { relative } from 'node:path';
 import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
 import { sourceGenres } from './genres.js';
-import { LoadReport, isRecord, isStringArray, readJson, readJsonl, requireFile, stringArrayField } from './read.js';
-import { DataFormatError } from './errors.js';
+import {
+  LoadReport,
+  WholeFileShapeError,
+  isRecord,
+  isStringArray,
+  readEntity2id,
+  readItemIds,
+  readJson,
+  readJsonl,
+  requireFile,
+  stringArrayField,
+} from './read.js';
 import { cleanSpaces, describeFromAttributes, distinctBy, mergeAttributes, titleWithYear } from './text.js';
 import { SPLITS, type Dataset, type Dialogue, type Item, type ItemId, type RecSample, type Role, type Split, type Utterance } from './types.js';
 
@@ -57,28 +67,6 @@ function parseTurn(file: string, line: number, split: Split, value: unknown): Re
   };
 }
 
-/** A whole-file JSON document of the wrong shape: nothing loads without it, so it always throws. */
-function shapeError(file: string, message: string): DataFormatError {
-  return new DataFormatError(`${file}:1: ${message}`, file, 1);
-}
-
-function readEntity2id(path: string): Map<string, number> {
-  const json = readJson(path);
-  if (!isRecord(json)) throw shapeError(path, 'entity2id is not an object');
-  const out = new Map<string, number>();
-  for (const [name, id] of Object.entries(json)) {
-    if (typeof id !== 'number') throw shapeError(path, `entity2id[${JSON.stringify(name)}] is not a number`);
-    out.set(name, id);
-  }
-  return out;
-}
-
-function readItemIds(path: string): Set<number> {
-  const json = readJson(path);
-  if (!Array.isArray(json) || !json.every((v) => typeof v === 'number')) throw shapeError(path, 'item_ids.json is not an array of numbers');
-  return new Set(json);
-}
-
 /** "The Blob (Horror Film) #28" -> "The Blob": drops a trailing "#n" and a trailing type qualifier. */
 export function baseName(name: string): string {
   const noNumber = cleanSpaces(name.replace(/\s*#\d+(?:-\d+)?\s*$/, ''));
@@ -103,7 +91,7 @@ interface Catalog {
 
 function readCatalog(infoPath: string, entity2id: Map<string, number>, itemIds: Set<number>, report: LoadReport): Catalog {
   const json = readJson(infoPath);
-  if (!isRecord(json)) throw shapeError(infoPath, 'id2info is not an object');
+  if (!isRecord(json)) throw new WholeFileShapeError(infoPath, 'id2info is not an object');
   const items: Item[] = [];
   const itemByName = new Map<string, ItemId>();
   const outsideNames = new Set<string>();
@@ -347,7 +335,7 @@ export function loadOpenDialKG(root: string, options: LoadOptions = {}): Dataset
   const itemIdsPath = requireFile(root, OPENDIALKG_FILES.itemIds);
   const turnPaths = Object.fromEntries(SPLITS.map((s) => [s, requireFile(root, OPENDIALKG_FILES.turns(s))])) as Record<Split, string>;
 
-  const catalog = readCatalog(infoPath, readEntity2id(entity2idPath), readItemIds(itemIdsPath), report);
+  const catalog = readCatalog(infoPath, readEntity2id(entity2idPath), new Set(readItemIds(itemIdsPath)), report);
 
   const rowsByDialogue = new Map<string, RecTurn[]>();
   const rowCounts = {} as Record<Split, number>;

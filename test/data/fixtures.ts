@@ -1,11 +1,25 @@
 // Small data folders in the INSPIRED and ReDial file formats, written to a temp dir, for malformed-input tests.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { afterEach } from 'vitest';
 
 export function tempRoot(prefix = 'crs-gym-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A maker of fresh temp data roots for one test file; every root it made is removed after each test. */
+export function tempRoots(): () => string {
+  const roots: string[] = [];
+  afterEach(() => {
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+  return () => {
+    const root = tempRoot();
+    roots.push(root);
+    return root;
+  };
 }
 
 /** Write `lines` (objects are JSON-encoded, strings written as they are) to root/rel, gzipped if rel ends in .gz. */

@@ -2,7 +2,7 @@
 // real files in ../shared/data when present (counts of the data README).
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildItemGraph } from '../../src/encoders/item-graph.js';
 import { DataFormatError, DataNotFoundError } from '../../src/data/errors.js';
 import { OPENDIALKG_DATASET, OPENDIALKG_FILES, baseName, loadOpenDialKG } from '../../src/data/opendialkg.js';
@@ -13,17 +13,9 @@ import { REDIAL_DATASET } from '../../src/data/redial.js';
 import { trainItemCounts } from '../../src/data/signals.js';
 import { datasetStats, formatStats } from '../../src/data/stats.js';
 import { SPLITS, type Dataset } from '../../src/data/types.js';
-import { opendialkgRow, tempRoot, writeLines, writeOpenDialKGFixture, writeRedialFixture } from './fixtures.js';
+import { opendialkgRow, tempRoots, writeLines, writeOpenDialKGFixture, writeRedialFixture } from './fixtures.js';
 
-const roots: string[] = [];
-function fresh(): string {
-  const root = tempRoot();
-  roots.push(root);
-  return root;
-}
-afterEach(() => {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+const fresh = tempRoots();
 
 describe('loadOpenDialKG on fixture files', () => {
   it('builds items from id2info and item_ids.json only', () => {

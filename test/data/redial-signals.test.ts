@@ -1,22 +1,13 @@
 // ReDial's extra train-portion sources on fixture files: the extra raw dialogues and the text-only records,
 // and how valid/test dialogues are kept out of train and the train signals (by id, by order, by text).
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REDIAL_FILES, loadRedial } from '../../src/data/redial.js';
 import { likedTitlesOf } from '../../src/data/redial-text.js';
 import { trainItemCounts } from '../../src/data/signals.js';
-import { redialDialogue, tempRoot, writeLines, writeRedialFixture } from './fixtures.js';
+import { redialDialogue, tempRoots, writeLines, writeRedialFixture } from './fixtures.js';
 
-const roots: string[] = [];
-function fresh(): string {
-  const root = tempRoot();
-  roots.push(root);
-  return root;
-}
-afterEach(() => {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+const fresh = tempRoots();
 
 // Long enough for the text check (10+ word 6-grams).
 const VALID_TEXT: Array<[number, string]> = [
