@@ -225,7 +225,7 @@ function unmangle(title: string): string {
 interface HeldOut {
   validIds: Set<string>;
   testIds: Set<string>;
-  /** Numeric held-out ids, ascending (for the order-gap check of records without an id). */
+  /** Numeric held-out ids (for the order check of records without an id). */
   numericIds: number[];
   text: HeldOutTextIndex;
 }
