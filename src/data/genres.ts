@@ -1,5 +1,6 @@
 // The shared genre vocabulary (IMDb-style names used by the iEvaLM and CFCRS metadata) and two ways into it:
 // mapping a source's genre label, and spotting genre words in dialogue text.
+import { stripDisambiguator } from './text.js';
 
 export const GENRE_VOCAB: readonly string[] = [
   'action', 'adventure', 'animation', 'biography', 'comedy', 'crime', 'documentary', 'drama', 'family',
@@ -82,4 +83,15 @@ export function genresOfLabel(label: string): string[] {
   key = key.replace(/\s+(?:film|films|fiction|movie|movies|genre)$/, '').trim();
   if (VOCAB.has(key)) return [key];
   return LABEL_MAP[key] ?? [];
+}
+
+/**
+ * A source's genre labels as genre values: vocabulary genres where the label maps to some ("Action film" ->
+ * action), else the label itself in lower case without a disambiguator ("Children's literature").
+ */
+export function sourceGenres(labels: readonly string[]): string[] {
+  return labels.flatMap((label) => {
+    const mapped = genresOfLabel(label);
+    return mapped.length > 0 ? mapped : [stripDisambiguator(label).toLowerCase()];
+  });
 }

@@ -10,8 +10,11 @@ export {
   type DatasetName,
   type ResolveOptions,
 } from './paths.js';
-export { loadInspired, INSPIRED_FILES, type LoadOptions } from './inspired.js';
-export { loadRedial, REDIAL_FILES } from './redial.js';
+export { loadInspired, INSPIRED_DATASET, INSPIRED_FILES, type LoadOptions } from './inspired.js';
+export { loadRedial, REDIAL_DATASET, REDIAL_FILES } from './redial.js';
+export { loadOpenDialKG, OPENDIALKG_DATASET, OPENDIALKG_FILES } from './opendialkg.js';
+export type { DatasetDescriptor } from './descriptor.js';
+export { signalOfDialogue, trainItemCounts, trainSignals, type TrainCountKind } from './signals.js';
 export { loadDataset, type LoadDatasetOptions } from './load.js';
 export { makeSyntheticDataset, type SyntheticOptions } from './synthetic.js';
 export { datasetStats, formatStats, type DatasetStats, type SplitStats } from './stats.js';

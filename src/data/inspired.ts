@@ -1,17 +1,9 @@
 // INSPIRED in its UniCRS form: dialogues from inspired/unicrs/*_data_dbpedia.jsonl.gz, item ids = UniCRS
 // DBpedia entity ids, item metadata from the DBpedia sub-KG joined with the CFCRS attribute KG.
 import { relative } from 'node:path';
-import { DataFormatError } from './errors.js';
-import { genresOfLabel } from './genres.js';
-import {
-  LoadReport,
-  isRecord,
-  readJson,
-  readJsonl,
-  requireFile,
-  stringArrayField,
-  type JsonLine,
-} from './read.js';
+import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
+import { genresOfLabel, sourceGenres } from './genres.js';
+import { LoadReport, isRecord, readEntity2id, readItemIds, readJsonl, requireFile, stringArrayField, type JsonLine } from './read.js';
 import { samplesOfDialogues } from './samples.js';
 import {
   cleanSpaces,
@@ -27,10 +19,7 @@ import {
 } from './text.js';
 import { SPLITS, type Attributes, type Dataset, type Dialogue, type Item, type Role, type Split, type Utterance } from './types.js';
 
-export interface LoadOptions {
-  /** Throw DataFormatError on the first malformed line or dangling id instead of counting a warning. */
-  strict?: boolean;
-}
+export type { LoadOptions } from './descriptor.js';
 
 export const INSPIRED_FILES = {
   entity2id: 'inspired/unicrs_dbpedia/entity2id.json.gz',
@@ -97,32 +86,6 @@ function parseDialogue(line: JsonLine): RawDialogue | string {
   return { line: line.line, utterances };
 }
 
-/** A whole-file JSON document of the wrong shape: nothing can be loaded without it, so it always throws. */
-class WholeFileShapeError extends DataFormatError {
-  constructor(file: string, message: string) {
-    super(`${file}:1: ${message}`, file, 1);
-  }
-}
-
-function readEntity2id(path: string): Map<string, number> {
-  const json = readJson(path);
-  if (!isRecord(json)) throw new WholeFileShapeError(path, 'entity2id is not an object');
-  const out = new Map<string, number>();
-  for (const [uri, id] of Object.entries(json)) {
-    if (typeof id !== 'number') throw new WholeFileShapeError(path, `entity2id[${JSON.stringify(uri)}] is not a number`);
-    out.set(uri, id);
-  }
-  return out;
-}
-
-function readItemIds(path: string): Set<string> {
-  const json = readJson(path);
-  if (!Array.isArray(json) || !json.every((v) => typeof v === 'number')) {
-    throw new WholeFileShapeError(path, 'item_ids.json is not an array of numbers');
-  }
-  return new Set(json.map(String));
-}
-
 interface CfcrsMovie {
   name: string;
   year?: number;
@@ -152,13 +115,6 @@ function mostCommon(counts: Map<string, number> | undefined): string | undefined
   return best;
 }
 
-function dbpediaGenres(labels: string[]): string[] {
-  return labels.flatMap((label) => {
-    const mapped = genresOfLabel(label);
-    return mapped.length > 0 ? mapped : [stripDisambiguator(label).toLowerCase()];
-  });
-}
-
 export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
   const report = new LoadReport(options.strict === true);
   const rel = (path: string): string => relative(root, path);
@@ -171,7 +127,7 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
   const dialoguePaths = Object.fromEntries(SPLITS.map((s) => [s, requireFile(root, INSPIRED_FILES.dialogues(s))])) as Record<Split, string>;
 
   const entity2id = readEntity2id(entity2idPath);
-  const itemIds = readItemIds(itemIdsPath);
+  const itemIds = new Set(readItemIds(itemIdsPath).map(String));
 
   // 1. Raw dialogues first: their `movie` strings ("Knives Out (2019)") give years the DBpedia labels lack.
   const raw = {} as Record<Split, RawDialogue[]>;
@@ -285,7 +241,7 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
     }
 
     const dbpedia: Attributes = {
-      genre: dbpediaGenres(l.genre),
+      genre: sourceGenres(l.genre),
       director: l.director.map(stripDisambiguator),
       actor: l.starring.map(stripDisambiguator),
       writer: l.writer.map(stripDisambiguator),
@@ -419,3 +375,11 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
     },
   };
 }
+
+/** The descriptor a dataset registry takes as is. */
+export const INSPIRED_DATASET: DatasetDescriptor = {
+  name: 'inspired',
+  folder: 'inspired',
+  files: [INSPIRED_FILES.entity2id, INSPIRED_FILES.itemIds, INSPIRED_FILES.itemsUnicrs, INSPIRED_FILES.itemsCfcrs, ...SPLITS.map(INSPIRED_FILES.dialogues)],
+  load: loadInspired,
+};

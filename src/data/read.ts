@@ -96,3 +96,31 @@ export function stringArrayField(record: Record<string, unknown>, key: string): 
   if (value === undefined || value === null) return [];
   return isStringArray(value) ? value : null;
 }
+
+/** A whole-file JSON document of the wrong shape: nothing can be loaded without it, so it always throws. */
+export class WholeFileShapeError extends DataFormatError {
+  constructor(file: string, message: string) {
+    super(`${file}:1: ${message}`, file, 1);
+  }
+}
+
+/** An `entity2id.json`: entity name or URI -> numeric id. */
+export function readEntity2id(path: string): Map<string, number> {
+  const json = readJson(path);
+  if (!isRecord(json)) throw new WholeFileShapeError(path, 'entity2id is not an object');
+  const out = new Map<string, number>();
+  for (const [name, id] of Object.entries(json)) {
+    if (typeof id !== 'number') throw new WholeFileShapeError(path, `entity2id[${JSON.stringify(name)}] is not a number`);
+    out.set(name, id);
+  }
+  return out;
+}
+
+/** An `item_ids.json`: the numeric entity ids that are recommendable items. */
+export function readItemIds(path: string): number[] {
+  const json = readJson(path);
+  if (!Array.isArray(json) || !json.every((v): v is number => typeof v === 'number')) {
+    throw new WholeFileShapeError(path, 'item_ids.json is not an array of numbers');
+  }
+  return json;
+}

@@ -1,4 +1,5 @@
 // Summary figures of a loaded dataset: sizes, attribute coverage, and how samples relate to their context.
+import { trainSignals } from './signals.js';
 import { ATTRIBUTE_KINDS, SPLITS, type AttributeKind, type Dataset, type Split } from './types.js';
 
 export interface SplitStats {
@@ -6,9 +7,9 @@ export interface SplitStats {
   utterances: number;
   /** Recommendation samples (one per recommender turn and distinct target). */
   samples: number;
-  /** Recommender utterances that mention at least one item. */
+  /** Recommender turns that give samples (for ReDial and INSPIRED: every recommender utterance mentioning an item). */
   recTurns: number;
-  /** Mean distinct targets per recommender turn with items. */
+  /** Mean distinct targets (samples) per such turn. */
   targetsPerRecTurn: number;
   distinctTargets: number;
   /** Mean number of utterances before a sample's turn. */
@@ -36,6 +37,8 @@ export interface DatasetStats {
   targetInContextRate: number;
   warnings: number;
   trainIsPartial: boolean;
+  /** Train dialogues behind the co-mention graph and popularity (data/signals.ts): how many, how many known only as text. */
+  trainSignals: { dialogues: number; textOnly: number; withLikes: number };
   notes: string[];
 }
 
@@ -45,16 +48,9 @@ function splitStats(dataset: Dataset, split: Split): SplitStats {
   const dialogues = dataset.dialogues[split];
   const samples = dataset.samples[split];
   let utterances = 0;
-  let recTurns = 0;
-  let targetsInTurns = 0;
-  for (const dialogue of dialogues) {
-    utterances += dialogue.utterances.length;
-    for (const u of dialogue.utterances) {
-      if (u.role !== 'recommender' || u.items.length === 0) continue;
-      recTurns++;
-      targetsInTurns += new Set(u.items).size;
-    }
-  }
+  for (const dialogue of dialogues) utterances += dialogue.utterances.length;
+  // Counted from the samples: a dataset may mention items in recommender turns that are no samples (OpenDialKG).
+  const recTurns = new Set(samples.map((s) => `${s.dialogueId}\u0000${s.turnIndex}`)).size;
   let contextUtterances = 0;
   let contextItems = 0;
   let inContext = 0;
@@ -72,13 +68,22 @@ function splitStats(dataset: Dataset, split: Split): SplitStats {
     utterances,
     samples: samples.length,
     recTurns,
-    targetsPerRecTurn: mean(targetsInTurns, recTurns),
+    targetsPerRecTurn: mean(samples.length, recTurns),
     distinctTargets: new Set(samples.map((s) => s.target)).size,
     meanContextUtterances: mean(contextUtterances, samples.length),
     meanContextItems: mean(contextItems, samples.length),
     targetInContextRate: mean(inContext, samples.length),
     noContextItemRate: mean(noItems, samples.length),
     contextEntityRate: mean(withEntities, samples.length),
+  };
+}
+
+function signalStats(dataset: Dataset): DatasetStats['trainSignals'] {
+  const signals = trainSignals(dataset);
+  return {
+    dialogues: signals.length,
+    textOnly: signals.filter((s) => s.source === 'text').length,
+    withLikes: signals.filter((s) => s.likedItems.length > 0).length,
   };
 }
 
@@ -104,6 +109,7 @@ export function datasetStats(dataset: Dataset): DatasetStats {
     targetInContextRate: mean(all.reduce((t, s) => t + s.targetInContextRate * s.samples, 0), samples),
     warnings: dataset.warnings.length,
     trainIsPartial: dataset.sources?.trainIsPartial ?? false,
+    trainSignals: signalStats(dataset),
     notes: dataset.sources?.notes ?? [],
   };
 }
@@ -134,6 +140,9 @@ export function formatStats(stats: DatasetStats): string {
     `${''.padEnd(width)}  ${SPLITS.map((s) => s.padStart(8)).join(' ')}`,
     ...rows.map(([label, get]) => `${label.padEnd(width)}  ${SPLITS.map((s) => get(stats.splits[s]).padStart(8)).join(' ')}`),
     '',
+    `train signals (co-mention graph, popularity): ${stats.trainSignals.dialogues} dialogues` +
+      (stats.trainSignals.textOnly > 0 ? `, ${stats.trainSignals.textOnly} of them known only as text` : '') +
+      (stats.trainSignals.withLikes > 0 ? `, ${stats.trainSignals.withLikes} with seeker likes` : ''),
     `attribute coverage: ${Object.entries(stats.attributeCoverage)
       .map(([k, v]) => `${k} ${pct(v)}`)
       .join(', ')}`,

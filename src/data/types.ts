@@ -68,6 +68,20 @@ export interface RecSample {
   response: string;
 }
 
+/**
+ * One train dialogue reduced to what needs no turn order: for the co-mention graph of E_C, item popularity
+ * and liked items.
+ */
+export interface TrainSignal {
+  dialogueId: string;
+  /** Distinct catalog items mentioned anywhere in the dialogue (either speaker), in order of first mention. */
+  items: ItemId[];
+  /** Items of `items` the seeker said they liked (ReDial questionnaire); [] when the dataset has no such answer. */
+  likedItems: ItemId[];
+  /** `dialogue`: a dialogue of `dialogues.train`; `text`: a train-portion dialogue known only as text. */
+  source: 'dialogue' | 'text';
+}
+
 export interface KgTriple {
   head: string;
   relation: string;
@@ -82,6 +96,13 @@ export interface Dataset {
   itemById: Map<ItemId, Item>;
   dialogues: Record<Split, Dialogue[]>;
   samples: Record<Split, RecSample[]>;
+  /**
+   * Dialogue-level facts of every train-portion dialogue (items mentioned together, the seeker's likes), when
+   * the dataset has more of them than `dialogues.train` shows (ReDial: train-portion dialogues known only as
+   * text). Absent: derived from `dialogues.train` (see `trainSignals()` in signals.ts). Never holds a valid or
+   * test dialogue.
+   */
+  trainSignals?: TrainSignal[];
   /** Warnings counted while loading in non-strict mode (malformed lines, dangling ids). */
   warnings: LoadWarning[];
   /** Which files fed each part and the joining rules applied (absent for hand-built datasets). */
@@ -97,6 +118,8 @@ export interface DatasetSources {
   test: string[];
   /** True when the train split is known to be a subset of the upstream train split (ReDial without the official file). */
   trainIsPartial: boolean;
+  /** Files that fed `Dataset.trainSignals` (absent when the dataset has none). */
+  trainSignals?: string[];
   /** Join coverage, filters and other decisions worth reporting, one sentence each. */
   notes: string[];
 }

@@ -1,8 +1,11 @@
 // The graph LightGCN propagates over: items and attribute values (genre, director, actor, writer) as nodes,
 // item–attribute edges from the catalog, and item–item co-mention edges from TRAIN dialogues only (valid and
-// test dialogues must not leak into a frozen encoder). Nodes 0..items-1 are the items, by item.index.
+// test dialogues must not leak into a frozen encoder): the dataset's train signals (data/signals.ts), which
+// are its train dialogues unless the loader knows more train-portion dialogues (ReDial's text-only ones).
+// Nodes 0..items-1 are the items, by item.index.
 import { Rng, type Seed } from '../core/rng.js';
 import { genresOfLabel, matchGenres } from '../data/genres.js';
+import { trainSignals } from '../data/signals.js';
 import { nameKey } from '../data/text.js';
 import type { AttributeKind, Dataset } from '../data/types.js';
 import { normalizedAdjacency, type NormalizedAdjacency } from '../nn/sparse.js';
@@ -23,8 +26,9 @@ export interface ItemGraphOptions {
   /** Attribute kinds that become nodes. Default genre, director, actor, writer. */
   kinds?: readonly AttributeKind[];
   /**
-   * Item–item edges between items mentioned in the same train dialogue. Each item keeps its `maxPerItem`
-   * most frequent partners (default 10), which keeps the graph sparse on ReDial; false to leave them out.
+   * Item–item edges between items mentioned in the same train dialogue (`trainSignals(dataset)`). Each item
+   * keeps its `maxPerItem` most frequent partners (default 10), which keeps the graph sparse on ReDial; false
+   * to leave them out.
    */
   coMention?: { maxPerItem?: number } | false;
   /**
@@ -197,13 +201,11 @@ function attributeNodes(dataset: Dataset, kinds: readonly AttributeKind[]): { no
 function coMentions(dataset: Dataset, maxPerItem: number): EdgeList {
   const pairCounts = new Map<number, number>();
   const n = dataset.items.length;
-  for (const dialogue of dataset.dialogues.train) {
+  for (const signal of trainSignals(dataset)) {
     const mentioned = new Set<number>();
-    for (const u of dialogue.utterances) {
-      for (const id of u.items) {
-        const item = dataset.itemById.get(id);
-        if (item) mentioned.add(item.index);
-      }
+    for (const id of signal.items) {
+      const item = dataset.itemById.get(id);
+      if (item) mentioned.add(item.index);
     }
     const list = [...mentioned].sort((a, b) => a - b);
     for (let a = 0; a < list.length; a++) {

@@ -1,11 +1,25 @@
 // Small data folders in the INSPIRED and ReDial file formats, written to a temp dir, for malformed-input tests.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { afterEach } from 'vitest';
 
 export function tempRoot(prefix = 'crs-gym-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A maker of fresh temp data roots for one test file; every root it made is removed after each test. */
+export function tempRoots(): () => string {
+  const roots: string[] = [];
+  afterEach(() => {
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+  return () => {
+    const root = tempRoot();
+    roots.push(root);
+    return root;
+  };
 }
 
 /** Write `lines` (objects are JSON-encoded, strings written as they are) to root/rel, gzipped if rel ends in .gz. */
@@ -99,6 +113,35 @@ export function writeRedialFixture(
   writeLines(root, 'redial/derived/train_portion_partial.jsonl.gz', files.partial ?? [
     redialDialogue('p1', [[1, 'Hello'], [2, 'Have you seen @100 ?'], [2, 'Or @101 with Robert De Niro?']]),
     redialDialogue('v1', [[1, 'Any crime movie?'], [2, 'Sure: @100']]),
+  ]);
+  return root;
+}
+
+export function opendialkgRow(dialogId: number, context: string[], entity: string[], rec: string[], resp: string) {
+  return { dialog_id: dialogId, turn_id: context.length, context, entity, rec, resp };
+}
+
+/**
+ * An OpenDialKG folder: items Heat (id 0), Ronin (2), the book Dune (4); Al Pacino (1) and Drama (3) are
+ * entities, not items. Dialogue 7 has turns in train (1) and test (3); dialogue 8 only in valid. Returns the root.
+ */
+export function writeOpenDialKGFixture(root: string, rows: Partial<Record<'train' | 'valid' | 'test', unknown[]>> = {}): string {
+  writeJson(root, 'opendialkg/ievalm/entity2id.json.gz', { Heat: 0, 'Al Pacino': 1, 'Ronin (Action Film)': 2, Drama: 3, Dune: 4 });
+  writeJson(root, 'opendialkg/ievalm/item_ids.json', [0, 2, 4]);
+  writeJson(root, 'opendialkg/ievalm/id2info.json.gz', {
+    '0': { name: 'Heat', year: '1995', actor: ['Al Pacino', 'Al Pacino'], director: ['Michael Mann'], genre: ['Crime Fiction', 'Drama'], language: ['English Language'] },
+    '1': { name: 'Ronin (Action Film)', year: '1998', actor: ['Robert De Niro'], genre: ['Action Film'] },
+    '2': { name: 'Dune', year: null, writer: ['Frank Herbert'], genre: ['Speculative fiction'] },
+    '3': { name: 'The Neon Bible', year: '1989', writer: ['John Kennedy Toole'] },
+  });
+  const c7 = ['Do you know any Al Pacino movies?', 'He was great in Heat. Do you like crime films?', 'Yes! Something like Heat please.'];
+  writeLines(root, 'opendialkg/ievalm/eval_train_data_processed.jsonl.gz', rows.train ?? [opendialkgRow(7, c7.slice(0, 1), ['Al Pacino'], ['Heat'], c7[1]!)]);
+  writeLines(root, 'opendialkg/ievalm/eval_test_data_processed.jsonl.gz', rows.test ?? [
+    opendialkgRow(7, c7, ['Al Pacino', 'Al Pacino', 'Heat', 'Drama', 'Heat'], ['Ronin (Action Film)', 'Heat', 'Ronin (Action Film)'], 'Try Ronin, or Heat again.'),
+  ]);
+  writeLines(root, 'opendialkg/ievalm/eval_valid_data_processed.jsonl.gz', rows.valid ?? [
+    opendialkgRow(8, ['Any good science fiction books?'], [], ['Dune'], 'Dune is a classic.'),
+    opendialkgRow(8, ['Any good science fiction books?', 'Dune is a classic.', 'Anything else?'], ['Dune'], ['The Neon Bible'], 'The Neon Bible is not sci-fi, but good.'),
   ]);
   return root;
 }

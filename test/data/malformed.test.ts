@@ -1,21 +1,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DataFormatError, DataNotFoundError } from '../../src/data/errors.js';
 import { loadInspired } from '../../src/data/inspired.js';
 import { loadRedial } from '../../src/data/redial.js';
 import { SPLITS } from '../../src/data/types.js';
-import { INSPIRED_DIALOGUE, redialDialogue, tempRoot, writeInspiredFixture, writeLines, writeRedialFixture } from './fixtures.js';
+import { INSPIRED_DIALOGUE, redialDialogue, tempRoots, writeInspiredFixture, writeLines, writeRedialFixture } from './fixtures.js';
 
-const roots: string[] = [];
-function fresh(): string {
-  const root = tempRoot();
-  roots.push(root);
-  return root;
-}
-afterEach(() => {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+const fresh = tempRoots();
 
 const danglingDialogue = [
   { text: 'Seen Alien?', role: 'SEEKER', movie: [], entity_link: [], entity_name: [], movie_link: ['<http://dbpedia.org/resource/Alien_(film)>'], movie_name: ['Alien'] },

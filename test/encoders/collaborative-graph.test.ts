@@ -43,6 +43,18 @@ describe('item graph', () => {
     expect(keys('')).toEqual([]);
   });
 
+  it("takes co-mention edges from the dataset's train signals when it has them", () => {
+    const ds = tinyDataset();
+    const [a, b, c] = ds.items;
+    // Only these dialogue-level signals count (e.g. ReDial's text-only train dialogues), not dialogues.train.
+    ds.trainSignals = [
+      { dialogueId: 'x1', items: [a!.id, c!.id], likedItems: [], source: 'text' },
+      { dialogueId: 'x2', items: [b!.id], likedItems: [], source: 'text' },
+    ];
+    const { src, dst } = buildItemGraph(ds).coMentionEdges;
+    expect([...src].map((s, k) => [s, dst[k]])).toEqual([[Math.min(a!.index, c!.index), Math.max(a!.index, c!.index)]]);
+  });
+
   it('takes co-mention edges from train dialogues only, capped per item', () => {
     const ds = tinyDataset();
     const g = buildItemGraph(ds);
