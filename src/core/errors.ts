@@ -15,6 +15,16 @@ export class OneLineError extends Error {
   override name = 'OneLineError';
 }
 
+/** Whether `err` or an error in its `cause` chain is an instance of `type`. */
+export function causedBy(err: unknown, type: abstract new (...args: never[]) => Error): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 10 && e instanceof Error; depth++) {
+    if (e instanceof type) return true;
+    e = (e as Error).cause;
+  }
+  return false;
+}
+
 /** Bidirectional overrides and isolates: they reorder what a terminal shows. */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 

@@ -4,9 +4,9 @@
 // host, or a pid reused by a process started later) is stale and taken over. Locks are released when released, on
 // exit, and on SIGTERM / SIGHUP (and SIGINT when nothing else handles it); a `kill -9` leaves a stale lock, which the
 // next run takes over.
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { OneLineError } from './errors.js';
 
 export const LOCK_FILE = '.crs-gym.lock';
@@ -36,7 +36,7 @@ export class RunLockedError extends OneLineError {
 export interface RunLock {
   readonly dir: string;
   readonly file: string;
-  /** Removes the lock (only if it is still ours); safe to call twice. */
+  /** Removes the lock (only if it is still ours), and the folders the lock created if they stayed empty; safe to call twice. */
   release(): void;
 }
 
@@ -97,7 +97,7 @@ export function lockRunFolder(dir: string): RunLock {
   const absolute = resolve(dir);
   const file = join(absolute, LOCK_FILE);
   if (held.has(file)) throw new RunLockedError(`${absolute} is already locked by this process (pid ${process.pid})`, absolute, undefined);
-  mkdirSync(absolute, { recursive: true });
+  const created = mkdirSync(absolute, { recursive: true });
   const nonce = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const startTicks = processStartTicks(process.pid);
   const mine = { pid: process.pid, host: hostname(), ...(startTicks !== undefined ? { startTicks } : {}), since: new Date().toISOString(), command: process.argv.slice(2).join(' '), nonce };
@@ -134,11 +134,24 @@ export function lockRunFolder(dir: string): RunLock {
     } catch {
       // Gone already.
     }
+    if (created !== undefined) removeEmptyFolders(absolute, created);
     if (held.size === 0) removeExitHooks();
   };
   held.set(file, { nonce, release });
   installExitHooks();
   return { dir: absolute, file, release };
+}
+
+/** Removes `dir` and its parents up to `top` (the first folder the lock created) while they are empty. */
+function removeEmptyFolders(dir: string, top: string): void {
+  for (let d = dir; d.startsWith(top); d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty: something was written there
+    }
+    if (d === top) return;
+  }
 }
 
 /** Runs `fn` with `dir` locked, releasing the lock however it ends. */
