@@ -8,6 +8,7 @@ import { linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, write
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OneLineError } from './errors.js';
+import { removeStaleTemps } from './atomic-write.js';
 
 export const LOCK_FILE = '.crs-gym.lock';
 
@@ -139,6 +140,8 @@ export function lockRunFolder(dir: string): RunLock {
   };
   held.set(file, { nonce, release });
   installExitHooks();
+  // Temp files of atomic writes that a killed run left here (they would fill the disk run after run).
+  removeStaleTemps(absolute);
   return { dir: absolute, file, release };
 }
 

@@ -2,7 +2,8 @@
 // rankings.jsonl (every sample's list and candidates at every round, for re-scoring and significance tests),
 // report.md and SVG plots. Every file is written to a temp name and renamed, so a reader never sees half a file.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic as writeAtomic } from '../core/atomic-write.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -67,19 +68,9 @@ export function packageVersion(): string {
   }
 }
 
-let tempCounter = 0;
-
-/** Writes `text` to `file` through a temp file and a rename (atomic on one file system). */
+/** Writes `text` to `file` through a temp file and a rename (atomic on one file system; the temp file removed on failure). */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${tempCounter++}.tmp`;
-  try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeAtomic(file, text, { mkdir: true });
 }
 
 export function buildSummary(run: EvalRun, meta: EvalMeta): EvalSummary {

@@ -29,6 +29,7 @@ import type { EpisodeRecord, RolloutSpec } from './rollout.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner, type RolloutRunner } from './runner.js';
 import { importSetup, moduleUrl, type SetupSpec } from './setup.js';
+import { removeStaleTemps } from '../core/atomic-write.js';
 
 export interface TrainRlOptions {
   /** Builds the env and the policy, in this thread and in every worker. */
@@ -231,6 +232,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   const config = resolveRlConfig(algorithm, opts.config ?? {}, `${algorithm} config`);
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
+  removeStaleTemps(outDir); // a killed run's temp files (checkpoints half written) would otherwise pile up
   const files = {
     log: join(outDir, 'log.jsonl'),
     checkpoint: join(outDir, 'checkpoint.bin'),

@@ -3,7 +3,8 @@
 // retriever and its single-view baselines, evaluates them with popularity and BM25 (or TF-IDF) on valid and
 // test, and writes <out>/{dualView,semanticOnly,collaborativeOnly}/, config.json, training.json, metrics.json.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile, parseConfig } from '../../config/load.js';
@@ -41,9 +42,7 @@ interface TrainFlags {
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The run config: --config, else configs/retriever.json of the package, else the schema defaults. */
