@@ -91,14 +91,10 @@ function lockedMessage(dir: string, holder: LockHolder, file: string): string {
 }
 
 /**
- * Locks `dir` (created if missing) for this process. Throws RunLockedError naming the folder and the holder's pid when
- * a live process holds it; takes over a stale lock.
+ * One attempt at a lock file: creates it holding this process (atomically: temp file, then a hard link that fails if
+ * the lock exists), taking over a stale one. Returns our nonce, or the live holder.
  */
-export function lockRunFolder(dir: string): RunLock {
-  const absolute = resolve(dir);
-  const file = join(absolute, LOCK_FILE);
-  if (held.has(file)) throw new RunLockedError(`${absolute} is already locked by this process (pid ${process.pid})`, absolute, undefined);
-  const created = mkdirSync(absolute, { recursive: true });
+function takeLock(file: string): { nonce: string } | { holder: LockHolder } {
   const nonce = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const startTicks = processStartTicks(process.pid);
   const mine = { pid: process.pid, host: hostname(), ...(startTicks !== undefined ? { startTicks } : {}), since: new Date().toISOString(), command: process.argv.slice(2).join(' '), nonce };
@@ -108,12 +104,12 @@ export function lockRunFolder(dir: string): RunLock {
     for (let attempt = 0; ; attempt++) {
       try {
         linkSync(temp, file);
-        break;
+        return { nonce };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
       }
       const holder = readHolder(file);
-      if (holder !== undefined && holderAlive(holder)) throw new RunLockedError(lockedMessage(absolute, holder, file), absolute, holder);
+      if (holder !== undefined && holderAlive(holder)) return { holder };
       // Stale (its process is gone) or unreadable: move it aside (one racer wins the rename) and try again.
       const aside = `${file}.stale-${nonce}`;
       try {
@@ -126,15 +122,36 @@ export function lockRunFolder(dir: string): RunLock {
   } finally {
     rmSync(temp, { force: true });
   }
+}
+
+/** Removes the lock file if it still holds `nonce` (a lock taken over since is someone else's). */
+function dropLock(file: string, nonce: string): void {
+  try {
+    if ((JSON.parse(readFileSync(file, 'utf8')) as { nonce?: unknown }).nonce === nonce) rmSync(file, { force: true });
+  } catch {
+    // Gone already.
+  }
+}
+
+/**
+ * Locks `dir` (created if missing) for this process. Throws RunLockedError naming the folder and the holder's pid when
+ * a live process holds it; takes over a stale lock.
+ */
+export function lockRunFolder(dir: string): RunLock {
+  const absolute = resolve(dir);
+  const file = join(absolute, LOCK_FILE);
+  if (held.has(file)) throw new RunLockedError(`${absolute} is already locked by this process (pid ${process.pid})`, absolute, undefined);
+  const created = mkdirSync(absolute, { recursive: true });
+  const taken = takeLock(file);
+  if ('holder' in taken) {
+    if (created !== undefined) removeEmptyFolders(absolute, created);
+    throw new RunLockedError(lockedMessage(absolute, taken.holder, file), absolute, taken.holder);
+  }
+  const { nonce } = taken;
   const release = (): void => {
     if (held.get(file)?.nonce !== nonce) return;
     held.delete(file);
-    try {
-      // Only our own lock: a folder deleted and locked anew by someone else is theirs.
-      if ((JSON.parse(readFileSync(file, 'utf8')) as { nonce?: unknown }).nonce === nonce) rmSync(file, { force: true });
-    } catch {
-      // Gone already.
-    }
+    dropLock(file, nonce);
     if (created !== undefined) removeEmptyFolders(absolute, created);
     if (held.size === 0) removeExitHooks();
   };
@@ -143,6 +160,32 @@ export function lockRunFolder(dir: string): RunLock {
   // Temp files of atomic writes that a killed run left here (they would fill the disk run after run).
   removeStaleTemps(absolute);
   return { dir: absolute, file, release };
+}
+
+/**
+ * Runs `fn` holding the lock file `file` (a short critical section, such as an append to a shared file), waiting for
+ * a live holder to let go, up to `waitMs`; a stale lock is taken over. Other threads of this process count as live
+ * holders (same pid), so threads wait for each other too.
+ */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>, opts: { waitMs?: number } = {}): Promise<T> {
+  const waitMs = opts.waitMs ?? 60_000;
+  const t0 = Date.now();
+  let pause = 2;
+  for (;;) {
+    const taken = takeLock(file);
+    if ('nonce' in taken) {
+      try {
+        return await fn();
+      } finally {
+        dropLock(file, taken.nonce);
+      }
+    }
+    if (Date.now() - t0 > waitMs) {
+      throw new OneLineError(`${file}: held by pid ${taken.holder.pid} (${taken.holder.host}) for more than ${Math.round(waitMs / 1000)} s; if that process is gone or hung, delete the lock file`);
+    }
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(100, pause * 2);
+  }
 }
 
 /** Removes `dir` and its parents up to `top` (the first folder the lock created) while they are empty. */
