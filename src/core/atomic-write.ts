@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pidAlive } from './processes.js';
 
 let tempCounter = 0;
 
@@ -15,15 +16,6 @@ export function tempPathFor(file: string): string {
 
 /** `<name>.tmp-<pid>-<suffix>`: the pid that wrote it. */
 const TEMP_NAME = /\.tmp-(\d+)-[0-9a-z-]+$/;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temp files of our atomic writes under `dir` (and its subfolders, `depth` levels down) whose process has

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OneLineError } from './errors.js';
 import { removeStaleTemps } from './atomic-write.js';
+import { pidAlive, processStartTicks } from './processes.js';
 
 export const LOCK_FILE = '.crs-gym.lock';
 
@@ -42,28 +43,6 @@ export interface RunLock {
 }
 
 const held = new Map<string, { nonce: string; release: () => void }>();
-
-/** This process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined off Linux. */
-export function processStartTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Whether the process that wrote `holder` still runs (on this host; another host's holder is assumed alive). */
 function holderAlive(holder: LockHolder): boolean {

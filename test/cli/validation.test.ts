@@ -5,28 +5,18 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { runProgram } from '../../src/cli/run-program.js';
+import { runTestCli, said } from '../export/program.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crs-validation-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const artifacts = join(dir, 'artifacts');
 
-/** Runs the real program; returns the exit code and what it printed on stderr. */
+/** Runs the real program; returns the exit code and what the user reads on stderr. */
 async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await runProgram(buildProgram(), argv), err };
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
+  const run = await runTestCli(argv, buildProgram());
+  return { code: run.code, err: said(run) };
 }
 
 function config(name: string, text: string): string {

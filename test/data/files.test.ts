@@ -5,11 +5,11 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/data/errors.js';
 import { loadInspired } from '../../src/data/inspired.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { runProgram } from '../../src/cli/run-program.js';
+import { runTestCli, said } from '../export/program.js';
 import { tempRoot, writeInspiredFixture } from './fixtures.js';
 
 const roots: string[] = [];
@@ -23,22 +23,8 @@ afterEach(() => {
 });
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await runProgram(buildProgram(), argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const run = await runTestCli(argv, buildProgram());
+  return { code: run.code, out: run.out, err: said(run) };
 }
 
 const items = 'inspired/derived/items_cfcrs.jsonl.gz';

@@ -27,8 +27,13 @@ export interface CliRun {
   error?: unknown;
 }
 
-/** Runs `argv` with stdout and stderr captured; the exit code as runCli would give it. */
-export async function runTestCli(argv: string[]): Promise<CliRun> {
+/** What the user would read: stderr, then the message of the error the CLI prints on one line. */
+export function said(run: CliRun): string {
+  return run.err + (run.error instanceof Error ? `crs-gym: ${run.error.message}\n` : '');
+}
+
+/** Runs `argv` (on the test program, or on `program`) with stdout and stderr captured; the exit code as runCli would give it. */
+export async function runTestCli(argv: string[], program: Command = buildTestProgram()): Promise<CliRun> {
   let out = '';
   let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -40,7 +45,7 @@ export async function runTestCli(argv: string[]): Promise<CliRun> {
     return true;
   });
   try {
-    await buildTestProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return { code: 0, out, err };
   } catch (error) {
     const code = exitCodeOf(error);

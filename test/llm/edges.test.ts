@@ -4,21 +4,11 @@
 // maxConsecutiveFailures calls in a row with LlmGaveUpError, which is not an LlmError, so agents do not skip it).
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient, isLlmError, LlmError, LlmGaveUpError, type ChatMessage } from '../../src/llm/index.js';
-import { completionBody, sendJson, startServer, type Handler, type TestServer } from './server.js';
+import { completionBody, sendJson, serversClosedAfterEach } from './server.js';
 
 const MESSAGES: ChatMessage[] = [{ role: 'user', content: 'Something like Alien, please.' }];
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(handler: Handler): Promise<TestServer> {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = serversClosedAfterEach(afterEach);
 
 const noSleep = async (): Promise<void> => {};
 

@@ -9,6 +9,7 @@ import type { Piscina } from 'piscina';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EvalPool } from '../../src/pipeline/eval-pool.js';
 import { PartialEvaluationError, runEvaluation, type RunEvalOptions } from '../../src/pipeline/run-eval.js';
+import { evalOptions } from './fixtures/eval-options.js';
 import { completionBody, sendJson, startServer, type TestServer } from '../llm/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crs-eval-edges-'));
@@ -20,17 +21,7 @@ afterAll(async () => {
 });
 
 function options(agent: string, out: string, extra: Partial<RunEvalOptions> = {}): RunEvalOptions {
-  return {
-    dataset: 'inspired',
-    split: 'test',
-    agent,
-    rounds: 3,
-    seed: 5,
-    limit: 24,
-    out: join(dir, out),
-    envOptions: { simulator: 'oracle', components: { textEncoder: 'hash' } },
-    ...extra,
-  };
+  return evalOptions(dir, agent, out, { limit: 24, ...extra });
 }
 
 function summary(out: string): { samples: number; config: Record<string, unknown> } {
