@@ -4,7 +4,6 @@
 import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { escapeControlChars, OneLineError } from '../core/errors.js';
-import { EvalFileError } from '../eval/files.js';
 import { UsageError, UserFacingError } from './errors.js';
 
 /** Prints `crs-gym: message` with control characters escaped (messages may quote files or servers). */
@@ -31,7 +30,7 @@ export function exitCodeOf(err: unknown): number | undefined {
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof UsageError || err instanceof ConfigError) return 2;
-  if (err instanceof UserFacingError || err instanceof OneLineError || err instanceof EvalFileError) return 1;
+  if (err instanceof UserFacingError || err instanceof OneLineError) return 1;
   return undefined;
 }
 

@@ -11,7 +11,7 @@ import { EVAL_PROTOCOLS, type EvalProtocol, type EvalRun, type SampleRound, type
 import { compareRunsSvg, roundsChartSvg } from './plots.js';
 import { renderEvalReport, type EvalMeta, type EvalReportOptions } from './report.js';
 import { EVAL_METRIC_KEYS, summarizeRounds, type RoundSummary } from './subsets.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, OneLineError } from '../core/errors.js';
 
 export const SUMMARY_FILE = 'summary.json';
 export const RANKINGS_FILE = 'rankings.jsonl';
@@ -171,7 +171,7 @@ const LineSchema = z.object({
 });
 
 /** A file of an eval run that is missing, not JSON, or not the expected shape. */
-export class EvalFileError extends Error {
+export class EvalFileError extends OneLineError {
   override name = 'EvalFileError';
 }
 
