@@ -25,6 +25,7 @@ import { loadDualViewRetriever } from '../src/retriever/load.js';
 import type { DualViewRetriever } from '../src/retriever/dual-view.js';
 import { cachedStage } from '../src/pipeline/stage-cache.js';
 import { referencePreference } from '../rewards/reference-preference.js';
+import { errorMessage } from '../src/core/errors.js';
 
 export const ComponentsConfigSchema = z.object({
   /** Seed of every training below. */
@@ -151,6 +152,11 @@ export function retrieverAugmentation(dataset: Dataset, simulator: MultiTaskSimu
   };
 }
 
+/** Persists an encoder's new embeddings; failing to (a full disk) only costs encoding them again, so it is a warning. */
+async function saveEmbeddings(encoder: CachedEncoder, log: (message: string) => void): Promise<void> {
+  await encoder.flush().catch((err: unknown) => log(`warning: new text embeddings not saved (${errorMessage(err)})`));
+}
+
 export async function loadEnvComponents(dataset: Dataset, options: ComponentsOptions = {}): Promise<EnvComponents> {
   const config = parseConfig(ComponentsConfigSchema, options.config ?? {}, 'components config');
   const root = join(options.artifactsDir ?? defaultArtifactsRoot(), dataset.name);
@@ -208,7 +214,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
           log(`training the multi-task user simulator on ${dataset.name}`);
           const simulator = await MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...config.simulator });
           await simulator.save(dir);
-          simulatorText.flush();
+          await saveEmbeddings(simulatorText, log);
           return { value: simulator, summary: simulator.metrics };
         },
   });
@@ -235,7 +241,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
             onProgress: (p) => options.onProgress?.('retriever', p.epoch, p.maxEpochs),
           });
           await result.retriever.save(dir);
-          textEncoder.flush();
+          await saveEmbeddings(textEncoder, log);
           return { value: result.retriever, summary: { bestEpoch: result.bestEpoch, bestValidRecall: result.bestValidRecall } };
         },
   });

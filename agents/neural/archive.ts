@@ -5,8 +5,8 @@
 //
 // Layout (little-endian): "CRSARC01" | u32 crc32(rest) | u32 headerBytes | header JSON (utf-8) |
 // zero padding to a multiple of 4 | float32 data of every tensor, in header order.
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic as writeAtomic } from '../../src/core/atomic-write.js';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { errorMessage } from '../../src/core/errors.js';
@@ -133,19 +133,5 @@ export async function readArchive(file: string, expectedKind?: string): Promise<
 
 /** temp + fsync + rename, so a crash leaves either the old or the new content. */
 export async function writeFileAtomic(file: string, bytes: Buffer | string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Math.floor(performance.now() * 1000)}`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeAtomic(file, bytes, { fsync: true, mkdir: true });
 }

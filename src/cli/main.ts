@@ -36,6 +36,8 @@ export function buildProgram(): Command {
   return program;
 }
 
+export { runAsMain };
+
 export async function runCli(argv: string[]): Promise<number> {
   return runProgram(buildProgram(), argv);
 }

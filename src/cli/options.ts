@@ -1,4 +1,7 @@
 // Parsing of numeric CLI options, with the one-line usage errors the CLI exits 2 on.
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import type { LlmConfigInput } from '../llm/config.js';
 import { UsageError } from './errors.js';
 
 export function intOption(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER): number {
@@ -12,4 +15,31 @@ export function floatOption(value: unknown, name: string, min = -Infinity, max =
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number in [${min}, ${max}], got '${String(value)}'`);
   return n;
+}
+
+/** Worker threads: an integer from 0 to the machine's cores (more would only thrash, each thread holds its own env). */
+export function workersOption(value: unknown, name = '--workers'): number {
+  const n = intOption(value, name, 0);
+  const cores = availableParallelism();
+  if (n > cores) throw new UsageError(`${name} ${n} is more than this machine's ${cores} cores (os.availableParallelism()); use at most ${cores}`);
+  return n;
+}
+
+/** --llm-* flags of the commands that talk to an LLM server. */
+export function addLlmOptions(command: Command): Command {
+  return command
+    .option('--llm-timeout <ms>', 'LLM server: limit of one attempt in ms (else $CRS_GYM_LLM_TIMEOUT_MS, else the config, 60000)')
+    .option('--llm-retries <n>', 'LLM server: retries of a failed call (else $CRS_GYM_LLM_RETRIES, else 3)')
+    .option('--llm-concurrency <n>', 'LLM server: most calls in flight (else $CRS_GYM_LLM_CONCURRENCY, else 8)')
+    .option('--llm-max-failures <n>', 'LLM server: stop after this many calls in a row failed, writing what finished (else $CRS_GYM_LLM_MAX_FAILURES, else 5; 0 = never)');
+}
+
+/** The LLM client settings the --llm-* flags give (flags win over the config and the environment). */
+export function llmOptions(o: Record<string, unknown>): Partial<LlmConfigInput> {
+  return {
+    ...(o.llmTimeout !== undefined ? { timeoutMs: intOption(o.llmTimeout, '--llm-timeout', 1) } : {}),
+    ...(o.llmRetries !== undefined ? { maxRetries: intOption(o.llmRetries, '--llm-retries', 0) } : {}),
+    ...(o.llmConcurrency !== undefined ? { maxConcurrency: intOption(o.llmConcurrency, '--llm-concurrency', 1) } : {}),
+    ...(o.llmMaxFailures !== undefined ? { maxConsecutiveFailures: intOption(o.llmMaxFailures, '--llm-max-failures', 0) } : {}),
+  };
 }

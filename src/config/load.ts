@@ -40,6 +40,8 @@ export function loadConfigFile<S extends z.ZodType>(schema: S, file: string, ove
     const reason = errorMessage(err);
     throw new ConfigError(`${file}: cannot read config as JSON: ${reason}`, file);
   }
+  // `null`, an array or a string would merge into the defaults and be ignored without a word.
+  if (!isPlainObject(raw)) throw new ConfigError(`${file}: a config must be a JSON object ({ ... }), got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`, file);
   return parseConfig(schema, deepMerge(raw, overrides), file);
 }
 

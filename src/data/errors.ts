@@ -1,4 +1,5 @@
 // Errors of the dataset layer. The CLI turns them into one-line messages; library callers can catch them.
+import { OneLineError } from '../core/errors.js';
 
 /** One place a data root was looked for, and why it was not used. */
 export interface TriedRoot {
@@ -10,7 +11,7 @@ export interface TriedRoot {
 }
 
 /** No usable data folder (or a required file inside it is missing). The message lists every path tried. */
-export class DataNotFoundError extends Error {
+export class DataNotFoundError extends OneLineError {
   override name = 'DataNotFoundError';
   constructor(
     message: string,
@@ -21,7 +22,7 @@ export class DataNotFoundError extends Error {
 }
 
 /** A malformed input in strict mode, or a file that cannot be used at all. Message: `file:line: what is wrong`. */
-export class DataFormatError extends Error {
+export class DataFormatError extends OneLineError {
   override name = 'DataFormatError';
   constructor(
     message: string,

@@ -35,12 +35,49 @@ export function requireFile(root: string, rel: string): string {
   return path;
 }
 
-export function readText(path: string): string {
-  const bytes = readFileSync(path);
-  // gzip magic number, so a renamed file still reads.
-  const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return (gz ? gunzipSync(bytes) : bytes).toString('utf8');
+/**
+ * A data file's text, gunzipped when it is gzip (by its magic number, so a renamed file still reads). A truncated or
+ * corrupt gzip, and an empty file, are DataFormatErrors naming the file; with a `report`, an empty file and invalid
+ * UTF-8 (read as U+FFFD) are problems instead: errors in strict mode, warnings with a count otherwise.
+ */
+export function readText(path: string, report?: LoadReport): string {
+  const raw = readFileSync(path);
+  const gz = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+  let bytes: Buffer = raw;
+  if (gz) {
+    try {
+      bytes = gunzipSync(raw);
+    } catch (err) {
+      throw new DataFormatError(`${path}: not a readable gzip file, truncated or corrupt (${errorMessage(err)}); restore it from the dataset's download`, path, 0);
+    }
+  }
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') {
+    if (report === undefined) throw new DataFormatError(`${path}:1: the file is empty${gz ? ' (once gunzipped)' : ''}`, path, 1);
+    report.problem(path, 1, `the file is empty${gz ? ' (once gunzipped)' : ''}: nothing read from it`);
+    return text;
+  }
+  const invalid = invalidUtf8(bytes, text);
+  if (invalid > 0) {
+    const line = text.slice(0, text.indexOf('\ufffd')).split('\n').length;
+    const message = `${invalid} invalid UTF-8 byte sequence(s), read as U+FFFD (the first on this line); is the file in another encoding?`;
+    if (report === undefined) throw new DataFormatError(`${path}:${line}: ${message}`, path, line);
+    report.problem(path, line, message);
+  }
+  return text;
 }
+
+/** Byte sequences that decoding replaced by U+FFFD (those that were a real U+FFFD in the file not counted). */
+function invalidUtf8(bytes: Buffer, text: string): number {
+  let replaced = 0;
+  for (let i = text.indexOf('\ufffd'); i >= 0; i = text.indexOf('\ufffd', i + 1)) replaced++;
+  if (replaced === 0) return 0;
+  let genuine = 0;
+  for (let i = bytes.indexOf(REPLACEMENT_CHAR); i >= 0; i = bytes.indexOf(REPLACEMENT_CHAR, i + 3)) genuine++;
+  return replaced - genuine;
+}
+
+const REPLACEMENT_CHAR = Buffer.from('\ufffd', 'utf8');
 
 /** A whole-file JSON document. A broken one cannot be skipped, so it always throws. */
 export function readJson(path: string): unknown {
@@ -60,7 +97,7 @@ export interface JsonLine {
 
 /** The parsed lines of a JSONL file; blank lines are skipped, unparsable ones are reported. */
 export function readJsonl(path: string, report: LoadReport): JsonLine[] {
-  const text = readText(path);
+  const text = readText(path, report);
   const out: JsonLine[] = [];
   let start = 0;
   let line = 0;

@@ -6,17 +6,22 @@
 //   records = sha1(text) (20 bytes) | dim float32 | u32 crc32(sha1 + floats)     (all little-endian)
 // Records have a fixed size, so a torn append (a crash mid-write) leaves a short tail, and any
 // flipped byte fails its checksum. Either is skipped with a warning, re-encoded on demand, and the
-// file is rewritten (temp file + rename) at the next flush. Loading only indexes the keys: a record is
-// read from the file, and its checksum checked, the first time it is asked for, so a process or worker
-// thread that uses a few thousand of a big cache's vectors starts in a fraction of the time and holds only
-// those (a 316 MB file: 2.3 s and ~730 MB resident when every record was read and checked at load).
-// Several processes may append to the same file: each flush appends whole records in one write, and
-// duplicate keys are harmless.
+// file is rewritten (temp file + rename) at the next flush. Loading indexes the keys and, on the main thread,
+// checks every record's checksum (counting the damaged ones in one warning), but keeps no vector: a record is read
+// from the file, and checked again, the first time it is asked for, so a process or worker thread that uses a few
+// thousand of a big cache's vectors holds only those (a 316 MB file: ~730 MB resident when every record was kept).
+// Worker threads skip the check at load (the main thread made it) and check records as they read them.
+// Several processes (and threads) may write the same file: every write holds `<file>.lock` (src/core/run-lock.ts;
+// a writer that died leaves a stale lock that the next one takes over), an append first cuts a torn tail that a
+// killed writer left, and a rewrite merges what others appended since. Duplicate keys are harmless.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, read, readdirSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readdirSync, readFileSync, readSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { appendFile, link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, link, mkdir, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import { withFileLock } from '../core/run-lock.js';
 import { join, resolve } from 'node:path';
 import { checkBatchSize, type TextEncoder } from './text-encoder.js';
 import { errorMessage } from '../core/errors.js';
@@ -34,17 +39,21 @@ export type EmbeddingCacheOptions = {
   dir?: string;
   /** Where warnings about damaged files go; default `console.warn`. */
   warn?: (message: string) => void;
+  /** Check every record's checksum when a file loads, and warn with the count of damaged ones (default: on the main thread). */
+  verify?: boolean;
 };
 
 /** Holds one EncoderStore per encoder id; each loads its file on first use. */
 export class EmbeddingCache {
   readonly dir: string;
   readonly warn: (message: string) => void;
+  readonly verify: boolean;
   private readonly stores = new Map<string, Promise<EncoderStore>>();
 
   constructor(options: EmbeddingCacheOptions = {}) {
     this.dir = resolve(options.dir ?? join(process.cwd(), '.cache', 'embeddings'));
     this.warn = options.warn ?? ((m) => console.warn(m));
+    this.verify = options.verify ?? isMainThread;
   }
 
   /** The store for `encoderId`, loading its file the first time; `dim` must match across calls. */
@@ -53,7 +62,7 @@ export class EmbeddingCache {
     if (!Number.isInteger(dim) || dim < 1) throw new Error(`EmbeddingCache.open: bad dim ${dim} for '${encoderId}'`);
     let store = this.stores.get(encoderId);
     if (!store) {
-      store = EncoderStore.load(this.dir, encoderId, dim, this.warn);
+      store = EncoderStore.load(this.dir, encoderId, dim, this.warn, this.verify);
       this.stores.set(encoderId, store);
       store.catch(() => this.stores.delete(encoderId));
     }
@@ -93,10 +102,11 @@ export class EncoderStore {
     readonly dim: number,
     readonly file: string,
     private readonly warn: (message: string) => void,
+    private readonly verify: boolean,
   ) {}
 
-  static async load(dir: string, encoderId: string, dim: number, warn: (m: string) => void): Promise<EncoderStore> {
-    const store = new EncoderStore(encoderId, dim, join(dir, fileName(encoderId)), warn);
+  static async load(dir: string, encoderId: string, dim: number, warn: (m: string) => void, verify = isMainThread): Promise<EncoderStore> {
+    const store = new EncoderStore(encoderId, dim, join(dir, fileName(encoderId)), warn, verify);
     await store.readFile();
     return store;
   }
@@ -185,24 +195,54 @@ export class EncoderStore {
     this.pending = [];
     try {
       await mkdir(resolve(this.file, '..'), { recursive: true });
-      if (this.rewrite) {
-        const all: Array<{ key: Buffer; vec: Float32Array }> = [];
-        for (const id of [...this.byKey.keys()]) {
-          const vec = this.vectorOf(id);
-          if (vec !== undefined) all.push({ key: Buffer.from(id, 'latin1'), vec });
-        }
-        // Every loaded record is read now: the old file is no longer needed.
-        if (this.fd !== undefined) closeSync(this.fd);
-        this.fd = undefined;
-        await this.replaceFile(all);
-        this.rewrite = false;
-      } else if (!(await this.createFile(batch))) {
-        await appendFile(this.file, encodeRecords(batch, this.dim));
-      }
+      // One writer at a time, across processes and threads: appends of several KB do not interleave.
+      await withFileLock(`${this.file}.lock`, async () => {
+        if (!this.rewrite && !(await this.createFile(batch)) && !(await this.appendRecords(batch))) this.rewrite = true;
+        if (this.rewrite) await this.rewriteFile();
+      });
     } catch (err) {
       this.pending = batch.concat(this.pending);
       throw new Error(`${this.file}: cannot write embedding cache (${errorMessage(err)})`);
     }
+  }
+
+  /**
+   * Appends `records` after the file's last whole record (a torn tail that a killed writer left is cut first, so the
+   * new records stay aligned). False when the file's header is not this encoder's: it must be rewritten.
+   */
+  private async appendRecords(records: Array<{ key: Buffer; vec: Float32Array }>): Promise<boolean> {
+    const header = encodeHeader(this.encoderId, this.dim);
+    const fd = openSync(this.file, 'r');
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+      const found = Buffer.alloc(header.length);
+      if (size < header.length || readSync(fd, found, 0, header.length, 0) < header.length || !found.equals(header)) return false;
+    } finally {
+      closeSync(fd);
+    }
+    const whole = header.length + Math.floor((size - header.length) / recordSize(this.dim)) * recordSize(this.dim);
+    if (whole < size) await truncate(this.file, whole);
+    await appendFile(this.file, encodeRecords(records, this.dim));
+    return true;
+  }
+
+  /**
+   * Replaces the file with every sound record: those now in the file (other writers' appends since this store loaded
+   * included) and this store's, loaded and new. Called with the file lock held.
+   */
+  private async rewriteFile(): Promise<void> {
+    const all = new Map<string, { key: Buffer; vec: Float32Array }>();
+    for (const record of soundRecords(this.file, this.encoderId, this.dim)) all.set(record.key.toString('latin1'), record);
+    for (const id of [...this.byKey.keys()]) {
+      const vec = this.vectorOf(id);
+      if (vec !== undefined && !all.has(id)) all.set(id, { key: Buffer.from(id, 'latin1'), vec });
+    }
+    // Every loaded record is read now: the old file is no longer needed.
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    await this.replaceFile([...all.values()]);
+    this.rewrite = false;
   }
 
   /** Creates the file with `records` if it does not exist yet (atomically: temp file + link); false if it exists. */
@@ -258,10 +298,15 @@ export class EncoderStore {
     // Index the keys, reading the file in chunks of whole records; the vectors are read when first asked for.
     const perChunk = Math.max(1, Math.floor(INDEX_CHUNK_BYTES / recordBytes));
     const chunk = Buffer.alloc(perChunk * recordBytes);
+    let damaged = 0;
     for (let first = 0; first < count; first += perChunk) {
       const records = Math.min(perChunk, count - first);
       const { bytesRead: got } = await readAt(fd, chunk, 0, records * recordBytes, header.length + first * recordBytes);
       for (let k = 0; k < records && (k + 1) * recordBytes <= got; k++) {
+        if (this.verify && !recordSound(chunk.subarray(k * recordBytes, (k + 1) * recordBytes), this.dim)) {
+          damaged++;
+          continue;
+        }
         const id = chunk.toString('latin1', k * recordBytes, k * recordBytes + KEY_BYTES);
         // Duplicate keys (several processes appended the same text): the first one counts.
         if (!this.byKey.has(id)) this.byKey.set(id, first + k);
@@ -269,6 +314,11 @@ export class EncoderStore {
     }
     this.fd = fd;
     this.recordsStart = header.length;
+    if (damaged > 0) {
+      this.corruptFound += damaged;
+      this.rewrite = true;
+      this.warn(`embedding cache ${this.file}: ignored ${damaged} corrupt record(s) of ${count} (bad checksum: a disk error, or writers without a lock); their texts will be re-encoded and the file rewritten on flush`);
+    }
     if (tail > 0) {
       this.warn(`embedding cache ${this.file}: ignored a truncated tail of ${tail} bytes; those texts will be re-encoded and the file rewritten on flush`);
       this.rewrite = true;
@@ -419,6 +469,35 @@ function encodeRecords(records: Array<{ key: Buffer; vec: Float32Array }>, dim: 
   return out;
 }
 
+/** Whether one encoded record's checksum holds. */
+function recordSound(record: Uint8Array, dim: number): boolean {
+  const payload = KEY_BYTES + 4 * dim;
+  const view = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  return crc32(view.subarray(0, payload)) === view.readUInt32LE(payload);
+}
+
+/** Every record of a cache file whose checksum holds and floats are finite; none when it is missing or not this encoder's. */
+function soundRecords(file: string, encoderId: string, dim: number): Array<{ key: Buffer; vec: Float32Array }> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return [];
+  }
+  const header = encodeHeader(encoderId, dim);
+  if (bytes.length < header.length || !bytes.subarray(0, header.length).equals(header)) return [];
+  const size = recordSize(dim);
+  const out: Array<{ key: Buffer; vec: Float32Array }> = [];
+  for (let at = header.length; at + size <= bytes.length; at += size) {
+    const record = bytes.subarray(at, at + size);
+    if (!recordSound(record, dim)) continue;
+    const vec = new Float32Array(dim);
+    new Uint8Array(vec.buffer).set(record.subarray(KEY_BYTES, KEY_BYTES + 4 * dim));
+    if (allFinite(vec)) out.push({ key: Buffer.from(record.subarray(0, KEY_BYTES)), vec });
+  }
+  return out;
+}
+
 let tempCounter = 0;
 function tempName(file: string): string {
   return `${file}.tmp-${process.pid}-${process.hrtime.bigint()}-${tempCounter++}`;
@@ -443,8 +522,12 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+/** zlib's native CRC-32 (Node >= 20.15); the table below otherwise. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** CRC-32 (IEEE), as in zip and PNG. */
 export function crc32(bytes: Uint8Array): number {
+  if (nativeCrc32 !== undefined) return nativeCrc32(bytes);
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -459,12 +542,14 @@ export interface CacheFileInfo {
   dim?: number;
   /** Whole records (duplicates, appended by several processes, included). */
   records: number;
-  /** Bytes after the last whole record (a torn append), or what is wrong with the header. */
+  /** Records whose checksum fails (counted when listed with `check`). */
+  damaged?: number;
+  /** Bytes after the last whole record (a torn append), damaged records, or what is wrong with the header. */
   problem?: string;
 }
 
-/** The cache files (`*.f32`) of a folder, by name; an absent folder has none. */
-export function listCacheFiles(dir: string): CacheFileInfo[] {
+/** The cache files (`*.f32`) of a folder, by name; an absent folder has none. `check` reads every record's checksum. */
+export function listCacheFiles(dir: string, options: { check?: boolean } = {}): CacheFileInfo[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.f32')).sort();
@@ -472,19 +557,43 @@ export function listCacheFiles(dir: string): CacheFileInfo[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names.map((n) => describeCacheFile(join(dir, n)));
+  return names.map((n) => describeCacheFile(join(dir, n), options));
 }
 
-export function describeCacheFile(file: string): CacheFileInfo {
+export function describeCacheFile(file: string, options: { check?: boolean } = {}): CacheFileInfo {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    return readCacheHeader(file, fd);
+    const info = readCacheHeader(file, fd);
+    return options.check && info.dim !== undefined && info.records > 0 ? withDamage({ ...info, dim: info.dim }, fd) : info;
   } catch (err) {
     return { file, bytes: 0, records: 0, problem: `unreadable: ${errorMessage(err)}` };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** `info` with its damaged records counted (every record read, a chunk at a time). */
+function withDamage(info: CacheFileInfo & { dim: number }, fd: number): CacheFileInfo {
+  const size = recordSize(info.dim);
+  const start = headerBytesOf(fd);
+  const perChunk = Math.max(1, Math.floor(INDEX_CHUNK_BYTES / size));
+  const chunk = Buffer.alloc(perChunk * size);
+  let damaged = 0;
+  for (let first = 0; first < info.records; first += perChunk) {
+    const n = Math.min(perChunk, info.records - first);
+    const got = readSync(fd, chunk, 0, n * size, start + first * size);
+    for (let k = 0; k < n; k++) if ((k + 1) * size > got || !recordSound(chunk.subarray(k * size, (k + 1) * size), info.dim)) damaged++;
+  }
+  if (damaged === 0) return { ...info, damaged };
+  const problem = `${damaged} damaged record(s) (bad checksum), re-encoded and dropped at the next flush`;
+  return { ...info, damaged, problem: info.problem ? `${info.problem}; ${problem}` : problem };
+}
+
+function headerBytesOf(fd: number): number {
+  const head = Buffer.alloc(16);
+  readSync(fd, head, 0, 16, 0);
+  return Math.ceil((16 + head.readUInt32LE(12)) / 4) * 4;
 }
 
 function readCacheHeader(file: string, fd: number): CacheFileInfo {

@@ -2,7 +2,8 @@
 // rankings.jsonl (every sample's list and candidates at every round, for re-scoring and significance tests),
 // report.md and SVG plots. Every file is written to a temp name and renamed, so a reader never sees half a file.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic as writeAtomic } from '../core/atomic-write.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { EVAL_PROTOCOLS, type EvalProtocol, type EvalRun, type SampleRound, type
 import { compareRunsSvg, roundsChartSvg } from './plots.js';
 import { renderEvalReport, type EvalMeta, type EvalReportOptions } from './report.js';
 import { EVAL_METRIC_KEYS, summarizeRounds, type RoundSummary } from './subsets.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, OneLineError } from '../core/errors.js';
 
 export const SUMMARY_FILE = 'summary.json';
 export const RANKINGS_FILE = 'rankings.jsonl';
@@ -67,19 +68,9 @@ export function packageVersion(): string {
   }
 }
 
-let tempCounter = 0;
-
-/** Writes `text` to `file` through a temp file and a rename (atomic on one file system). */
+/** Writes `text` to `file` through a temp file and a rename (atomic on one file system; the temp file removed on failure). */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${tempCounter++}.tmp`;
-  try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeAtomic(file, text, { mkdir: true });
 }
 
 export function buildSummary(run: EvalRun, meta: EvalMeta): EvalSummary {
@@ -180,7 +171,7 @@ const LineSchema = z.object({
 });
 
 /** A file of an eval run that is missing, not JSON, or not the expected shape. */
-export class EvalFileError extends Error {
+export class EvalFileError extends OneLineError {
   override name = 'EvalFileError';
 }
 

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
+import { OneLineError } from '../core/errors.js';
 import { getTf, type Tf } from '../nn/tf.js';
 import { NeuralRecommender } from '../../agents/neural/recommender.js';
 import { PARAM_NAMES, type PolicyParams } from '../../agents/neural/model.js';
@@ -28,6 +29,7 @@ import type { EpisodeRecord, RolloutSpec } from './rollout.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner, type RolloutRunner } from './runner.js';
 import { importSetup, moduleUrl, type SetupSpec } from './setup.js';
+import { removeStaleTemps } from '../core/atomic-write.js';
 
 export interface TrainRlOptions {
   /** Builds the env and the policy, in this thread and in every worker. */
@@ -220,11 +222,17 @@ function optimize(
   };
 }
 
+/** The run folder's checkpoint was written by another config or algorithm: resuming it would mix two runs. */
+export class CheckpointMismatchError extends OneLineError {
+  override name = 'CheckpointMismatchError';
+}
+
 export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Promise<RlResult> {
   if (!RL_ALGORITHMS.includes(algorithm)) throw new Error(`trainRl: unknown algorithm '${String(algorithm)}' (known: ${RL_ALGORITHMS.join(', ')})`);
   const config = resolveRlConfig(algorithm, opts.config ?? {}, `${algorithm} config`);
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
+  removeStaleTemps(outDir); // a killed run's temp files (checkpoints half written) would otherwise pile up
   const files = {
     log: join(outDir, 'log.jsonl'),
     checkpoint: join(outDir, 'checkpoint.bin'),
@@ -249,7 +257,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   let best: BestWeights | undefined;
   const ckpt = opts.resume === false ? undefined : await loadCheckpoint(files.checkpoint);
   if (ckpt && ckpt.meta.configHash !== hash) {
-    throw new Error(`trainRl: ${files.checkpoint} belongs to a run with another config or algorithm; use a new outDir, or resume: false to start over`);
+    throw new CheckpointMismatchError(`${files.checkpoint} belongs to a run with another config or algorithm; use a new --out folder, or start over with --no-resume (in code: resume: false)`);
   }
   // One set of workers for the whole run (the sample filter's episodes included): each worker loads the env once.
   const runner = await createRunner({ setup, workers: opts.workers ?? 0, rewardWeights: config.reward_weights });

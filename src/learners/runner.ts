@@ -9,6 +9,12 @@ import type { NeuralRecommender } from '../../agents/neural/recommender.js';
 import { importSetup, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
 import type { RolloutTask } from './rollout-worker.js';
+import { errorMessage, OneLineError } from '../core/errors.js';
+
+/** A rollout worker thread failed or died. The run's last checkpoint is kept, so the same command resumes it. */
+export class RolloutWorkerError extends OneLineError {
+  override name = 'RolloutWorkerError';
+}
 
 export interface RolloutRunner {
   /** Worker threads (0 = the main thread). */
@@ -64,17 +70,17 @@ class WorkerRunner implements RolloutRunner {
     await Promise.all(
       this.pools.map((pool, i) => {
         const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.rewardWeights ? { rewardWeights: opts.rewardWeights } : {}) };
-        return pool.run(task);
+        return this.runOn(i, task);
       }),
     );
   }
 
   async setWeights(weights: readonly Float32Array[]): Promise<void> {
     await Promise.all(
-      this.pools.map((pool) => {
-        const copies = weights.map((w) => w.slice());
+      this.pools.map((_pool, w) => {
+        const copies = weights.map((v) => v.slice());
         const task: RolloutTask = { op: 'weights', weights: copies };
-        return pool.run(task, { transferList: copies.map((c) => c.buffer as ArrayBuffer) });
+        return this.runOn(w, task, copies.map((c) => c.buffer as ArrayBuffer));
       }),
     );
   }
@@ -84,15 +90,24 @@ class WorkerRunner implements RolloutRunner {
     specs.forEach((spec, index) => shares[index % this.pools.length]!.push({ index, spec }));
     const out = new Array<EpisodeRecord>(specs.length);
     await Promise.all(
-      this.pools.map(async (pool, w) => {
+      this.pools.map(async (_pool, w) => {
         const share = shares[w]!;
         if (share.length === 0) return;
         const task: RolloutTask = { op: 'run', specs: share.map((s) => s.spec) };
-        const records = (await pool.run(task)) as EpisodeRecord[];
+        const records = (await this.runOn(w, task)) as EpisodeRecord[];
         records.forEach((r, k) => (out[share[k]!.index] = r));
       }),
     );
     return out;
+  }
+
+  /** Runs a task on worker `w`; a failure (the thread threw or died) names the worker, on one line. */
+  private async runOn(w: number, task: RolloutTask, transferList?: ArrayBuffer[]): Promise<unknown> {
+    try {
+      return await (this.pools[w] as Piscina).run(task, transferList ? { transferList } : {});
+    } catch (err) {
+      throw new RolloutWorkerError(`rollout worker ${w + 1} of ${this.pools.length} failed (${task.op}): ${errorMessage(err)}; the run's last checkpoint is kept: run the same command again to resume`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,7 @@ import { Adam, clipGradNorm } from './optimizer.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner } from './runner.js';
 import { importSetup, moduleUrl, type SetupSpec } from './setup.js';
+import { removeStaleTemps } from '../core/atomic-write.js';
 
 export interface TrainSftOptions {
   setup: SetupSpec;
@@ -113,6 +114,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
   const config = parseConfig(SftConfigSchema, opts.config ?? {}, 'sft config');
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
+  removeStaleTemps(outDir); // a killed run's temp files (checkpoints half written) would otherwise pile up
   const files = { log: join(outDir, 'log.jsonl'), policy: join(outDir, 'policy'), config: join(outDir, 'config.json'), summary: join(outDir, 'summary.json') };
   const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args };
   writeFileSync(files.config, `${JSON.stringify({ config, setup, initPolicy: opts.initPolicy ?? null }, null, 2)}\n`);

@@ -5,7 +5,7 @@
 import { Rng } from '../core/rng.js';
 import { parseConfig } from '../config/load.js';
 import { LlmConfigSchema, resolveLlmConfig, type LlmConfig, type LlmConfigInput } from './config.js';
-import { LlmError } from './errors.js';
+import { LlmError, LlmGaveUpError } from './errors.js';
 import {
   MalformedReplyError,
   parseChatCompletion,
@@ -109,6 +109,10 @@ function emptyKindCounts(): Record<LlmError['kind'], number> {
 export class ChatClient implements ChatCompleter {
   readonly config: LlmConfig;
   readonly url: string;
+  /** Calls in a row that failed for good; a success resets it. */
+  private failureStreak = 0;
+  /** Set once `maxConsecutiveFailures` calls in a row failed: every later call rejects with it. */
+  private gaveUp: LlmGaveUpError | undefined;
   private readonly rng: Rng;
   private readonly sleep: SleepFn;
   private readonly fetchFn: typeof globalThis.fetch;
@@ -148,6 +152,7 @@ export class ChatClient implements ChatCompleter {
     // A caller bug, not a server failure: a TypeError, so it is not mistaken for a skippable LLM error.
     const problem = invalidMessages(messages);
     if (problem !== undefined) throw new TypeError(`ChatClient.complete: ${problem}`);
+    if (this.gaveUp !== undefined) throw this.gaveUp;
     this.counters.requests++;
     const body = JSON.stringify({
       model: this.config.model,
@@ -179,7 +184,7 @@ export class ChatClient implements ChatCompleter {
         this.recordSuccess(result.completion);
         return result.completion;
       }
-      if (!result.retryable || retry >= this.config.maxRetries) throw this.fail(result.error.withAttempts(attempts));
+      if (!result.retryable || retry >= this.config.maxRetries) throw this.giveUpAfter(this.fail(result.error.withAttempts(attempts)));
       const delay =
         result.retryAfterMs !== undefined
           ? Math.min(result.retryAfterMs, this.config.retryMaxDelayMs)
@@ -220,7 +225,13 @@ export class ChatClient implements ChatCompleter {
         statusText = response.statusText;
         retryAfter = response.headers.get('retry-after');
         // The timer keeps running while the body downloads: a server that stalls mid-body also times out.
-        text = await response.text();
+        const reply = await readCapped(response, this.config.maxReplyBytes);
+        if (reply === undefined) {
+          controller.abort(new Error('reply too large'));
+          const message = `LLM server ${this.url} sent a reply larger than ${this.config.maxReplyBytes} bytes (maxReplyBytes); cut it off`;
+          return { ok: false, error: new LlmError('malformed', message, { url: this.url, attempts: 1, status }), retryable: false };
+        }
+        text = reply;
       } catch (err) {
         return this.transportFailure(err, signal, timedOut);
       }
@@ -274,7 +285,27 @@ export class ChatClient implements ChatCompleter {
     return new LlmError('aborted', `request to LLM server ${this.url} was cancelled`, { url: this.url, attempts });
   }
 
+  /** Counts a call that failed for good; at `maxConsecutiveFailures` in a row, gives up (the error to throw). */
+  private giveUpAfter(error: LlmError): LlmError | LlmGaveUpError {
+    this.failureStreak++;
+    const limit = this.config.maxConsecutiveFailures;
+    if (limit === 0 || this.failureStreak < limit || this.gaveUp !== undefined) return this.gaveUp ?? error;
+    this.gaveUp = new LlmGaveUpError(
+      `LLM server ${this.url} failed ${limit} calls in a row (last: ${error.kind}: ${error.message}); gave up ` +
+        `(maxConsecutiveFailures ${limit}: --llm-max-failures or CRS_GYM_LLM_MAX_FAILURES; 0 never gives up)`,
+      this.url,
+      error,
+    );
+    return this.gaveUp;
+  }
+
+  /** Whether the client gave up on its server (see LlmGaveUpError). */
+  get hasGivenUp(): boolean {
+    return this.gaveUp !== undefined;
+  }
+
   private recordSuccess(completion: ChatCompletion): void {
+    this.failureStreak = 0;
     this.counters.succeeded++;
     if (completion.usage) {
       this.counters.promptTokens += completion.usage.promptTokens;
@@ -288,6 +319,30 @@ export class ChatClient implements ChatCompleter {
     this.counters.failuresByKind[error.kind]++;
     return error;
   }
+}
+
+/**
+ * The body as text, or undefined as soon as it passes `maxBytes` (said by Content-Length, or counted while it
+ * streams), so a huge reply is never held whole.
+ */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) return undefined;
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Builds a client from a partial config, filling baseURL/model/apiKey from the environment. */

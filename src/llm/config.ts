@@ -33,6 +33,13 @@ export const LlmConfigSchema = z
     seed: z.number().int().optional(),
     /** Most requests in flight at once from one client; rollouts call the client in parallel. */
     maxConcurrency: z.number().int().positive().default(8),
+    /**
+     * Calls in a row that failed for good (after their retries) before the client gives up: that call and every
+     * later one reject with LlmGaveUpError, which stops an evaluation (its finished samples are written). 0 = never.
+     */
+    maxConsecutiveFailures: z.number().int().min(0).default(5),
+    /** A reply body larger than this is cut off and the attempt fails (kind `malformed`), so a runaway server cannot fill the memory. */
+    maxReplyBytes: z.number().int().positive().default(4 * 2 ** 20),
   })
   .strict();
 
@@ -47,6 +54,28 @@ export const LLM_ENV_VARS = {
   model: ['CRS_GYM_LLM_MODEL'],
   apiKey: ['CRS_GYM_LLM_API_KEY', 'OPENAI_API_KEY'],
 } as const;
+
+/** Numeric settings that an environment variable supplies where the config (or a flag) leaves them out. */
+export const LLM_NUMBER_ENV_VARS = {
+  timeoutMs: 'CRS_GYM_LLM_TIMEOUT_MS',
+  maxRetries: 'CRS_GYM_LLM_RETRIES',
+  maxConcurrency: 'CRS_GYM_LLM_CONCURRENCY',
+  maxConsecutiveFailures: 'CRS_GYM_LLM_MAX_FAILURES',
+  maxReplyBytes: 'CRS_GYM_LLM_MAX_REPLY_BYTES',
+} as const;
+
+/** The numeric settings from the environment; a variable that is not a number is a ConfigError naming it. */
+function numbersFromEnv(env: EnvSource): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, name] of Object.entries(LLM_NUMBER_ENV_VARS)) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new ConfigError(`${name}: must be a number, got '${raw}'`, name);
+    out[key] = value;
+  }
+  return out;
+}
 
 type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -63,7 +92,7 @@ function isBlank(value: unknown): boolean {
 }
 
 /**
- * Fills `baseURL`, `model` and `apiKey` from the environment where the config leaves them out, then
+ * Fills `baseURL`, `model` and `apiKey` (and the numbers of LLM_NUMBER_ENV_VARS) from the environment where the config leaves them out, then
  * validates. Fails with a ConfigError naming every missing field and the variables that could supply it.
  */
 export function resolveLlmConfig(
@@ -72,6 +101,9 @@ export function resolveLlmConfig(
   source = 'llm config',
 ): LlmConfig {
   const merged: Record<string, unknown> = { ...partial };
+  for (const [key, value] of Object.entries(numbersFromEnv(env))) {
+    if (merged[key] === undefined) merged[key] = value;
+  }
   for (const key of ['baseURL', 'model', 'apiKey'] as const) {
     if (isBlank(merged[key])) {
       const value = fromEnv(env, LLM_ENV_VARS[key]);

@@ -1,5 +1,7 @@
 // The one error type the chat client rejects with, so an episode loop can decide by `kind` whether to
-// skip the episode, give it zero reward or stop the run, without parsing messages.
+// skip the episode, give it zero reward or stop the run, without parsing messages; and the error of a client
+// that gave up on its server.
+import { OneLineError } from '../core/errors.js';
 
 /**
  * - `timeout`: an attempt took longer than timeoutMs (retried).
@@ -54,4 +56,20 @@ export class LlmError extends Error {
 
 export function isLlmError(value: unknown): value is LlmError {
   return value instanceof LlmError;
+}
+
+/**
+ * The client gave up: `maxConsecutiveFailures` calls in a row failed for good, so the server is taken to be down
+ * and every later call rejects at once. Deliberately not an LlmError: agents and simulators skip an LlmError and go
+ * on, but this one must stop the run (whose finished part the caller writes).
+ */
+export class LlmGaveUpError extends OneLineError {
+  override name = 'LlmGaveUpError';
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly lastError: LlmError,
+  ) {
+    super(message);
+  }
 }

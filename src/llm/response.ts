@@ -1,6 +1,7 @@
 // Reading what an OpenAI-compatible server sends back: the completion on success, the server's own
 // error message on failure. Servers differ in details (vLLM, llama.cpp, Ollama), so only the fields
 // every one of them sends are required.
+import { escapeControlChars } from '../core/errors.js';
 
 export type ChatRole = 'system' | 'user' | 'assistant';
 
@@ -36,11 +37,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const SNIPPET_CHARS = 300;
 
-/** The first few hundred characters of a body, on one line, for error messages. */
+/** The first few hundred characters of a body, on one line, control characters escaped, for error messages. */
 export function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS)}...` : flat;
+  return escapeControlChars(flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS)}...` : flat, true);
 }
+
+/** Control characters but tab and newline (NUL, escape sequences, C1): a server's reply never carries them on. */
+const REPLY_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 function readUsage(value: unknown): ChatUsage | undefined {
   if (!isRecord(value)) return undefined;
@@ -81,7 +85,8 @@ export function parseChatCompletion(body: string): ChatCompletion {
     throw new MalformedReplyError(`reply content is empty${hint}`);
   }
   const usage = readUsage(raw['usage']);
-  return usage === undefined ? { text: content, finishReason, raw } : { text: content, finishReason, usage, raw };
+  const text = content.replace(REPLY_CONTROLS, '');
+  return usage === undefined ? { text, finishReason, raw } : { text, finishReason, usage, raw };
 }
 
 /**

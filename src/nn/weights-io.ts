@@ -3,7 +3,8 @@
 // Each file is written to a temporary name, flushed and renamed, so a reader never sees half a file;
 // the checksum catches a weights.bin that does not belong to its manifest (crash between renames, damage).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -47,21 +48,8 @@ export interface LoadedWeights {
   meta: Record<string, unknown>;
 }
 
-let tmpCounter = 0;
-
 function writeAtomic(file: string, chunks: readonly Uint8Array[]): void {
-  const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const chunk of chunks) {
-      let written = 0;
-      while (written < chunk.byteLength) written += writeSync(fd, chunk, written);
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, chunks, { fsync: true });
 }
 
 // The file is the raw memory of Float32Arrays, which is little-endian on every platform Node ships for.

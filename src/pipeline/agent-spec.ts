@@ -8,6 +8,7 @@ import { NeuralRecommender } from '../../agents/neural/recommender.js';
 import type { EnvComponents } from '../../envs/components.js';
 import type { CrsEnvOptions } from '../../envs/register.js';
 import { createChatClient } from '../llm/client.js';
+import type { LlmConfigInput } from '../llm/config.js';
 
 export interface ResolvedAgent {
   agent: Agent;
@@ -68,8 +69,11 @@ export function describeAgentSpec(spec: string): AgentSpecDescription {
   }
 }
 
-/** Builds the agent a SPEC names; a neural policy needs the components its features come from. */
-export async function resolveAgentSpec(spec: string, components: EnvComponents | undefined): Promise<ResolvedAgent> {
+/**
+ * Builds the agent a SPEC names; a neural policy needs the components its features come from. `llm` sets the LLM
+ * agent's client (timeout, retries, ...) over the CRS_GYM_LLM_* variables.
+ */
+export async function resolveAgentSpec(spec: string, components: EnvComponents | undefined, llm: Partial<LlmConfigInput> = {}): Promise<ResolvedAgent> {
   const described = describeAgentSpec(spec);
   const { envOptions, label } = described;
   switch (described.kind) {
@@ -78,7 +82,7 @@ export async function resolveAgentSpec(spec: string, components: EnvComponents |
     case 'random':
       return { agent: new RandomAgent(), envOptions, label };
     case 'llm':
-      return { agent: new LlmAgent({ client: createChatClient({}) }), envOptions, label };
+      return { agent: new LlmAgent({ client: createChatClient(llm) }), envOptions, label };
     case 'neural': {
       if (components === undefined) throw new Error(`resolveAgentSpec: agent '${spec}' needs the trained components (text encoder, E_C)`);
       const agent = await NeuralRecommender.load(described.policyDir as string, { dataset: components.dataset, textEncoder: components.textEncoder, collaborative: components.collaborative });

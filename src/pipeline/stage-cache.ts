@@ -2,9 +2,10 @@
 // `stage.json` with that hash, written last (atomically), so a folder with a matching stage.json is complete
 // and a killed run leaves either the old finished stage or none.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { removeStaleTemps, writeFileAtomicSync } from '../core/atomic-write.js';
 import { join } from 'node:path';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, OneLineError } from '../core/errors.js';
 
 export const STAGE_FILE = 'stage.json';
 /** Written when a build starts: the hash it builds, so a rerun knows whether the folder's work is its own. */
@@ -51,11 +52,9 @@ export function finishedStage(dir: string, hash: string): StageRecord | undefine
   return record?.hash === hash ? record : undefined;
 }
 
-/** Writes a file atomically: to a temp name in the same folder, then rename. */
+/** Writes a file atomically: to a temp name in the same folder, then rename (the temp file removed on failure). */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, content);
 }
 
 export function markStageFinished(dir: string, record: Omit<StageRecord, 'finishedAt'>): void {
@@ -66,6 +65,21 @@ export function markStageFinished(dir: string, record: Omit<StageRecord, 'finish
 /** Forgets a stage: removes its marker so it reruns (its files are overwritten then). */
 export function invalidateStage(dir: string): void {
   rmSync(join(dir, STAGE_FILE), { force: true });
+}
+
+/** A folder to be cleared that crs-gym did not create (it holds files but no stage marker) is a user's: refuse. */
+function refuseForeignFolder(dir: string, stage: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // not a folder we can list: nothing to protect
+  }
+  if (names.length === 0 || names.includes(STAGE_FILE) || names.includes(PENDING_FILE)) return;
+  throw new OneLineError(
+    `${dir} holds files crs-gym did not write (no ${STAGE_FILE} or ${PENDING_FILE}: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); ` +
+      `not deleting them to build the ${stage} there: move them, or choose another --artifacts folder`,
+  );
 }
 
 /**
@@ -108,7 +122,6 @@ export async function cachedStage<T>(opts: {
     }
     throw new Error(`${opts.stage}: not built in ${opts.dir} (loadOnly)${why}`);
   }
-  invalidateStage(opts.dir);
   // A folder left by a build with another hash holds stale work (checkpoints a learner would resume from):
   // clear it. A folder of an interrupted build with the same hash is kept, so that build can resume.
   const pendingFile = join(opts.dir, PENDING_FILE);
@@ -118,8 +131,13 @@ export async function cachedStage<T>(opts: {
   } catch {
     pendingHash = undefined;
   }
-  if (opts.fresh || (existsSync(opts.dir) && pendingHash !== hash)) rmSync(opts.dir, { recursive: true, force: true });
+  if (opts.fresh || (existsSync(opts.dir) && pendingHash !== hash)) {
+    refuseForeignFolder(opts.dir, opts.stage);
+    rmSync(opts.dir, { recursive: true, force: true });
+  }
+  invalidateStage(opts.dir);
   mkdirSync(opts.dir, { recursive: true });
+  removeStaleTemps(opts.dir);
   writeFileAtomic(pendingFile, `${JSON.stringify({ stage: opts.stage, hash })}\n`);
   const t0 = performance.now();
   const { value, summary } = await opts.build(opts.dir);

@@ -5,7 +5,8 @@
 //                both binary files, training summary
 // Each file is written to a temp name and renamed; model.json goes last, so a folder is either complete or
 // fails its checksums. Every read error names the file.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -86,11 +87,8 @@ function bytesOf(a: Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-let tempCounter = 0;
 async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${tempCounter++}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+  await writeFileAtomic(file, data);
 }
 
 function checkLittleEndian(): void {

@@ -66,7 +66,7 @@ export const dualViewTrainSchema = z.object({
    * null = off (the default).
    */
   emaDecay: z.number().min(0).lt(1).nullable().default(null),
-});
+}).strict(); // an unknown key is a typo: refuse it rather than train with the default
 
 export type DualViewTrainConfig = z.output<typeof dualViewTrainSchema>;
 export type DualViewTrainInput = z.input<typeof dualViewTrainSchema>;
@@ -86,11 +86,12 @@ export const retrieverRunSchema = z.object({
   /** E_C: LightGCN size and epochs when it is trained here (the env components' defaults). */
   lightgcn: z
     .object({ dim: z.number().int().positive().default(64), epochs: z.number().int().nonnegative().default(20) })
+    .strict()
     .prefault({}),
   /** Training settings shared by dualView, semanticOnly and collaborativeOnly. */
   retriever: dualViewTrainSchema.prefault({}),
   /** The lexical baseline evaluated next to them. */
   lexical: z.enum(['bm25', 'tfidf']).default('bm25'),
-});
+}).strict();
 
 export type RetrieverRunConfig = z.output<typeof retrieverRunSchema>;

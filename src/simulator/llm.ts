@@ -6,7 +6,7 @@
 import type { Rng } from '../core/rng.js';
 import type { ItemId } from '../data/types.js';
 import type { ChatCompleter } from '../llm/client.js';
-import { isLlmError } from '../llm/errors.js';
+import { isLlmError, LlmGaveUpError } from '../llm/errors.js';
 import type { ChatMessage } from '../llm/response.js';
 import type { NameGuard } from './name-guard.js';
 import { joinAnd, spokenAttribute } from './text.js';
@@ -100,6 +100,8 @@ export class LlmSimulator implements UserSimulator {
       });
       reply = completion.text;
     } catch (err) {
+      // The server is down for good: stop the run rather than play on with neutral feedback.
+      if (err instanceof LlmGaveUpError) throw err;
       const message = isLlmError(err) ? `llm ${err.kind}: ${err.message}` : `llm call failed: ${errorMessage(err)}`;
       return this.fallback(rng.split('fallback'), message);
     }

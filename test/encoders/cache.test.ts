@@ -31,7 +31,7 @@ const texts = ['a scary movie', 'a funny movie', 'something romantic', 'ghosts',
 describe('EmbeddingCache + CachedEncoder', () => {
   let dir: string;
   let warnings: string[];
-  const newCache = (): EmbeddingCache => new EmbeddingCache({ dir, warn: (m) => warnings.push(m) });
+  const newCache = (verify?: boolean): EmbeddingCache => new EmbeddingCache({ dir, warn: (m) => warnings.push(m), ...(verify !== undefined ? { verify } : {}) });
   const cacheFile = (): string => join(dir, readdirSync(dir).find((f) => f.endsWith('.f32'))!);
 
   beforeEach(() => {
@@ -117,7 +117,7 @@ describe('EmbeddingCache + CachedEncoder', () => {
     expect(c.encoded).toBe(0);
   });
 
-  it('checks a loaded record when it is first asked for; a rewrite drops corrupt records nobody asked for', async () => {
+  it('without the check at load (worker threads), checks a loaded record when it is first asked for; a rewrite drops corrupt records nobody asked for', async () => {
     const a = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
     await a.encode(texts);
     await a.flush();
@@ -129,7 +129,7 @@ describe('EmbeddingCache + CachedEncoder', () => {
     bytes[at] = bytes[at]! ^ 0xff;
     writeFileSync(file, bytes.subarray(0, bytes.length - 7)); // and a torn last record
 
-    const b = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache());
+    const b = new CachedEncoder(new HashingEncoder({ dim: DIM }), newCache(false));
     await b.encode([texts[0]!]);
     // Loading saw the torn tail, not the corrupt record: nothing asked for it yet.
     expect(warnings).toHaveLength(1);

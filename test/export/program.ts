@@ -1,14 +1,13 @@
 // A crs-gym program with the export, train-simulator, train-retriever, eval and cache commands, mapping errors to exit codes as
 // src/cli/main.ts does (the lead wires the commands into main; these tests must not depend on that).
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { vi } from 'vitest';
-import { ConfigError } from '../../src/config/load.js';
 import { registerExportCommands } from '../../src/cli/commands/export-sft.js';
 import { registerTrainSimulatorCommand } from '../../src/cli/commands/train-simulator.js';
 import { registerTrainRetrieverCommands } from '../../src/cli/commands/train-retriever.js';
 import { registerEvalCommand } from '../../src/cli/commands/eval.js';
 import { registerCacheCommands } from '../../src/cli/commands/cache.js';
-import { UsageError, UserFacingError } from '../../src/cli/errors.js';
+import { exitCodeOf } from '../../src/cli/run-program.js';
 
 export function buildTestProgram(): Command {
   const program = new Command().name('crs-gym').exitOverride();
@@ -28,8 +27,13 @@ export interface CliRun {
   error?: unknown;
 }
 
-/** Runs `argv` with stdout and stderr captured; the exit code as runCli would give it. */
-export async function runTestCli(argv: string[]): Promise<CliRun> {
+/** What the user would read: stderr, then the message of the error the CLI prints on one line. */
+export function said(run: CliRun): string {
+  return run.err + (run.error instanceof Error ? `crs-gym: ${run.error.message}\n` : '');
+}
+
+/** Runs `argv` (on the test program, or on `program`) with stdout and stderr captured; the exit code as runCli would give it. */
+export async function runTestCli(argv: string[], program: Command = buildTestProgram()): Promise<CliRun> {
   let out = '';
   let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -41,14 +45,11 @@ export async function runTestCli(argv: string[]): Promise<CliRun> {
     return true;
   });
   try {
-    await buildTestProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return { code: 0, out, err };
   } catch (error) {
-    let code: number;
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (error instanceof UsageError || error instanceof ConfigError) code = 2;
-    else if (error instanceof UserFacingError) code = 1;
-    else throw error;
+    const code = exitCodeOf(error);
+    if (code === undefined) throw error;
     return { code, out, err, error };
   } finally {
     o.mockRestore();

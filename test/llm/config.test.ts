@@ -18,7 +18,16 @@ describe('resolveLlmConfig', () => {
       retryBaseDelayMs: 500,
       retryMaxDelayMs: 8000,
       maxConcurrency: 8,
+      maxConsecutiveFailures: 5,
+      maxReplyBytes: 4 * 2 ** 20,
     });
+  });
+
+  it('takes timeout, retries, concurrency and the failure limit from CRS_GYM_LLM_* when the config leaves them out', () => {
+    const env = { CRS_GYM_LLM_BASE_URL: 'http://127.0.0.1:8080/v1', CRS_GYM_LLM_MODEL: 'm', CRS_GYM_LLM_TIMEOUT_MS: '1500', CRS_GYM_LLM_RETRIES: '0', CRS_GYM_LLM_CONCURRENCY: '2', CRS_GYM_LLM_MAX_FAILURES: '3', CRS_GYM_LLM_MAX_REPLY_BYTES: '1000' };
+    const cfg = resolveLlmConfig({ maxConcurrency: 4 }, env);
+    expect(cfg).toMatchObject({ timeoutMs: 1500, maxRetries: 0, maxConcurrency: 4, maxConsecutiveFailures: 3, maxReplyBytes: 1000 });
+    expect(() => resolveLlmConfig({}, { ...env, CRS_GYM_LLM_TIMEOUT_MS: 'soon' })).toThrow(/CRS_GYM_LLM_TIMEOUT_MS: must be a number, got 'soon'/);
   });
 
   it('reads CRS_GYM_LLM_* first, then OPENAI_* fallbacks', () => {

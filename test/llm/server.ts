@@ -22,6 +22,19 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
+/** Servers started through `serve` are closed after each test of the file that called this. */
+export function serversClosedAfterEach(afterEach: (fn: () => Promise<void>) => void): (handler: Handler) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const server = await startServer(handler);
+    servers.push(server);
+    return server;
+  };
+}
+
 export async function startServer(handler: Handler): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   let open = 0;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EvalPool } from '../../src/pipeline/eval-pool.js';
 import { runEvaluation, type RunEvalOptions } from '../../src/pipeline/run-eval.js';
+import { evalOptions } from './fixtures/eval-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crs-eval-pool-'));
 const pool = new EvalPool(2);
@@ -16,17 +17,7 @@ afterAll(async () => {
 });
 
 function options(agent: string, out: string, extra: Partial<RunEvalOptions> = {}): RunEvalOptions {
-  return {
-    dataset: 'inspired',
-    split: 'test',
-    agent,
-    rounds: 3,
-    seed: 5,
-    limit: 37,
-    out: join(dir, out),
-    envOptions: { simulator: 'oracle', components: { textEncoder: 'hash' } },
-    ...extra,
-  };
+  return evalOptions(dir, agent, out, extra);
 }
 
 /** summary.json without its creation time. */

@@ -19,10 +19,10 @@ function describe(f: CacheFileInfo): string {
   return `${name.padEnd(28)} ${what.padEnd(26)} ${megabytes(f.bytes).padStart(8)} MB${f.problem ? `  (${f.problem})` : ''}`;
 }
 
-/** The cache files of `dir`; a path that is not a readable folder is a usage error naming it. */
-function cacheFiles(dir: string): CacheFileInfo[] {
+/** The cache files of `dir` (`check`: every record's checksum read); a path that is not a readable folder is a usage error naming it. */
+function cacheFiles(dir: string, check = false): CacheFileInfo[] {
   try {
-    return listCacheFiles(dir);
+    return listCacheFiles(dir, { check });
   } catch (err) {
     throw new UsageError(`--dir ${dir}: ${errorMessage(err)}`);
   }
@@ -34,12 +34,12 @@ export function registerCacheCommands(program: Command): void {
   const cache = program.command('cache').description('the text-embedding cache: list what it holds, clear it');
   cache
     .command('list')
-    .description('one line per encoder: vectors cached and size on disk')
+    .description('one line per encoder: vectors cached, size on disk, and damaged records (every checksum is read)')
     .option('--dir <dir>', DIR_HELP)
     .option('--json', 'print one JSON object')
     .action((o: { dir?: string; json?: boolean }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
-      const files = cacheFiles(dir);
+      const files = cacheFiles(dir, true);
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ dir, files }, null, 2)}\n`);
         return;

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
 import { loadDataset } from '../../data/load.js';
 import { DATASET_NAMES, isDatasetName } from '../../data/paths.js';
-import { datasetStats, formatStats } from '../../data/stats.js';
+import { datasetStats, formatStats, type DatasetStats } from '../../data/stats.js';
+import { SPLITS } from '../../data/types.js';
 import type { Dataset } from '../../data/types.js';
 import { UsageError, UserFacingError } from '../errors.js';
 
@@ -40,6 +41,9 @@ function runStats(flags: StatsFlags): void {
     throw err;
   }
   const stats = datasetStats(dataset);
+  // A loader reads an empty or wrong file as "nothing": such a dataset is unusable, whatever the line count says.
+  const gaps = unusableParts(stats);
+  if (flags.strict === true && gaps.length > 0) throw new UserFacingError(`${flags.dataset} (data in ${stats.root}): ${gaps.join('; ')}`);
   if (flags.json === true) {
     process.stdout.write(`${JSON.stringify({ ...stats, warningSamples: dataset.warnings.slice(0, 20) })}\n`);
   } else {
@@ -47,4 +51,13 @@ function runStats(flags: StatsFlags): void {
     for (const w of dataset.warnings.slice(0, 10)) process.stdout.write(`warning: ${w.file}:${w.line}: ${w.message}\n`);
     if (dataset.warnings.length > 10) process.stdout.write(`... and ${dataset.warnings.length - 10} more warnings\n`);
   }
+  for (const gap of gaps) process.stderr.write(`crs-gym: warning: ${flags.dataset}: ${gap}\n`);
+}
+
+/** Splits without samples, and a catalogue without attributes. */
+function unusableParts(stats: DatasetStats): string[] {
+  const gaps = SPLITS.filter((split) => stats.splits[split].samples === 0).map((split) => `0 ${split} samples`);
+  if (stats.items === 0) gaps.push('0 items');
+  else if (Object.values(stats.attributeCoverage).every((c) => c === 0)) gaps.push(`no item has any attribute (attribute coverage 0 for ${Object.keys(stats.attributeCoverage).join(', ')})`);
+  return gaps;
 }

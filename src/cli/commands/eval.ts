@@ -5,15 +5,17 @@ import { readEvalRun } from '../../eval/files.js';
 import { isDatasetName } from '../../data/index.js';
 import { SimulatorVariantSchema } from '../../../envs/register.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
-import { EvalPool, EvalWorkerError } from '../../pipeline/eval-pool.js';
+import { EvalPool } from '../../pipeline/eval-pool.js';
+import { withRunLock } from '../../core/run-lock.js';
+import { printError } from '../run-program.js';
 import { AgentSpecError, describeAgentSpec } from '../../pipeline/agent-spec.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
-import { UsageError, UserFacingError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
-import { intOption } from '../options.js';
+import { addLlmOptions, intOption, llmOptions, workersOption } from '../options.js';
 
 export function registerEvalCommand(program: Command): void {
-  program
+  const command = program
     .command('eval')
     .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split')
     .requiredOption('--dataset <name>', 'inspired or redial')
@@ -29,17 +31,25 @@ export function registerEvalCommand(program: Command): void {
     .option('--baseline <dir>', 'an earlier eval folder to test against (paired t-test in the report)')
     .option('--workers <n>', 'worker threads to play the samples on (0: this thread); results do not depend on it', '0')
     .option('--data <dir>', 'data folder')
-    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
-    .action(async (o: Record<string, string | boolean | undefined>) => {
-      const dataset = String(o.dataset);
-      if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
-      const split = String(o.split);
-      if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
-      const simulator = SimulatorVariantSchema.safeParse(o.simulator);
-      if (!simulator.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
-      const baseline = typeof o.baseline === 'string' ? (await readEvalRun(o.baseline)).run : undefined;
-      const workers = intOption(o.workers, '--workers', 0);
-      checkAgentSpec(String(o.agent));
+    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)');
+  addLlmOptions(command).action(async (o: Record<string, string | boolean | undefined>) => {
+    // Every argument is checked before anything loads.
+    const dataset = String(o.dataset);
+    if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+    const split = String(o.split);
+    if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
+    const simulator = SimulatorVariantSchema.safeParse(o.simulator);
+    if (!simulator.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
+    const workers = workersOption(o.workers);
+    const rounds = intOption(o.rounds, '--rounds', 1);
+    const seed = intOption(o.seed, '--seed', 0);
+    const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
+    const concurrency = o.concurrency !== undefined ? intOption(o.concurrency, '--concurrency', 1) : undefined;
+    const llm = llmOptions(o);
+    checkAgentSpec(String(o.agent));
+    const baseline = typeof o.baseline === 'string' ? (await readEvalRun(o.baseline)).run : undefined;
+    const out = String(o.out);
+    await withRunLock(out, async () => {
       const bar = progressBar(`eval ${String(o.agent)}`);
       const pool = workers > 0 ? new EvalPool(workers) : undefined;
       const run = await runEvaluation({
@@ -47,33 +57,32 @@ export function registerEvalCommand(program: Command): void {
         dataset,
         split: split as 'train' | 'valid' | 'test',
         agent: String(o.agent),
-        rounds: intOption(o.rounds, '--rounds', 1),
-        seed: intOption(o.seed, '--seed', 0),
-        out: String(o.out),
+        rounds,
+        seed,
+        out,
         ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
         ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
         envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true } },
-        ...(o.limit !== undefined ? { limit: intOption(o.limit, '--limit', 1) } : {}),
-        ...(o.concurrency !== undefined ? { concurrency: intOption(o.concurrency, '--concurrency', 1) } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(Object.keys(llm).length > 0 ? { llm } : {}),
         ...(baseline ? { baseline } : {}),
         onProgress: (done, total) => bar.update(done, total),
-        log: (message) => process.stderr.write(`crs-gym: ${message}\n`),
-      })
-        .catch((err: unknown) => {
-          // Workers load the trained components and never train them: a missing one is the user's to fix.
-          throw err instanceof EvalWorkerError ? new UserFacingError(err.message) : err;
-        })
-        .finally(() => pool?.close());
-      bar.stop();
+        log: (message) => printError(message),
+      }).finally(() => {
+        bar.stop();
+        return pool?.close();
+      });
       const last = run.rounds[run.rounds.length - 1];
       if (last) {
         process.stdout.write(
           `${run.agent} on ${dataset} ${split} (${run.samples.length} samples), round ${last.round}: ` +
             `R@1 ${last['recall@1'].toFixed(3)}  R@10 ${last['recall@10'].toFixed(3)}  N@10 ${last['ndcg@10'].toFixed(3)}  MRR@10 ${last['mrr@10'].toFixed(3)}\n` +
-            `results in ${String(o.out)}\n`,
+            `results in ${out}\n`,
         );
       }
     });
+  });
 }
 
 /** A bad --agent is a usage error, found before anything loads (and before worker threads would each hit it). */

@@ -4,6 +4,7 @@ import { isDatasetName } from '../../data/index.js';
 import { reproduce } from '../../pipeline/reproduce.js';
 import { terminalTable, headline } from '../../pipeline/reproduce-report.js';
 import { UsageError } from '../errors.js';
+import { lockRunFolder } from '../../core/run-lock.js';
 import { progressBar, type Progress } from '../progress.js';
 import { join } from 'node:path';
 
@@ -24,10 +25,13 @@ export function registerReproduceCommand(program: Command): void {
       if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
       const bars = new Map<string, Progress>();
       const profile = o.quick === true ? 'quick' : 'full';
+      // reproduce()'s default folder, named here so that it is locked for the run.
+      const out = typeof o.out === 'string' ? o.out : join('runs', profile === 'quick' ? `${dataset}-quick` : dataset);
+      const lock = lockRunFolder(out);
       const summary = await reproduce({
         dataset,
         profile,
-        ...(typeof o.out === 'string' ? { out: o.out } : {}),
+        out,
         fresh: o.fresh === true,
         ...(typeof o.config === 'string' ? { configFile: o.config } : {}),
         overrides: o.ablations === false ? { ablations: false } : {},
@@ -42,7 +46,7 @@ export function registerReproduceCommand(program: Command): void {
           }
           bar.update(done, total);
         },
-      });
+      }).finally(() => lock.release());
       for (const bar of bars.values()) bar.stop();
       process.stdout.write(`\n${terminalTable(summary)}\n\n${headline(summary)}\n`);
       process.stdout.write(`report: ${join(summary.out, 'report.md')} (${(summary.seconds / 60).toFixed(1)} min)\n`);

@@ -2,14 +2,18 @@
 // are loaded from the artifacts folder, or trained there first).
 import type { Command } from 'commander';
 import { isDatasetName } from '../../data/index.js';
-import { loadConfigFile } from '../../config/load.js';
-import { GrpoConfigSchema, SftConfigSchema } from '../../learners/config.js';
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfigFile } from '../../config/load.js';
+import { GrpoConfigSchema, resolveRlConfig, SftConfigSchema, type GrpoConfigInput, type RlAlgorithm } from '../../learners/config.js';
+import { withRunLock } from '../../core/run-lock.js';
+import { BUILTIN_REWARDS } from '../../../rewards/components.js';
+import { policyFile } from '../../../agents/neural/recommender.js';
 import { trainSft } from '../../learners/sft.js';
 import { trainRl } from '../../learners/rl.js';
 import { CRS_SETUP_MODULE } from '../../pipeline/crs-setup.js';
 import { sharedComponents, sharedDataset } from '../../../envs/register.js';
 import { UsageError } from '../errors.js';
-import { intOption } from '../options.js';
+import { intOption, workersOption } from '../options.js';
 
 function common(cmd: Command): Command {
   return cmd
@@ -22,19 +26,29 @@ function common(cmd: Command): Command {
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)');
 }
 
-async function prepare(o: Record<string, string | boolean | undefined>) {
+/** Every flag and the config, checked before anything loads or trains. */
+function checkArguments(o: Record<string, string | boolean | undefined>) {
   const dataset = String(o.dataset);
   if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
-  const dataRoot = typeof o.data === 'string' ? o.data : undefined;
-  const artifactsDir = typeof o.artifacts === 'string' ? o.artifacts : undefined;
-  // Train the components in this process first: workers only load them.
+  const workers = workersOption(o.workers);
+  const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
+  if (typeof o.init === 'string' && !existsSync(policyFile(o.init))) throw new UsageError(`--init: no trained policy at ${policyFile(o.init)}`);
+  return { dataset, workers, limit, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
+}
+
+/** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
+function checkRewardWeights(weights: Readonly<Record<string, number>>, source: string): void {
+  const unknown = Object.keys(weights).filter((name) => !(name in BUILTIN_REWARDS));
+  if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${Object.keys(BUILTIN_REWARDS).join(', ')})`, source);
+}
+
+/** Trains the components in this process (workers only load them), under the run folder's lock. */
+async function prepare(args: ReturnType<typeof checkArguments>) {
+  const { dataset, dataRoot, artifactsDir, limit } = args;
   await sharedComponents(sharedDataset(dataset, dataRoot), { ...(artifactsDir ? { artifactsDir } : {}) });
   return {
-    setup: {
-      module: CRS_SETUP_MODULE,
-      args: { dataset, ...(dataRoot ? { dataRoot } : {}), ...(artifactsDir ? { artifactsDir } : {}), ...(o.limit !== undefined ? { limit: intOption(o.limit, '--limit', 1) } : {}) },
-    },
-    workers: intOption(o.workers, '--workers', 0),
+    module: CRS_SETUP_MODULE,
+    args: { dataset, ...(dataRoot ? { dataRoot } : {}), ...(artifactsDir ? { artifactsDir } : {}), ...(limit !== undefined ? { limit } : {}) },
   };
 }
 
@@ -42,10 +56,14 @@ export function registerTrainPolicyCommands(train: Command): void {
   common(train.command('sft').description('Supervised fine-tuning on teacher trajectories (train split, target known)'))
     .option('--init <dir>', 'start from a saved policy folder')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const { setup, workers } = await prepare(o);
-      const config = typeof o.config === 'string' ? loadConfigFile(SftConfigSchema, o.config) : {};
-      const result = await trainSft({ setup, outDir: String(o.out), config, workers, progress: true, ...(typeof o.init === 'string' ? { initPolicy: o.init } : {}) });
-      process.stdout.write(`SFT done: policy in ${result.policyDir}; teacher NLL ${result.before.teacher_nll.toFixed(3)} -> ${result.after.teacher_nll.toFixed(3)}\n`);
+      const args = checkArguments(o);
+      const config = typeof o.config === 'string' ? loadConfigFile(SftConfigSchema, o.config) : undefined;
+      if (config !== undefined) checkRewardWeights(config.reward_weights, String(o.config));
+      await withRunLock(String(o.out), async () => {
+        const setup = await prepare(args);
+        const result = await trainSft({ setup, outDir: String(o.out), config: config ?? {}, workers: args.workers, progress: true, ...(typeof o.init === 'string' ? { initPolicy: o.init } : {}) });
+        process.stdout.write(`SFT done: policy in ${result.policyDir}; teacher NLL ${result.before.teacher_nll.toFixed(3)} -> ${result.after.teacher_nll.toFixed(3)}\n`);
+      });
     });
   for (const algorithm of ['grpo', 'rloo', 'reinforce'] as const) {
     common(train.command(algorithm).description(`Multi-turn ${algorithm.toUpperCase()} on CrsEnv rollouts (piscina workers)`))
@@ -53,28 +71,39 @@ export function registerTrainPolicyCommands(train: Command): void {
       .option('--resume', 'continue from the run folder\'s last checkpoint (the default when one exists)')
       .option('--no-resume', 'start over even when a checkpoint exists')
       .action(async (o: Record<string, string | boolean | undefined>) => {
-        const { setup, workers } = await prepare(o);
+        const args = checkArguments(o);
+        const source = typeof o.config === 'string' ? o.config : `${algorithm} config`;
         const config = typeof o.config === 'string' ? loadConfigFile(GrpoConfigSchema, o.config) : {};
-        const controller = new AbortController();
-        // Ctrl-C: finish the iteration, checkpoint, stop. A second Ctrl-C kills at once.
-        const onSigint = () => {
-          if (controller.signal.aborted) process.exit(130);
-          process.stderr.write('\nstopping after this iteration (checkpoint kept); Ctrl-C again to kill\n');
-          controller.abort();
-        };
-        process.on('SIGINT', onSigint);
-        const result = await trainRl(algorithm, {
-          setup,
-          outDir: String(o.out),
-          config,
-          workers,
-          progress: true,
-          resume: o.resume !== false,
-          signal: controller.signal,
-          ...(typeof o.init === 'string' ? { initPolicy: o.init } : {}),
-        });
-        process.off('SIGINT', onSigint);
-        process.stdout.write(`${algorithm} ${result.completed ? 'done' : 'stopped'} after ${result.iterations} iterations: policy in ${result.policyDir}\n`);
+        // The checks trainRl makes (cross-field ones too), now rather than after the components are trained.
+        checkRewardWeights(resolveRlConfig(algorithm, config, source).reward_weights, source);
+        await withRunLock(String(o.out), () => trainPolicy(algorithm, o, args, config));
       });
+  }
+}
+
+async function trainPolicy(algorithm: RlAlgorithm, o: Record<string, string | boolean | undefined>, args: ReturnType<typeof checkArguments>, config: GrpoConfigInput): Promise<void> {
+  const setup = await prepare(args);
+  const controller = new AbortController();
+  // Ctrl-C: finish the iteration, checkpoint, stop. A second Ctrl-C kills at once.
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this iteration (checkpoint kept); Ctrl-C again to kill\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await trainRl(algorithm, {
+      setup,
+      outDir: String(o.out),
+      config,
+      workers: args.workers,
+      progress: true,
+      resume: o.resume !== false,
+      signal: controller.signal,
+      ...(typeof o.init === 'string' ? { initPolicy: o.init } : {}),
+    });
+    process.stdout.write(`${algorithm} ${result.completed ? 'done' : 'stopped'} after ${result.iterations} iterations: policy in ${result.policyDir}\n`);
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }

@@ -3,7 +3,9 @@
 // retriever and its single-view baselines, evaluates them with popularity and BM25 (or TF-IDF) on valid and
 // test, and writes <out>/{dualView,semanticOnly,collaborativeOnly}/, config.json, training.json, metrics.json.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { lockRunFolder, withRunLock } from '../../core/run-lock.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile, parseConfig } from '../../config/load.js';
@@ -41,9 +43,7 @@ interface TrainFlags {
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The run config: --config, else configs/retriever.json of the package, else the schema defaults. */
@@ -233,15 +233,17 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
   common(trainCommand.command('encoder').description('train the collaborative encoder E_C (LightGCN) and save it in <out>/encoder')).action(
     async (flags: TrainFlags) => {
       const { dataset, outDir, config } = requireFlags(flags);
-      const bars = stageBars();
-      try {
-        await mkdir(outDir, { recursive: true });
-        const { encoder } = await ensureEncoder(dataset, outDir, config, { update: (d, t, l) => bars.onProgress('E_C (LightGCN)', d, t, l ?? ''), stop: () => {} }, true);
-        bars.stop();
-        process.stdout.write(`saved E_C (LightGCN, ${encoder.dim} dims, ${encoder.nodeCount} nodes) in ${join(outDir, 'encoder')}\n`);
-      } finally {
-        bars.stop();
-      }
+      await withRunLock(outDir, async () => {
+        const bars = stageBars();
+        try {
+          await mkdir(outDir, { recursive: true });
+          const { encoder } = await ensureEncoder(dataset, outDir, config, { update: (d, t, l) => bars.onProgress('E_C (LightGCN)', d, t, l ?? ''), stop: () => {} }, true);
+          bars.stop();
+          process.stdout.write(`saved E_C (LightGCN, ${encoder.dim} dims, ${encoder.nodeCount} nodes) in ${join(outDir, 'encoder')}\n`);
+        } finally {
+          bars.stop();
+        }
+      });
     },
   );
 
@@ -252,25 +254,34 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
       .option('--simulator <dir>', 'a trained simulator (crs-gym train simulator --out DIR, or artifacts/<dataset>/simulator): train with simulated feedback and reference preferences too'),
   ).action(async (flags: TrainFlags) => {
     const { dataset, outDir, config, cacheDir } = requireFlags(flags);
-    process.stderr.write(`crs-gym train retriever: ${dataset.name}, config ${JSON.stringify(config)}\n`);
-    const bars = stageBars();
-    let metrics: RetrieverMetricsFile;
+    const lock = lockRunFolder(outDir);
     try {
-      metrics = await trainRetrieverToDir({
-        dataset,
-        outDir,
-        config,
-        cacheDir,
-        ...(flags.simulator === undefined ? {} : { simulatorDir: flags.simulator }),
-        log: (m) => process.stderr.write(`${m}\n`),
-        onProgress: bars.onProgress,
-      });
+      await trainRetrieverCommand(flags, dataset, outDir, config, cacheDir);
     } finally {
-      bars.stop();
+      lock.release();
     }
-    process.stdout.write(formatMetrics(metrics));
-    process.stdout.write(`wrote ${join(outDir, 'metrics.json')}\n`);
   });
+}
+
+async function trainRetrieverCommand(flags: TrainFlags, dataset: Dataset, outDir: string, config: RetrieverRunConfig, cacheDir: string): Promise<void> {
+  process.stderr.write(`crs-gym train retriever: ${dataset.name}, config ${JSON.stringify(config)}\n`);
+  const bars = stageBars();
+  let metrics: RetrieverMetricsFile;
+  try {
+    metrics = await trainRetrieverToDir({
+      dataset,
+      outDir,
+      config,
+      cacheDir,
+      ...(flags.simulator === undefined ? {} : { simulatorDir: flags.simulator }),
+      log: (m) => process.stderr.write(`${m}\n`),
+      onProgress: bars.onProgress,
+    });
+  } finally {
+    bars.stop();
+  }
+  process.stdout.write(formatMetrics(metrics));
+  process.stdout.write(`wrote ${join(outDir, 'metrics.json')}\n`);
 }
 
 /** Reads a metrics.json written by `train retriever`. */

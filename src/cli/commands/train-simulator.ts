@@ -20,6 +20,7 @@ import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
 import { loadCliDataset, SYNTHETIC_DATASET } from './export-sft.js';
 import { errorMessage } from '../../core/errors.js';
+import { withRunLock } from '../../core/run-lock.js';
 
 /** LightGCN settings of the env components (envs/components.ts), so a trained E_C is interchangeable. */
 const LIGHTGCN_DIM = 64;
@@ -151,7 +152,16 @@ async function runTrainSimulator(flags: TrainFlags): Promise<void> {
       : loadConfigFile(MultiTaskConfigSchema, flags.config, overrides);
   const dataset = loadCliDataset(flags.dataset, flags.data);
   const outDir = flags.out;
-  const cacheDir = flags.cache ?? join(defaultArtifactsRoot(), 'embeddings');
+  await withRunLock(outDir, () => trainSimulatorInto(outDir, dataset, { textEncoder, config, lightgcnEpochs, cacheDir: flags.cache }));
+}
+
+async function trainSimulatorInto(
+  outDir: string,
+  dataset: Dataset,
+  o: { textEncoder: TextEncoderSpec; config: MultiTaskConfig; lightgcnEpochs: number | undefined; cacheDir: string | undefined },
+): Promise<void> {
+  const { textEncoder, config, lightgcnEpochs } = o;
+  const cacheDir = o.cacheDir ?? join(defaultArtifactsRoot(), 'embeddings');
   const log = (m: string): void => {
     process.stderr.write(`[crs-gym] ${m}\n`);
   };
