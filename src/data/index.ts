@@ -15,6 +15,6 @@ export { loadRedial, REDIAL_FILES } from './redial.js';
 export { loadDataset, type LoadDatasetOptions } from './load.js';
 export { makeSyntheticDataset, type SyntheticOptions } from './synthetic.js';
 export { datasetStats, formatStats, type DatasetStats, type SplitStats } from './stats.js';
-export { samplesOfDialogue, samplesOfDialogues } from './samples.js';
+export { SAMPLE_ID_SCHEME, sampleId, samplesOfDialogue, samplesOfDialogues } from './samples.js';
 export { GENRE_VOCAB, genresOfLabel, matchGenres } from './genres.js';
 export { splitTitleYear, titleKey, titleWithYear } from './text.js';

@@ -237,15 +237,31 @@ export const METRIC_LABELS: Record<EvalMetricKey, string> = {
  */
 export async function compareRunsSvg(
   runs: readonly LabelledRun[],
-  options: { metric?: EvalMetricKey; title?: string; subtitle?: string; reference?: readonly ChartSeries[]; block?: EvalBlock } = {},
+  options: CompareOptions = {},
 ): Promise<string> {
   const metric = options.metric ?? 'recall@10';
   const block = options.block ?? 'cumulative';
+  return compareSeriesSvg(
+    runs.map((r) => ({ name: r.label, values: byRound(r.run, metric, block) })),
+    options,
+  );
+}
+
+export interface CompareOptions {
+  metric?: EvalMetricKey;
+  title?: string;
+  subtitle?: string;
+  /** Drawn dashed beside the measured lines. */
+  reference?: readonly ChartSeries[];
+  block?: EvalBlock;
+}
+
+/** Measured series of one metric by round (e.g. means over seeds) on one chart, beside dashed reference lines. */
+export async function compareSeriesSvg(measured: readonly ChartSeries[], options: CompareOptions = {}): Promise<string> {
+  const metric = options.metric ?? 'recall@10';
+  const block = options.block ?? 'cumulative';
   const label = METRIC_LABELS[metric];
-  const series: ChartSeries[] = [
-    ...runs.map((r) => ({ name: r.label, values: byRound(r.run, metric, block) })),
-    ...(options.reference ?? []).map((s) => ({ ...s, reference: true })),
-  ];
+  const series: ChartSeries[] = [...measured, ...(options.reference ?? []).map((s) => ({ ...s, reference: true }))];
   return lineChartSvg([{ title: '', series }], {
     title: options.title ?? `${label} by round, ${BLOCK_TITLE[block]}`,
     subtitle: options.subtitle ?? 'Each round averages over the complete sample set',
