@@ -64,6 +64,8 @@ describe('writeEvalRun / readEvalRun', () => {
     expect(report).toContain('](by-round-per-turn.svg)');
     expect(report).toContain('By round, cumulative');
     expect(report).toContain('By round, per turn');
+    expect(report).toContain("## The simulated user's answers");
+    expect(report).toMatch(/False acceptances among them \(95% CI\) \| 0 of \d+ = 0\.000 \[0\.000, 0\.000\]/);
     expect(report).toContain('](recall10-vs-baseline.svg)');
     expect(report).toContain('Paper: SMTPO');
     // No temp files left behind.
