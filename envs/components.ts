@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Rng } from '../src/core/rng.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Dataset, RecSample } from '../src/data/types.js';
+import { SAMPLE_ID_SCHEME } from '../src/data/samples.js';
 import { findPackageRoot } from '../src/data/paths.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
@@ -223,7 +224,8 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
   const retrieverStage = await cachedStage({
     stage: 'retriever',
     dir: dirs.retriever,
-    key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: textEncoder.id, config: config.retriever, seed: config.seed },
+    // The augmentation's random streams are seeded per sample id: a new id scheme retrains.
+    key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: textEncoder.id, config: config.retriever, seed: config.seed, samples: SAMPLE_ID_SCHEME },
     fresh: options.fresh,
     loadOnly: options.loadOnly,
     log,

@@ -267,10 +267,11 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       referenceEmbedding,
       transcript: sample.context.map(renderUtterance),
     };
-    const targetInContext = sample.contextItems.includes(sample.target);
+    // Nothing about the target: the sample id is opaque, and whether the target was mentioned before is the
+    // evaluator's to read (env.currentSample), not the agent's.
     return {
       observation,
-      info: { sampleId: sample.id, split: sample.split, targetInContext, timings: { retrieverMs } },
+      info: { sampleId: sample.id, split: sample.split, timings: { retrieverMs } },
     };
   }
 
@@ -300,7 +301,6 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     const rewardMs = performance.now() - t0;
 
     const targetRank = parsed.ranking.indexOf(sample.target) + 1;
-    const candidateRank = observation.candidates.findIndex((c) => c.id === sample.target) + 1;
     const accepted = this.accepts(targetRank);
     const terminated = accepted && !this.config.runAllRounds;
     const truncated = !terminated && turn >= this.config.rounds;
@@ -339,8 +339,6 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       rewards: breakdown.components,
       targetRank,
       hit: targetRank > 0,
-      targetInCandidates: candidateRank > 0,
-      candidateRank,
       accepted,
       ranking: parsed.ranking,
       problems: parsed.problems,
@@ -348,7 +346,6 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       timings: { rewardMs, simulatorMs, retrieverMs },
     };
     if (feedback) info.feedback = { text: feedback.text, kind: feedback.kind, ...(feedback.error ? { error: feedback.error } : {}) };
-    if (episode.done) info.targetInContext = sample.contextItems.includes(sample.target);
     return { observation: next, reward: breakdown.total, terminated, truncated, info };
   }
 

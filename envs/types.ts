@@ -36,6 +36,11 @@ export interface CrsObservation {
   prompt: string;
 }
 
+/**
+ * What a step reports besides the observation. Like the reward, it grades the agent's own list R_t (the target's
+ * rank in it); it says nothing else about the target (not where it was among the candidates the agent left out,
+ * nor whether the dialogue mentioned it): a harness that needs more is trusted and reads `env.currentSample`.
+ */
 export interface StepInfo {
   sampleId: string;
   turn: number;
@@ -44,10 +49,6 @@ export interface StepInfo {
   /** 1-based position of the target in R_t, 0 if absent. */
   targetRank: number;
   hit: boolean;
-  /** Whether the target was among the candidates the agent saw this turn (candidate recall). */
-  targetInCandidates: boolean;
-  /** 1-based position of the target among the candidates, 0 if absent. */
-  candidateRank: number;
   accepted: boolean;
   /** R_t as the env read it. */
   ranking: ItemId[];
@@ -57,6 +58,4 @@ export interface StepInfo {
   /** The simulator's structured signals for the next round's feedback, when one was asked. */
   feedback?: { text: string; kind: string; error?: string };
   timings: { rewardMs: number; simulatorMs: number; retrieverMs: number };
-  /** Set on the last step of an episode. */
-  targetInContext?: boolean;
 }

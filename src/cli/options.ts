@@ -43,3 +43,16 @@ export function llmOptions(o: Record<string, unknown>): Partial<LlmConfigInput> 
     ...(o.llmMaxFailures !== undefined ? { maxConsecutiveFailures: intOption(o.llmMaxFailures, '--llm-max-failures', 0) } : {}),
   };
 }
+
+/** A comma-separated list of distinct integers >= `min`, e.g. `--seeds 0,1,2`. */
+export function intListOption(value: unknown, name: string, min = 0): number[] {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${name} needs a comma-separated list of integers, e.g. 0,1,2`);
+  const parts = value.split(',').map((p) => p.trim());
+  const out = parts.map((p) => {
+    const n = Number(p);
+    if (p === '' || !Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a comma-separated list of integers >= ${min}, got '${value}'`);
+    return n;
+  });
+  if (new Set(out).size !== out.length) throw new UsageError(`${name} lists a value twice: '${value}'`);
+  return out;
+}

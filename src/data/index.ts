@@ -18,6 +18,6 @@ export { signalOfDialogue, trainItemCounts, trainSignals, type TrainCountKind } 
 export { loadDataset, type LoadDatasetOptions } from './load.js';
 export { makeSyntheticDataset, type SyntheticOptions } from './synthetic.js';
 export { datasetStats, formatStats, type DatasetStats, type SplitStats } from './stats.js';
-export { samplesOfDialogue, samplesOfDialogues } from './samples.js';
+export { SAMPLE_ID_SCHEME, sampleId, samplesOfDialogue, samplesOfDialogues } from './samples.js';
 export { GENRE_VOCAB, genresOfLabel, matchGenres } from './genres.js';
 export { splitTitleYear, titleKey, titleWithYear } from './text.js';

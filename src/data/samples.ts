@@ -3,6 +3,18 @@
 // context. Targets already mentioned earlier stay samples.
 import type { Dialogue, ItemId, RecSample, Utterance } from './types.js';
 
+/**
+ * How sample ids are built: `<dialogue id>#<turn index>#<k>`, k the position of the target among the distinct
+ * items the recommender's utterance mentions (0-based). An id says nothing about the target (not even a function
+ * of it, which an agent could invert by trying every item), since agents see it and every per-sample random
+ * stream is seeded from it. Stage caches key on this name, so a change of scheme retrains what depends on it.
+ */
+export const SAMPLE_ID_SCHEME = 'dialogue#turn#position';
+
+export function sampleId(dialogueId: string, turnIndex: number, position: number): string {
+  return `${dialogueId}#${turnIndex}#${position}`;
+}
+
 export function samplesOfDialogue(dialogue: Dialogue): RecSample[] {
   const out: RecSample[] = [];
   const contextItems: ItemId[] = [];
@@ -15,9 +27,9 @@ export function samplesOfDialogue(dialogue: Dialogue): RecSample[] {
       const context = dialogue.utterances.slice(0, turnIndex);
       const items = contextItems.slice();
       const entities = contextEntities.slice();
-      for (const target of new Set(utterance.items)) {
+      [...new Set(utterance.items)].forEach((target, position) => {
         out.push({
-          id: `${dialogue.id}#${turnIndex}#${target}`,
+          id: sampleId(dialogue.id, turnIndex, position),
           dialogueId: dialogue.id,
           split: dialogue.split,
           turnIndex,
@@ -27,7 +39,7 @@ export function samplesOfDialogue(dialogue: Dialogue): RecSample[] {
           target,
           response: utterance.text,
         });
-      }
+      });
     }
     for (const item of utterance.items) {
       if (!seenItems.has(item)) {

@@ -51,7 +51,7 @@ export interface Dialogue {
  * it (UniCRS/CRSLab convention). A target already mentioned earlier in the dialogue stays a sample.
  */
 export interface RecSample {
-  /** `${dialogueId}#${turnIndex}#${target}` */
+  /** `${dialogueId}#${turnIndex}#${k}` (k: the target's position among the utterance's distinct items): says nothing about the target. */
   id: string;
   dialogueId: string;
   split: Split;

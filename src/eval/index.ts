@@ -5,3 +5,5 @@ export * from './subsets.js';
 export * from './plots.js';
 export * from './report.js';
 export * from './files.js';
+export * from './bootstrap.js';
+export * from './feedback-stats.js';

@@ -4,7 +4,7 @@
 // on the first chart, so importing the evaluation API stays cheap.
 import type { TopLevelSpec } from 'vega-lite';
 import type { EvalRun } from './protocol.js';
-import type { EvalMetricKey } from './subsets.js';
+import type { EvalBlock, EvalMetricKey } from './subsets.js';
 
 /** One line: a value per round (index 0 = round 1); null where the series has no value. */
 export interface ChartSeries {
@@ -185,26 +185,29 @@ export async function lineChartSvg(panels: readonly ChartPanel[], options: LineC
   }
 }
 
-function byRound(run: EvalRun, key: EvalMetricKey): number[] {
-  return run.rounds.map((r) => r[key]);
+function byRound(run: EvalRun, key: EvalMetricKey, block: EvalBlock): number[] {
+  return (block === 'cumulative' ? run.rounds : run.perTurnRounds).map((r) => r[key]);
 }
+
+const BLOCK_TITLE: Record<EvalBlock, string> = { cumulative: 'cumulative (success by turn t)', perTurn: "per turn (each round's own list)" };
 
 /**
  * The paper's Figure 4 for one run: (a) recommender Recall@10 and NDCG@10 by round, (b) retriever Recall@20
  * and NDCG@20 by round, on one shared y axis so the reranking gain (N@10 vs N@20) is visible.
  */
-export async function roundsChartSvg(run: EvalRun, options: { title?: string; subtitle?: string } = {}): Promise<string> {
+export async function roundsChartSvg(run: EvalRun, options: { title?: string; subtitle?: string; block?: EvalBlock } = {}): Promise<string> {
   const n = run.samples.length;
+  const block = options.block ?? 'cumulative';
   return lineChartSvg(
     [
-      { title: '(a) Recommender list R_t (top-10)', series: [{ name: 'Recall@10', values: byRound(run, 'recall@10') }, { name: 'NDCG@10', values: byRound(run, 'ndcg@10') }] },
+      { title: '(a) Recommender list R_t (top-10)', series: [{ name: 'Recall@10', values: byRound(run, 'recall@10', block) }, { name: 'NDCG@10', values: byRound(run, 'ndcg@10', block) }] },
       {
         title: '(b) Retriever candidates (top-20)',
-        series: [{ name: 'Recall@20', values: byRound(run, 'retrieverRecall@20') }, { name: 'NDCG@20', values: byRound(run, 'retrieverNdcg@20') }],
+        series: [{ name: 'Recall@20', values: byRound(run, 'retrieverRecall@20', block) }, { name: 'NDCG@20', values: byRound(run, 'retrieverNdcg@20', block) }],
       },
     ],
     {
-      title: options.title ?? `${run.agent}: recommendation quality by round`,
+      title: options.title ?? `${run.agent}: recommendation quality by round, ${BLOCK_TITLE[block]}`,
       subtitle: options.subtitle ?? `${n} samples, every sample counted in every round (protocol: ${run.protocol})`,
       yTitle: 'Mean over samples (0–1)',
       legendTitle: 'Metric',
@@ -229,21 +232,38 @@ export const METRIC_LABELS: Record<EvalMetricKey, string> = {
 };
 
 /**
- * Several runs' metric by round on one chart (Table 3 style), optionally beside reference lines (e.g. the
- * paper's Table 3 rows), which are drawn dashed.
+ * Several runs' metric by round on one chart (Table 3 style) in one block (default cumulative), optionally
+ * beside reference lines (e.g. the paper's Table 3 rows), which are drawn dashed.
  */
 export async function compareRunsSvg(
   runs: readonly LabelledRun[],
-  options: { metric?: EvalMetricKey; title?: string; subtitle?: string; reference?: readonly ChartSeries[] } = {},
+  options: CompareOptions = {},
 ): Promise<string> {
   const metric = options.metric ?? 'recall@10';
+  const block = options.block ?? 'cumulative';
+  return compareSeriesSvg(
+    runs.map((r) => ({ name: r.label, values: byRound(r.run, metric, block) })),
+    options,
+  );
+}
+
+export interface CompareOptions {
+  metric?: EvalMetricKey;
+  title?: string;
+  subtitle?: string;
+  /** Drawn dashed beside the measured lines. */
+  reference?: readonly ChartSeries[];
+  block?: EvalBlock;
+}
+
+/** Measured series of one metric by round (e.g. means over seeds) on one chart, beside dashed reference lines. */
+export async function compareSeriesSvg(measured: readonly ChartSeries[], options: CompareOptions = {}): Promise<string> {
+  const metric = options.metric ?? 'recall@10';
+  const block = options.block ?? 'cumulative';
   const label = METRIC_LABELS[metric];
-  const series: ChartSeries[] = [
-    ...runs.map((r) => ({ name: r.label, values: byRound(r.run, metric) })),
-    ...(options.reference ?? []).map((s) => ({ ...s, reference: true })),
-  ];
+  const series: ChartSeries[] = [...measured, ...(options.reference ?? []).map((s) => ({ ...s, reference: true }))];
   return lineChartSvg([{ title: '', series }], {
-    title: options.title ?? `${label} by round`,
+    title: options.title ?? `${label} by round, ${BLOCK_TITLE[block]}`,
     subtitle: options.subtitle ?? 'Each round averages over the complete sample set',
     yTitle: `${label} (mean, 0–1)`,
     legendTitle: 'Run',

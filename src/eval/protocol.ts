@@ -1,33 +1,59 @@
-// The paper's evaluation protocol (4.1): every test sample plays all T rounds, and each round's metrics are
-// computed over the complete test set. A sample whose episode ended early (the user accepted the target, or
-// the env cut it short) keeps its last list and candidates for the rounds it did not play, so round t's
-// numbers always average over the same samples.
+// The evaluation protocol (paper 4.1): every test sample plays all T rounds (the env never stops an episode
+// early), and each round's metrics are computed over the complete test set, in two ways from the same play:
+// - cumulative ("success by turn t"): a sample whose list the env accepted in an earlier round keeps that list,
+//   so round t counts the samples solved by turn t (what this project reported before both were kept);
+// - per turn: round t scores the list the agent gave in round t, whatever happened before (the paper's Table 3,
+//   where Recall@10 can fall from one turn to the next).
 import { Rng } from '../core/rng.js';
 import type { ItemId, RecSample } from '../data/types.js';
 import type { Agent } from '../../agents/types.js';
 import type { CrsAction } from '../../envs/action.js';
 import type { CrsObservation, StepInfo } from '../../envs/types.js';
-import { summarizeRounds, type RoundSummary } from './subsets.js';
+import type { Verdict } from '../simulator/types.js';
+import { summarizeRun, type RoundSummary } from './subsets.js';
+import type { FeedbackStats } from './feedback-stats.js';
 import { errorMessage } from '../core/errors.js';
 
 /** 'default': the paper's protocol; 'exclude-context-items': items mentioned in D are never candidates. */
 export type EvalProtocol = 'default' | 'exclude-context-items';
 export const EVAL_PROTOCOLS: readonly EvalProtocol[] = ['default', 'exclude-context-items'];
 
+/** The simulator's answer as the env reports it in `info.feedback` (read defensively: fields may be absent). */
+export interface EvalFeedbackInfo {
+  text?: unknown;
+  kind?: unknown;
+  verdict?: unknown;
+  preference?: unknown;
+}
+
 /** The part of `StepInfo` the protocol reads. */
-export type EvalStepInfo = Pick<StepInfo, 'ranking' | 'rewards'> & Partial<Pick<StepInfo, 'turn' | 'targetRank' | 'accepted'>>;
+export type EvalStepInfo = Pick<StepInfo, 'ranking' | 'rewards'> &
+  Partial<Pick<StepInfo, 'turn' | 'targetRank' | 'accepted'>> & { feedback?: EvalFeedbackInfo };
 
 /** The shape of env the protocol drives: `CrsEnv`, or a fake with the same methods in tests. */
 export interface EvalEnv {
   reset(opts: { seed?: number; options?: { sampleId?: string } }): Promise<{ observation: CrsObservation; info: Record<string, unknown> }>;
   step(action: CrsAction): Promise<{ observation: CrsObservation; terminated: boolean; truncated: boolean; info: EvalStepInfo }>;
-  /** CrsEnv exposes its config; the protocol reads the round limit and whether context items are excluded. */
-  readonly config?: { readonly rounds?: number; readonly excludeContextItems?: boolean };
-  /** CrsEnv exposes the sample of the running episode; needed only when samples are given by id. */
+  /** CrsEnv exposes its config; the protocol reads the round limit, whether the env plays all rounds and whether context items are excluded. */
+  readonly config?: { readonly rounds?: number; readonly runAllRounds?: boolean; readonly excludeContextItems?: boolean };
+  /** CrsEnv exposes the sample of the running episode (the evaluator is trusted; agents never see it); needed only when samples are given by id. */
   readonly currentSample?: RecSample | undefined;
 }
 
-/** One round of one sample, as played or as carried forward. */
+const VERDICTS: readonly Verdict[] = ['accept', 'partial', 'reject'];
+
+/** What the simulated user answered to one round's list (F_{t+1}), as recorded in the trace. */
+export interface RoundFeedback {
+  text: string;
+  /** The simulator's feedback kind (`feedback`, `chitchat`, `accept`), when the env reports it. */
+  kind?: string;
+  /** The simulator's verdict on the list, when the env reports it. */
+  verdict?: Verdict;
+  /** The preference the user stated, as canonical "kind:value" strings, when the env reports it. */
+  preference?: string[];
+}
+
+/** One round of one sample, as played. */
 export interface SampleRound {
   /** 1-based round t. */
   round: number;
@@ -35,10 +61,12 @@ export interface SampleRound {
   ranking: ItemId[];
   /** I_cand^t the agent saw (item ids, best first). */
   candidates: ItemId[];
-  /** Per-component rewards of the turn, before weighting (a carried round repeats the last played turn's). */
+  /** Per-component rewards of the turn, before weighting. */
   rewards: Record<string, number>;
-  /** True when the episode had already ended and this round repeats the last played one. */
-  carried: boolean;
+  /** Whether the env accepted R_t (the user would have taken the list). */
+  accepted: boolean;
+  /** The user's answer to R_t; absent in the last round and when the env asked for none. */
+  feedback?: RoundFeedback;
 }
 
 /** Everything recorded about one sample. */
@@ -47,8 +75,9 @@ export interface SampleTrace {
   target: ItemId;
   /** Whether the target was mentioned earlier in the dialogue (the "repeated" subset). */
   targetInContext: boolean;
-  /** Last round actually played (< rounds when the episode ended early). */
-  playedRounds: number;
+  /** The first round whose list the env accepted, 0 if none: the cumulative protocol keeps that round's list after it. */
+  acceptedRound: number;
+  /** Every round, as played (T entries). */
   rounds: SampleRound[];
 }
 
@@ -58,8 +87,12 @@ export interface EvalRun {
   protocol: EvalProtocol;
   /** One trace per sample, in the order the samples were given. */
   samples: SampleTrace[];
-  /** One summary per round, over the complete sample set and its subsets. */
+  /** Cumulative protocol (success by turn t): one summary per round, over the complete sample set and its subsets. */
   rounds: RoundSummary[];
+  /** Per-turn protocol (round t's own list): the same keys. */
+  perTurnRounds: RoundSummary[];
+  /** What the simulated user answered over the play: verdicts, false acceptances, preference changes. */
+  feedback: FeedbackStats;
 }
 
 export interface EvaluateOptions {
@@ -74,7 +107,7 @@ export interface EvaluateOptions {
   samples: readonly (RecSample | string)[];
   /** T, rounds per sample (paper: 5). */
   rounds?: number;
-  /** Base seed: env and agent streams for each sample derive from it and the sample id. */
+  /** Base seed: env and agent streams for each sample derive from it and the sample id (and the bootstrap intervals from it). */
   seed: number;
   /** Defaults to the env's `config.excludeContextItems` ('exclude-context-items' when set). */
   protocol?: EvalProtocol;
@@ -124,6 +157,9 @@ function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds
     if (envRounds !== undefined && envRounds < rounds) {
       throw new RangeError(`evaluate: the env stops after ${envRounds} rounds but ${rounds} were asked; build the env with rounds >= ${rounds}`);
     }
+    if (env.config?.runAllRounds === false) {
+      throw new RangeError('evaluate: the env ends an episode when the user accepts; build it with runAllRounds: true (every evaluation plays all rounds, so both protocols come from one play)');
+    }
   }
   if (options.samples.length === 0) throw new RangeError('evaluate: no samples to evaluate');
   const seen = new Set<string>();
@@ -134,25 +170,33 @@ function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds
   }
 }
 
-/** The target and context flag of the sample the env just reset to. */
-function resolveSample(env: EvalEnv, requested: RecSample | string, info: Record<string, unknown>): { target: ItemId; targetInContext: boolean } {
-  if (typeof requested !== 'string') {
-    return { target: requested.target, targetInContext: requested.contextItems.includes(requested.target) };
-  }
-  const current = env.currentSample;
-  if (!current || current.id !== requested) {
+/** The target and context flag of the sample the env just reset to (read from the env, never from what an agent sees). */
+function resolveSample(env: EvalEnv, requested: RecSample | string): { target: ItemId; targetInContext: boolean } {
+  const sample = typeof requested === 'string' ? env.currentSample : requested;
+  if (typeof requested === 'string' && (!sample || sample.id !== requested)) {
     throw new Error(`evaluate: sample '${requested}' was given by id, but the env does not expose it as currentSample; pass RecSample objects instead`);
   }
-  const flag = info.targetInContext;
-  return { target: current.target, targetInContext: typeof flag === 'boolean' ? flag : current.contextItems.includes(current.target) };
+  const { target, contextItems } = sample as RecSample;
+  return { target, targetInContext: contextItems.includes(target) };
+}
+
+/** The user's answer in a step's info, keeping only well-formed fields. */
+export function roundFeedback(info: EvalFeedbackInfo | undefined): RoundFeedback | undefined {
+  if (info === undefined || info === null || typeof info.text !== 'string') return undefined;
+  const out: RoundFeedback = { text: info.text };
+  if (typeof info.kind === 'string') out.kind = info.kind;
+  if (typeof info.verdict === 'string' && (VERDICTS as readonly string[]).includes(info.verdict)) out.verdict = info.verdict as Verdict;
+  if (Array.isArray(info.preference) && info.preference.every((p) => typeof p === 'string')) out.preference = [...(info.preference as string[])];
+  return out;
 }
 
 async function playSample(options: EvaluateOptions, env: EvalEnv, requested: RecSample | string, rounds: number): Promise<SampleTrace> {
   const { agent, seed } = options;
   const sampleId = typeof requested === 'string' ? requested : requested.id;
   const reset = await env.reset({ seed: sampleEnvSeed(seed, sampleId), options: { sampleId } });
-  const { target, targetInContext } = resolveSample(env, requested, reset.info);
+  const { target, targetInContext } = resolveSample(env, requested);
   const played: SampleRound[] = [];
+  let acceptedRound = 0;
   let observation = reset.observation;
   for (let round = 1; round <= rounds; round++) {
     const candidates = observation.candidates.map((c) => c.id);
@@ -164,23 +208,22 @@ async function playSample(options: EvaluateOptions, env: EvalEnv, requested: Rec
       const message = errorMessage(error);
       throw new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${message}`, { cause: error });
     }
-    played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, carried: false });
-    if (step.terminated || step.truncated) break;
+    const accepted = step.info.accepted ?? step.terminated;
+    if (accepted && acceptedRound === 0) acceptedRound = round;
+    const feedback = roundFeedback(step.info.feedback);
+    played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, accepted, ...(feedback ? { feedback } : {}) });
+    if (round < rounds && (step.terminated || step.truncated)) {
+      throw new Error(`evaluate: sample '${sampleId}': the env ended the episode after round ${round} of ${rounds}; every evaluation plays all rounds (build the env with runAllRounds: true and rounds >= ${rounds})`);
+    }
     observation = step.observation;
   }
-  const playedRounds = played.length;
-  const last = played[playedRounds - 1] as SampleRound;
-  // The paper's protocol: a finished sample keeps its last list (and candidates) for the remaining rounds.
-  for (let round = playedRounds + 1; round <= rounds; round++) {
-    played.push({ ...last, round, ranking: [...last.ranking], candidates: [...last.candidates], rewards: { ...last.rewards }, carried: true });
-  }
-  return { sampleId, target, targetInContext, playedRounds, rounds: played };
+  return { sampleId, target, targetInContext, acceptedRound, rounds: played };
 }
 
 /**
- * Runs the paper's protocol: each sample is reset with a seed derived from `seed` and its id, played for up to
- * `rounds` rounds, and padded with its last round when it ended early. With one env the samples run one after
- * another; with several copies, one sample per copy at a time, taken in order. Either way the run is
+ * Runs the protocol: each sample is reset with a seed derived from `seed` and its id and played for all `rounds`
+ * rounds; the run reports both the cumulative and the per-turn metrics of that play. With one env the samples run
+ * one after another; with several copies, one sample per copy at a time, taken in order. Either way the run is
  * deterministic for a seed (given a deterministic agent, retriever and simulator) and the traces keep the order
  * of `samples`. When a sample fails, no new sample starts; the ones running finish, then its error is thrown.
  */
@@ -208,5 +251,5 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalRun> {
   };
   await Promise.all(envs.map(lane));
   if (failure !== undefined) throw failure.error;
-  return { agent: options.agent.name, seed: options.seed, protocol, samples: traces, rounds: summarizeRounds(traces, rounds) };
+  return { agent: options.agent.name, seed: options.seed, protocol, samples: traces, ...summarizeRun(traces, rounds, options.seed) };
 }

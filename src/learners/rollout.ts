@@ -93,13 +93,14 @@ export async function runEpisode(
     } else {
       result = await policy.actWithRecord(observation, turnRng, { mode: spec.mode });
     }
+    // Candidate recall, read by the trusted learner from the sample (the env's info says nothing of the candidates).
+    episode.targetInCandidates.push(observation.candidates.some((c) => c.id === sample.target));
     const step = await env.step(played ?? result.action);
     const record = result.record;
     record.rewards = { ...step.info.rewards };
     record.reward = weightedReward(step.info.rewards, rewardWeights, step.reward);
     episode.steps.push(record);
     episode.rewards.push(record.reward);
-    episode.targetInCandidates.push(step.info.targetInCandidates);
     if (step.info.hit && episode.firstHit === 0) episode.firstHit = step.info.turn;
     if (step.terminated || step.truncated) {
       episode.terminated = step.terminated;

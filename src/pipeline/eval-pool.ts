@@ -64,6 +64,9 @@ export class EvalPool {
     const traces = new Map<string, SampleTrace>();
     const results: EvalChunkResult[] = [];
     const failures: string[] = [];
+    // After a failure that a retry cannot mend (the LLM server gave up), no further chunk starts: each would only
+    // send its own doomed calls.
+    let stopped = false;
     const playChunk = async (ids: string[]): Promise<void> => {
       let left = ids;
       for (let attempt = 0; ; attempt++) {
@@ -82,12 +85,18 @@ export class EvalPool {
           message = errorMessage(err);
         }
         if (!retryable || attempt >= CHUNK_RETRIES || this.closed) {
+          if (!retryable) stopped = true;
           failures.push(`evaluation on worker threads failed (samples ${left[0]} .. ${left.at(-1)}${attempt > 0 ? `, ${attempt + 1} attempts` : ''}): ${message}`);
           return;
         }
       }
     };
-    await Promise.all(chunks.map(playChunk));
+    // One lane per worker takes the chunks in order, so a stop leaves the rest unplayed (missing) instead of queued.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (!stopped && next < chunks.length) await playChunk(chunks[next++] as string[]);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.workers, chunks.length) }, lane));
     const first = results.find((r) => r.samples.length > 0) ?? results[0];
     const llmAgent = results.reduce<LlmAgentStats | undefined>((sum, r) => addStats(sum, r.llmAgent), undefined);
     const simulatorFailures = results.reduce<SimulatorFailures | undefined>((sum, r) => addFailures(sum, r.simulatorFailures), undefined);

@@ -1,6 +1,7 @@
-// The full reproduction, from data to report: trained components (E_C, simulator, retriever), SFT, GRPO,
-// then every experiment of the paper evaluated with its protocol, each in its own eval folder, and one
-// report beside the paper's numbers. Every stage is cached by a hash of its config and inputs.
+// The full reproduction, from data to report: trained components (E_C, simulator, retriever) once, then SFT,
+// GRPO and the ablation trainings once per seed, then every experiment of the paper evaluated with its protocol
+// (both blocks, cumulative and per turn), each in its own eval folder, and one report beside the paper's numbers
+// with mean +/- sd over seeds and 95% intervals. Every stage is cached by a hash of its config and inputs.
 import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { ConfigError, deepMerge, parseConfig } from '../config/load.js';
 import { errorMessage } from '../core/errors.js';
 import { findPackageRoot } from '../data/paths.js';
 import type { Dataset } from '../data/types.js';
+import { SAMPLE_ID_SCHEME } from '../data/samples.js';
 import { evaluateRetriever } from '../retriever/evaluate.js';
 import { Bm25Retriever } from '../retriever/bm25.js';
 import { PopularityRetriever } from '../retriever/popularity.js';
@@ -21,7 +23,7 @@ import { runEvaluation } from './run-eval.js';
 import { CRS_SETUP_MODULE, type CrsSetupArgs } from './crs-setup.js';
 import { sharedComponents, sharedDataset, type CrsEnvOptions } from '../../envs/register.js';
 import { ComponentsConfigSchema, type EnvComponents } from '../../envs/components.js';
-import { writeReproductionReport, type ExperimentResult, type ReproductionSummary } from './reproduce-report.js';
+import { writeReproductionReport, type ExperimentResult, type ReproductionSummary, type StageTime } from './reproduce-report.js';
 
 export const ProfileSchema = z.object({
   /** Components (encoders, simulator, retriever) config. */
@@ -37,13 +39,29 @@ export const ProfileSchema = z.object({
   /** Train on only the first N train samples (null: all). */
   trainLimit: z.number().int().positive().nullable().default(null),
   rounds: z.number().int().positive().default(5),
-  seed: z.number().int().nonnegative().default(0),
+  /**
+   * Seeds of the policy stages (SFT, GRPO, the ablation trainings) and of their evaluations; the components are
+   * trained once, and the baselines evaluated once, with the first seed.
+   */
+  seeds: z
+    .array(z.number().int().nonnegative())
+    .min(1)
+    .default([0, 1, 2])
+    .refine((seeds) => new Set(seeds).size === seeds.length, { message: 'seeds must be distinct' }),
+  /** How many of `seeds` (the first ones) the ablation, robustness and reward-ablation experiments use (null: all). */
+  ablationSeeds: z.number().int().positive().nullable().default(null),
   /** Rollout worker threads for the learners. */
   workers: z.number().int().nonnegative().default(2),
   /** Run the ablation and robustness experiments (Tables 2 and 3, Figure 3). */
   ablations: z.boolean().default(true),
-});
+}).strict();
 export type Profile = z.output<typeof ProfileSchema>;
+
+/**
+ * Changes of what a stage computes that its config does not show, in its cache key: policies trained or
+ * evaluated before the change are not reused. Evaluations: every sample plays all rounds, both protocols.
+ */
+const EVAL_STAGE_VERSION = 2;
 
 /**
  * Defaults tuned for this 2-core machine. The full profile is then overridden by the package's
@@ -64,6 +82,9 @@ export const PROFILES: Readonly<Record<'full' | 'quick', z.input<typeof ProfileS
     evalLimit: 24,
     trainLimit: 48,
     workers: 0,
+    // Two seeds exercise the multi-seed report; the ablations run with the first only.
+    seeds: [0, 1],
+    ablationSeeds: 1,
   },
 };
 
@@ -98,6 +119,8 @@ interface RlRun {
   init: 'sft' | null;
   envOptions: Partial<CrsEnvOptions>;
   config: Record<string, unknown>;
+  /** An ablation training: run with the ablation seeds only. */
+  ablation: boolean;
 }
 
 function experiments(ablations: boolean, llm: boolean): Experiment[] {
@@ -135,16 +158,26 @@ function experiments(ablations: boolean, llm: boolean): Experiment[] {
 }
 
 function rlRuns(ablations: boolean, profile: Profile): RlRun[] {
-  const main: RlRun = { id: 'grpo', init: 'sft', envOptions: {}, config: profile.grpo };
+  const main: RlRun = { id: 'grpo', init: 'sft', envOptions: {}, config: profile.grpo, ablation: false };
   if (!ablations) return [main];
   const weights = (over: Record<string, number>) => ({ reward_weights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1, ...over } });
   return [
     main,
-    { id: 'grpo-wo-sft', init: null, envOptions: {}, config: profile.ablationGrpo },
-    { id: 'grpo-single-task', init: 'sft', envOptions: { simulator: 'single-task' }, config: profile.ablationGrpo },
-    { id: 'grpo-wo-rank', init: 'sft', envOptions: {}, config: { ...profile.ablationGrpo, ...weights({ rank: 0 }) } },
-    { id: 'grpo-wo-pref-reward', init: 'sft', envOptions: {}, config: { ...profile.ablationGrpo, ...weights({ preference: 0 }) } },
+    { id: 'grpo-wo-sft', init: null, envOptions: {}, config: profile.ablationGrpo, ablation: true },
+    { id: 'grpo-single-task', init: 'sft', envOptions: { simulator: 'single-task' }, config: profile.ablationGrpo, ablation: true },
+    { id: 'grpo-wo-rank', init: 'sft', envOptions: {}, config: { ...profile.ablationGrpo, ...weights({ rank: 0 }) }, ablation: true },
+    { id: 'grpo-wo-pref-reward', init: 'sft', envOptions: {}, config: { ...profile.ablationGrpo, ...weights({ preference: 0 }) }, ablation: true },
   ];
+}
+
+/** The seeds the ablation trainings and the ablation, robustness and reward tables use. */
+export function ablationSeedsOf(profile: Pick<Profile, 'seeds' | 'ablationSeeds'>): number[] {
+  return profile.ablationSeeds === null ? [...profile.seeds] : profile.seeds.slice(0, profile.ablationSeeds);
+}
+
+/** Where a seed's trainings and policy evaluations go. */
+export function seedFolder(seed: number): string {
+  return `seed-${seed}`;
 }
 
 function datasetKey(dataset: Dataset) {
@@ -158,13 +191,15 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   mkdirSync(out, { recursive: true });
   const log = options.log ?? ((m: string) => process.stderr.write(`[reproduce] ${m}\n`));
   const started = performance.now();
-  const timings: Record<string, number> = {};
+  const timings: Record<string, StageTime> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     try {
       return await fn();
     } finally {
-      timings[name] = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      timings[name] = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     }
   };
   const artifactsDir = options.artifactsDir ?? join(out, 'artifacts');
@@ -179,7 +214,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   if (options.fresh) log('--fresh: every stage below is rebuilt');
 
   // The resolved config (defaults filled), so a changed default retrains everything downstream.
-  const componentsHash = stageHash({ components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'), dataset: datasetKey(dataset) });
+  const componentsHash = stageHash({ components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'), dataset: datasetKey(dataset), samples: SAMPLE_ID_SCHEME });
 
   // 2. Retrieval table (cold start, test split).
   const retrieval = await timed('retrieval', async () =>
@@ -207,7 +242,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   );
   const retrievalMetrics = JSON.parse(retrieval) as Record<string, Record<string, number>>;
 
-  // 3. SFT, then the GRPO runs.
+  // 3. Per seed: SFT, then the GRPO runs (the ablation trainings with the ablation seeds only).
   const setupArgs = (envOptions: Partial<CrsEnvOptions>): CrsSetupArgs => ({
     dataset: options.dataset,
     ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}),
@@ -215,105 +250,128 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     envOptions: { ...envOptions, components: profile.components, env: { ...((envOptions.env as object | undefined) ?? {}), rounds: profile.rounds } },
     ...(profile.trainLimit ? { limit: profile.trainLimit } : {}),
   });
+  const ablationSeeds = ablationSeedsOf(profile);
+  /** Policy folders by `<run>@<seed>`. */
   const policies = new Map<string, string>();
   const training: NonNullable<ReproductionSummary['training']> = {};
-  const sftDir = join(out, 'train', 'sft');
-  await timed('sft', () =>
-    cachedStage({
-      stage: 'sft',
-      dir: sftDir,
-      key: { componentsHash, sft: profile.sft, trainLimit: profile.trainLimit, rounds: profile.rounds, seed: profile.seed },
-      fresh: options.fresh,
-      log,
-      load: async (dir) => join(dir, 'policy'),
-      build: async (dir) => {
-        log('SFT on teacher trajectories');
-        const result = await trainSft({
-          setup: { module: CRS_SETUP_MODULE, args: setupArgs({}) },
-          outDir: dir,
-          config: { seed: profile.seed, ...profile.sft },
-          workers: profile.workers,
-          onProgress: (p) => options.progress?.('sft', p.epoch, p.total),
-        });
-        return { value: result.policyDir, summary: { before: result.before, after: result.after, bestEpoch: result.bestEpoch } };
-      },
-    }),
-  );
-  policies.set('sft', join(sftDir, 'policy'));
-
-  for (const run of rlRuns(profile.ablations, profile)) {
-    const dir = join(out, 'train', run.id);
-    await timed(run.id, () =>
+  const trainDir = (seed: number, run: string) => join(out, 'train', seedFolder(seed), run);
+  for (const seed of profile.seeds) {
+    const sftDir = trainDir(seed, 'sft');
+    await timed(`sft@${seed}`, () =>
       cachedStage({
-        stage: run.id,
-        dir,
-        key: { componentsHash, init: run.init ? trainedStageHash(out, run.init) : null, env: run.envOptions, config: run.config, rounds: profile.rounds, seed: profile.seed, trainLimit: profile.trainLimit },
+        stage: `sft@${seed}`,
+        dir: sftDir,
+        key: { componentsHash, sft: profile.sft, trainLimit: profile.trainLimit, rounds: profile.rounds, seed, samples: SAMPLE_ID_SCHEME },
         fresh: options.fresh,
         log,
-        load: async (d) => join(d, 'policy'),
-        build: async (d) => {
-          log(`${run.id}: multi-turn GRPO${run.init ? ' from the SFT policy' : ' from scratch'}`);
-          const result = await trainRl('grpo', {
-            setup: { module: CRS_SETUP_MODULE, args: setupArgs(run.envOptions) },
-            outDir: d,
-            config: { seed: profile.seed, ...run.config },
-            ...(run.init ? { initPolicy: policies.get(run.init)! } : {}),
+        load: async (dir) => join(dir, 'policy'),
+        build: async (dir) => {
+          log(`SFT on teacher trajectories (seed ${seed})`);
+          const result = await trainSft({
+            setup: { module: CRS_SETUP_MODULE, args: setupArgs({}) },
+            outDir: dir,
+            config: { seed, ...profile.sft },
             workers: profile.workers,
-            resume: !options.fresh,
-            onProgress: (p) => options.progress?.(run.id, p.iteration, p.total),
+            onProgress: (p) => options.progress?.(`sft (seed ${seed})`, p.epoch, p.total),
           });
-          return { value: result.policyDir, summary: { iterations: result.iterations, lastRollouts: result.lastRollouts } };
+          return { value: result.policyDir, summary: { before: result.before, after: result.after, bestEpoch: result.bestEpoch } };
         },
       }),
     );
-    policies.set(run.id, join(dir, 'policy'));
-    training[run.id] = readTrainingSummary(dir);
+    policies.set(`sft@${seed}`, join(sftDir, 'policy'));
+
+    for (const run of rlRuns(profile.ablations, profile)) {
+      if (run.ablation && !ablationSeeds.includes(seed)) continue;
+      const dir = trainDir(seed, run.id);
+      await timed(`${run.id}@${seed}`, () =>
+        cachedStage({
+          stage: `${run.id}@${seed}`,
+          dir,
+          key: { componentsHash, init: run.init ? trainedStageHash(trainDir(seed, run.init)) : null, env: run.envOptions, config: run.config, rounds: profile.rounds, seed, trainLimit: profile.trainLimit, samples: SAMPLE_ID_SCHEME },
+          fresh: options.fresh,
+          log,
+          load: async (d) => join(d, 'policy'),
+          build: async (d) => {
+            log(`${run.id}: multi-turn GRPO${run.init ? ' from the SFT policy' : ' from scratch'} (seed ${seed})`);
+            const result = await trainRl('grpo', {
+              setup: { module: CRS_SETUP_MODULE, args: setupArgs(run.envOptions) },
+              outDir: d,
+              config: { seed, ...run.config },
+              ...(run.init ? { initPolicy: policies.get(`${run.init}@${seed}`)! } : {}),
+              workers: profile.workers,
+              resume: !options.fresh,
+              onProgress: (p) => options.progress?.(`${run.id} (seed ${seed})`, p.iteration, p.total),
+            });
+            return { value: result.policyDir, summary: { iterations: result.iterations, lastRollouts: result.lastRollouts } };
+          },
+        }),
+      );
+      policies.set(`${run.id}@${seed}`, join(dir, 'policy'));
+      training[`${run.id}@${seed}`] = readTrainingSummary(dir);
+    }
   }
 
-  // 4. Evaluations: one folder per experiment.
+  // 4. Evaluations: one folder per experiment (and per seed for the trained policies).
   const llm = Boolean(process.env.CRS_GYM_LLM_BASE_URL);
   const results: ExperimentResult[] = [];
-  const runs = new Map<string, EvalRun>();
+  /** The strongest test baseline so far (by cumulative Recall@10 at the last round): the SFT+GRPO reports test against it. */
+  let strongest: EvalRun | undefined;
   for (const exp of experiments(profile.ablations, llm)) {
-    const agent = exp.agent.startsWith('@') ? `neural:${policies.get(exp.agent.slice(1))}` : exp.agent;
-    const dir = join(out, 'eval', exp.id);
-    const split = exp.table === 'validation' ? 'valid' : 'test';
-    const limit = split === 'valid' ? (profile.validLimit ?? profile.evalLimit) : profile.evalLimit;
-    const evalKey = { componentsHash, split, agent: exp.agent, trained: exp.agent.startsWith('@') ? trainedStageHash(out, exp.agent.slice(1)) : null, env: exp.envOptions ?? {}, rounds: profile.rounds, evalLimit: limit, seed: profile.seed };
-    const stage = await timed(`eval:${exp.id}`, () =>
-      cachedStage({
-        stage: `eval:${exp.id}`,
-        dir,
-        key: evalKey,
-        fresh: options.fresh,
-        log,
-        load: async (d) => (await readEvalRun(d)).run,
-        build: async (d) => {
-          const run = await runEvaluation({
-            dataset: options.dataset,
-            split,
-            agent,
-            rounds: profile.rounds,
-            seed: profile.seed,
-            out: d,
-            ...common,
-            envOptions: { ...(exp.envOptions ?? {}), components: profile.components },
-            ...(limit ? { limit } : {}),
-            label: exp.label,
-            ...(exp.id === 'grpo' && runs.get('strongest') ? { baseline: runs.get('strongest')!, baselineLabel: runs.get('strongest')!.agent } : {}),
-            onProgress: (done, total) => options.progress?.(`eval ${exp.id}`, done, total),
-            log,
-          });
-          return { value: run };
-        },
-      }),
-    );
-    runs.set(exp.id, stage.value);
-    results.push({ id: exp.id, label: exp.label, table: exp.table, dir, run: stage.value, cached: stage.cached });
-    if (exp.table === 'baselines' && exp.id !== 'llm') {
-      const strongest = runs.get('strongest');
-      const last = (r: EvalRun) => r.rounds[r.rounds.length - 1]?.['recall@10'] ?? 0;
-      if (!strongest || last(stage.value) > last(strongest)) runs.set('strongest', stage.value);
+    const trained = exp.agent.startsWith('@') ? exp.agent.slice(1) : undefined;
+    // Baselines need no seed: evaluated once, with the first seed.
+    const seeds = trained === undefined ? [profile.seeds[0] as number] : exp.table === 'main' || exp.table === 'validation' ? profile.seeds : ablationSeeds;
+    for (const seed of seeds) {
+      const agent = trained !== undefined ? `neural:${policies.get(`${trained}@${seed}`)}` : exp.agent;
+      const dir = trained !== undefined ? join(out, 'eval', seedFolder(seed), exp.id) : join(out, 'eval', exp.id);
+      const split = exp.table === 'validation' ? 'valid' : 'test';
+      const limit = split === 'valid' ? (profile.validLimit ?? profile.evalLimit) : profile.evalLimit;
+      const evalKey = {
+        componentsHash,
+        split,
+        agent: exp.agent,
+        trained: trained !== undefined ? trainedStageHash(trainDir(seed, trained)) : null,
+        env: exp.envOptions ?? {},
+        rounds: profile.rounds,
+        evalLimit: limit,
+        seed,
+        version: EVAL_STAGE_VERSION,
+        samples: SAMPLE_ID_SCHEME,
+      };
+      const name = trained !== undefined ? `eval:${exp.id}@${seed}` : `eval:${exp.id}`;
+      const baseline = exp.id === 'grpo' ? strongest : undefined;
+      const stage = await timed(name, () =>
+        cachedStage({
+          stage: name,
+          dir,
+          key: evalKey,
+          fresh: options.fresh,
+          log,
+          load: async (d) => (await readEvalRun(d)).run,
+          build: async (d) => {
+            const run = await runEvaluation({
+              dataset: options.dataset,
+              split,
+              agent,
+              rounds: profile.rounds,
+              seed,
+              out: d,
+              ...common,
+              envOptions: { ...(exp.envOptions ?? {}), components: profile.components },
+              ...(limit ? { limit } : {}),
+              label: exp.label,
+              ...(baseline ? { baseline, baselineLabel: baseline.agent } : {}),
+              onProgress: (done, total) => options.progress?.(`eval ${exp.id}${trained !== undefined ? ` (seed ${seed})` : ''}`, done, total),
+              log,
+            });
+            return { value: run };
+          },
+        }),
+      );
+      results.push({ id: exp.id, label: exp.label, table: exp.table, dir, run: stage.value, cached: stage.cached, ...(trained !== undefined ? { seed } : {}) });
+      if (exp.table === 'baselines' && exp.id !== 'llm') {
+        const last = (r: EvalRun) => r.rounds[r.rounds.length - 1]?.['recall@10'] ?? 0;
+        if (!strongest || last(stage.value) > last(strongest)) strongest = stage.value;
+      }
     }
   }
   await components.flush();
@@ -359,9 +417,13 @@ export function resolveProfile(name: 'full' | 'quick', dataset: string, configFi
   const source = `reproduce profile (${layers.map((l) => l.source).join(' + ')})`;
   const profile = parseConfig(ProfileSchema, layers.reduce<unknown>((acc, layer) => deepMerge(acc, layer.value), {}), source);
   // The learners' configs too, so a bad field fails now and not after the components have trained.
-  parseConfig(SftConfigSchema, { seed: profile.seed, ...profile.sft }, `${source}: sft`);
-  resolveRlConfig('grpo', { seed: profile.seed, ...profile.grpo }, `${source}: grpo`);
-  resolveRlConfig('grpo', { seed: profile.seed, ...profile.ablationGrpo }, `${source}: ablationGrpo`);
+  const seed = profile.seeds[0] as number;
+  parseConfig(SftConfigSchema, { seed, ...profile.sft }, `${source}: sft`);
+  resolveRlConfig('grpo', { seed, ...profile.grpo }, `${source}: grpo`);
+  resolveRlConfig('grpo', { seed, ...profile.ablationGrpo }, `${source}: ablationGrpo`);
+  if (profile.ablationSeeds !== null && profile.ablationSeeds > profile.seeds.length) {
+    throw new ConfigError(`${source}: ablationSeeds is ${profile.ablationSeeds} but only ${profile.seeds.length} seeds are given`, source);
+  }
   return profile;
 }
 
@@ -379,10 +441,10 @@ function readJson(file: string): unknown {
   }
 }
 
-/** The hash a finished training stage was built with, so evaluations rerun when their policy was retrained. */
-function trainedStageHash(out: string, run: string): string | null {
+/** The hash a finished training stage (in `dir`) was built with, so evaluations rerun when their policy was retrained. */
+function trainedStageHash(dir: string): string | null {
   try {
-    return (JSON.parse(readFileSync(join(out, 'train', run, STAGE_FILE), 'utf8')) as { hash?: string }).hash ?? null;
+    return (JSON.parse(readFileSync(join(dir, STAGE_FILE), 'utf8')) as { hash?: string }).hash ?? null;
   } catch {
     return null;
   }

@@ -1,8 +1,8 @@
-// One evaluation as the paper runs it (every sample all rounds), from an agent SPEC to the files in a folder,
+// One evaluation (every sample plays all rounds; both protocols from that play), from an agent SPEC to the files in a folder,
 // in this thread or on an EvalPool's worker threads (eval-pool.ts).
 import type { RecSample, Split } from '../data/types.js';
 import { evaluate, type EvalProtocol, type EvalRun, type SampleTrace } from '../eval/protocol.js';
-import { summarizeRounds } from '../eval/subsets.js';
+import { summarizeRun } from '../eval/subsets.js';
 import { writeEvalRun } from '../eval/files.js';
 import type { EvalMeta } from '../eval/report.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
@@ -81,7 +81,10 @@ export function defaultConcurrency(agentSpec: string, envOptions: Record<string,
   return limits.length === 0 ? 1 : Math.min(...limits);
 }
 
-/** The env options an evaluation's envs are made with (the agent's retriever, the split and the rounds). */
+/**
+ * The env options an evaluation's envs are made with (the agent's retriever, the split and the rounds). The env
+ * plays all rounds whatever the user says (runAllRounds), so one play gives both protocols.
+ */
 function envOptionsOf(setup: EvalSetup): Record<string, unknown> {
   const described = describeAgentSpec(setup.agent);
   const simulatorLlm = setup.llm !== undefined ? { llm: { ...(setup.envOptions?.llm ?? {}), ...setup.llm } } : {};
@@ -91,7 +94,7 @@ function envOptionsOf(setup: EvalSetup): Record<string, unknown> {
     ...setup.envOptions,
     ...simulatorLlm,
     ...described.envOptions,
-    env: { ...(setup.envOptions?.env ?? {}), split: setup.split, rounds: setup.rounds },
+    env: { ...(setup.envOptions?.env ?? {}), split: setup.split, rounds: setup.rounds, runAllRounds: true },
   };
 }
 
@@ -274,7 +277,7 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
     throw causedBy(cause, OneLineError) && !(cause instanceof OneLineError) ? new OneLineError(message, { cause }) : cause;
   }
   const label = opts.label ?? played.label;
-  const labelled: EvalRun = { agent: label, seed: opts.seed, protocol: played.protocol, samples: played.samples, rounds: summarizeRounds(played.samples, opts.rounds) };
+  const labelled: EvalRun = { agent: label, seed: opts.seed, protocol: played.protocol, samples: played.samples, ...summarizeRun(played.samples, opts.rounds, opts.seed) };
   const { llmCalls, simulatorFailures } = played;
   const total = played.samples.length + played.missing.length;
   const partial =

@@ -11,6 +11,9 @@ import { sampleIds } from '../../src/learners/standard-setup.js';
 import { defaultConcurrency } from '../../src/pipeline/run-eval.js';
 import { addStats, llmFailureNote, llmStatsOf, statsSince } from '../../src/pipeline/llm-agent-calls.js';
 
+/** The env an evaluation plays: every round, whatever the user says. */
+const EVAL_ARGS = { ...SMALL_ARGS, env: { ...SMALL_ARGS.env, runAllRounds: true } };
+
 let servers: TestServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -89,9 +92,9 @@ describe('LlmAgent', () => {
     const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'm', maxRetries: 0, maxConcurrency: 3 }) });
     const ids = await sampleIds(SMALL_ARGS, 'test');
     expect(ids.length).toBeGreaterThanOrEqual(4);
-    const one = await evaluate({ env: (await makeWorld()).env, agent, samples: ids, seed: 9, rounds: 3 });
+    const one = await evaluate({ env: (await makeWorld(EVAL_ARGS)).env, agent, samples: ids, seed: 9, rounds: 3 });
     expect(server.maxConcurrent()).toBe(1);
-    const copies = await Promise.all([0, 1, 2, 3].map(async () => (await makeWorld()).env));
+    const copies = await Promise.all([0, 1, 2, 3].map(async () => (await makeWorld(EVAL_ARGS)).env));
     const four = await evaluate({ env: copies, agent, samples: ids, seed: 9, rounds: 3 });
     expect(four).toEqual(one);
     // Four copies ask at once, the client's maxConcurrency lets three through.
@@ -110,9 +113,9 @@ describe('LLM agent call counts in evaluations', () => {
     });
     const agent = new LlmAgent({ client: new ChatClient({ baseURL: server.baseURL, model: 'm', maxRetries: 0 }) });
     const ids = (await sampleIds(SMALL_ARGS, 'test')).slice(0, 3);
-    await evaluate({ env: (await makeWorld()).env, agent, samples: ids.slice(0, 1), seed: 1, rounds: 3 }); // an earlier run on the same agent
+    await evaluate({ env: (await makeWorld(EVAL_ARGS)).env, agent, samples: ids.slice(0, 1), seed: 1, rounds: 3 }); // an earlier run on the same agent
     const before = llmStatsOf(agent);
-    await evaluate({ env: (await makeWorld()).env, agent, samples: ids, seed: 2, rounds: 3 });
+    await evaluate({ env: (await makeWorld(EVAL_ARGS)).env, agent, samples: ids, seed: 2, rounds: 3 });
     const calls = statsSince(llmStatsOf(agent), before)!;
     const total = agent.stats();
     expect(calls.calls).toBe(total.calls - before!.calls);

@@ -41,12 +41,14 @@ describe.skipIf(root === null)('loadInspired on the real data', () => {
       const turn = row.turn_id.split('_')[1];
       for (const rec of row.rec) expected.add(`${row.dialog_id}#${turn}#${rec}`);
     }
-    expect(new Set(ds.samples.test.map((s) => s.id))).toEqual(expected);
+    // By (dialogue, turn, target): sample ids themselves say nothing about the target.
+    expect(new Set(ds.samples.test.map((s) => `${s.dialogueId}#${s.turnIndex}#${s.target}`))).toEqual(expected);
   });
 
   it('builds the first test sample with its context, entities and target', () => {
     const s = ds.samples.test[0];
-    expect(s?.id).toBe('test_0#4#9722');
+    expect(s?.id).toBe('test_0#4#0');
+    expect(s?.target).toBe('9722');
     expect(s?.context.map((u) => u.role)).toEqual(['recommender', 'seeker', 'recommender', 'seeker']);
     expect(s?.context[3]?.text).toContain('Hustlers');
     expect(s?.contextItems).toEqual(['9722']);

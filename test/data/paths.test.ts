@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataNotFoundError } from '../../src/data/errors.js';
@@ -6,10 +7,16 @@ import { findPackageRoot, resolveDataRoot } from '../../src/data/paths.js';
 import { tempRoot } from './fixtures.js';
 
 const roots: string[] = [];
+/**
+ * An empty folder one level inside a new temp root, so that everything the resolver looks at around it
+ * (`../shared/data` included) is ours: nothing next to the system temp folder can change a result.
+ */
 function fresh(): string {
   const root = tempRoot('crs-gym-paths-');
   roots.push(root);
-  return root;
+  const dir = join(root, 'w');
+  mkdirSync(dir);
+  return dir;
 }
 afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
@@ -74,7 +81,9 @@ describe('resolveDataRoot', () => {
   });
 
   it('lists every path tried and why when nothing fits', () => {
+    // cwd/.. is our own temp root, not the system temp folder (whose ../shared/data may exist on a dev machine).
     const cwd = fresh();
+    expect(resolve(cwd, '..')).not.toBe(resolve(tmpdir()));
     writeFileSync(join(cwd, 'data'), 'not a folder');
     const pkg = fresh();
     const err = thrown(() => resolveDataRoot(undefined, { cwd, env: {}, packageRoot: join(pkg, 'main'), dataset: 'redial' }));

@@ -105,7 +105,8 @@ describe.skipIf(root === null)('loadRedial on the real data', () => {
   it('replaces @ids with titles and keeps the ids as items', () => {
     const leftover = SPLITS.flatMap((s) => ds.dialogues[s].flatMap((d) => d.utterances.filter((u) => /@\d{3,}/.test(u.text))));
     expect(leftover).toEqual([]);
-    const s = ds.samples.test.find((x) => x.id === '20001#1#151656');
+    const s = ds.samples.test.find((x) => x.dialogueId === '20001' && x.turnIndex === 1 && x.target === '151656');
+    expect(s?.id).toBe('20001#1#0');
     expect(s?.context).toHaveLength(1);
     expect(s?.context[0]?.role).toBe('seeker');
     expect(s?.context[0]?.text).toBe('Hi I am looking for a movie like Super Troopers (2001)');

@@ -93,7 +93,8 @@ async function playEpisode(env: CrsEnv, seed: number, episode: number): Promise<
       terminated: r.terminated,
       truncated: r.truncated,
       targetRank: r.info.targetRank,
-      candidateRank: r.info.candidateRank,
+      // Read from the sample (the env's info does not say where the target was among the candidates).
+      candidateRank: observation.candidates.findIndex((c) => c.id === env.currentSample?.target) + 1,
       accepted: r.info.accepted,
       problems: r.info.problems,
       ...(r.info.feedback ? { simulator: { kind: r.info.feedback.kind, text: r.info.feedback.text } } : {}),

@@ -108,7 +108,7 @@ describe('CrsEnv in vector envs', () => {
           expect(finalInfo.turn).toBe(step.before[i]!.turn);
           expect(finalInfo.sampleId).toBe(step.before[i]!.sampleId);
           expect(finalInfo.accepted).toBe(step.terminated[i]);
-          expect(finalInfo).toHaveProperty('targetInContext');
+          expect(finalInfo).not.toHaveProperty('targetInContext');
           expect(step.observations[i]!.turn).toBe(1);
           expect(step.observations[i]!.feedback).toBe('');
           expect(info.sampleId).toBe(step.observations[i]!.sampleId);

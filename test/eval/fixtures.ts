@@ -46,21 +46,22 @@ export function evalEnv(
   const simulator = new EchoSimulator();
   const env = new CrsEnv(
     { dataset, retriever: retriever === 'bm25' ? new Bm25Retriever(dataset) : new PopularityRetriever(dataset), simulator },
-    { split: 'test', rounds: 5, candidates: 20, listLength: 10, rewardWeights: NO_PREFERENCE_REWARDS, ...config },
+    { split: 'test', rounds: 5, candidates: 20, listLength: 10, rewardWeights: NO_PREFERENCE_REWARDS, runAllRounds: true, ...config },
   );
   return { env, simulator };
 }
 
 /**
- * An agent that knows the targets: from round `hitRound[sampleId]` on, it puts the target at position 1;
- * before that (and for samples not in the map) it returns ten candidates without the target.
+ * An agent that knows the targets: from round `hitRound[sampleId]` on (or, given a list of rounds, in exactly
+ * those rounds), it puts the target at position 1; otherwise (and for samples not in the map) it returns ten
+ * candidates without the target.
  */
 export class ScriptedAgent implements Agent {
   readonly name: string;
   readonly calls: { sampleId: string; turn: number }[] = [];
   constructor(
     private readonly targets: ReadonlyMap<string, string>,
-    private readonly hitRound: ReadonlyMap<string, number>,
+    private readonly hitRound: ReadonlyMap<string, number | readonly number[]>,
     name = 'scripted',
   ) {
     this.name = name;
@@ -70,8 +71,9 @@ export class ScriptedAgent implements Agent {
     this.calls.push({ sampleId: obs.sampleId, turn: obs.turn });
     const target = this.targets.get(obs.sampleId) as string;
     const others = obs.candidates.map((c) => c.id).filter((id) => id !== target);
-    const from = this.hitRound.get(obs.sampleId);
-    if (from !== undefined && obs.turn >= from) return { ranking: [target, ...others.slice(0, obs.listLength - 1)] };
+    const when = this.hitRound.get(obs.sampleId);
+    const hits = when !== undefined && (typeof when === 'number' ? obs.turn >= when : when.includes(obs.turn));
+    if (hits) return { ranking: [target, ...others.slice(0, obs.listLength - 1)] };
     return { ranking: others.slice(0, obs.listLength) };
   }
 }

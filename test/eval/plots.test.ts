@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRunsSvg, lineChartSvg, roundsChartSvg, ROUND_AXIS_TITLE } from '../../src/eval/plots.js';
 import type { EvalRun } from '../../src/eval/protocol.js';
-import { summarizeRounds } from '../../src/eval/subsets.js';
+import { summarizeRun } from '../../src/eval/subsets.js';
 import type { SampleTrace } from '../../src/eval/protocol.js';
 
 /** Tags open and close in order (a cheap well-formedness check; no XML parser in the dependencies). */
@@ -22,13 +22,13 @@ function trace(id: string, hits: boolean[], inContext = false): SampleTrace {
     sampleId: id,
     target: 't',
     targetInContext: inContext,
-    playedRounds: hits.length,
-    rounds: hits.map((hit, i) => ({ round: i + 1, ranking: hit ? ['t', 'x'] : ['x'], candidates: ['y', 't'], rewards: { hit: hit ? 1 : 0 }, carried: false })),
+    acceptedRound: hits.indexOf(true) + 1,
+    rounds: hits.map((hit, i) => ({ round: i + 1, ranking: hit ? ['t', 'x'] : ['x'], candidates: ['y', 't'], rewards: { hit: hit ? 1 : 0 }, accepted: hit })),
   };
 }
 
 function fakeRun(agent: string, traces: SampleTrace[]): EvalRun {
-  return { agent, seed: 1, protocol: 'default', samples: traces, rounds: summarizeRounds(traces, 5) };
+  return { agent, seed: 1, protocol: 'default', samples: traces, ...summarizeRun(traces, 5, 1) };
 }
 
 const runA = fakeRun('agent-a', [trace('1', [false, true, true, true, true]), trace('2', [false, false, false, true, true]), trace('3', [false, false, false, false, false], true)]);

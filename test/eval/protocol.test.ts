@@ -9,14 +9,16 @@ const { dataset, samples } = evalDataset();
 const targets = targetsOf(samples);
 
 describe('evaluate: the paper protocol', () => {
-  it('keeps the list of a sample that was accepted early and counts it in every later round', async () => {
+  it('plays every round and scores each round both ways: cumulative (first accepted list kept) and per turn', async () => {
     expect(samples.length).toBeGreaterThanOrEqual(10);
-    // Samples 0, 1, 2 hit at round 1 (the env terminates them), sample 3 hits from round 3 on, the rest never.
-    const hitRound = new Map<string, number>([
-      [samples[0]!.id, 1],
-      [samples[1]!.id, 1],
-      [samples[2]!.id, 1],
+    // Samples 0, 1, 2 hit in round 1 only (the user accepts, the env plays on), sample 3 hits from round 3 on,
+    // sample 4 in rounds 2 and 4, the rest never.
+    const hitRound = new Map<string, number | number[]>([
+      [samples[0]!.id, [1]],
+      [samples[1]!.id, [1]],
+      [samples[2]!.id, [1]],
       [samples[3]!.id, 3],
+      [samples[4]!.id, [2, 4]],
     ]);
     const { env } = evalEnv(dataset);
     const agent = new ScriptedAgent(targets, hitRound);
@@ -24,40 +26,77 @@ describe('evaluate: the paper protocol', () => {
     const run = await evaluate({ env, agent, samples, rounds: 5, seed: 3, onProgress: (d, t) => progress.push([d, t]) });
     const n = samples.length;
 
-    expect(run.rounds.map((r) => r['recall@10'])).toEqual([3 / n, 3 / n, 4 / n, 4 / n, 4 / n]);
-    expect(run.rounds.map((r) => r['recall@1'])).toEqual([3 / n, 3 / n, 4 / n, 4 / n, 4 / n]);
+    expect(run.rounds.map((r) => r['recall@10'] * n)).toEqual([3, 4, 5, 5, 5]);
+    expect(run.rounds.map((r) => r['recall@1'] * n)).toEqual([3, 4, 5, 5, 5]);
+    expect(run.perTurnRounds.map((r) => r['recall@10'] * n)).toEqual([3, 1, 1, 2, 1]);
     // Target at position 1 gives NDCG and MRR of 1 for the hitting samples.
-    expect(run.rounds[4]!['ndcg@10']).toBeCloseTo(4 / n, 12);
-    expect(run.rounds[4]!['mrr@10']).toBeCloseTo(4 / n, 12);
+    expect(run.rounds[4]!['ndcg@10']).toBeCloseTo(5 / n, 12);
+    expect(run.perTurnRounds[4]!['mrr@10']).toBeCloseTo(1 / n, 12);
     // Every item is a candidate (20 items, 20 candidates), so the retriever always has the target.
     expect(run.rounds.every((r) => r['retrieverRecall@20'] === 1)).toBe(true);
+    expect(run.perTurnRounds.every((r) => r['retrieverRecall@20'] === 1)).toBe(true);
 
     const early = run.samples[0]!;
-    expect(early.playedRounds).toBe(1);
-    expect(early.rounds.map((r) => r.carried)).toEqual([false, true, true, true, true]);
-    expect(early.rounds[4]!.ranking).toEqual(early.rounds[0]!.ranking);
-    expect(early.rounds[4]!.candidates).toEqual(early.rounds[0]!.candidates);
-    expect(early.rounds[4]!.ranking[0]).toBe(samples[0]!.target);
-    // The agent was never asked to play a finished episode.
-    expect(agent.calls.filter((c) => c.sampleId === samples[0]!.id).map((c) => c.turn)).toEqual([1]);
-    expect(agent.calls.filter((c) => c.sampleId === samples[3]!.id).map((c) => c.turn)).toEqual([1, 2, 3]);
-    expect(agent.calls.filter((c) => c.sampleId === samples[5]!.id).map((c) => c.turn)).toEqual([1, 2, 3, 4, 5]);
-    expect(run.samples[3]!.playedRounds).toBe(3);
+    expect(early.acceptedRound).toBe(1);
+    expect(early.rounds.map((r) => r.accepted)).toEqual([true, false, false, false, false]);
+    expect(early.rounds[4]!.ranking).not.toContain(samples[0]!.target);
+    expect(run.samples[3]!.acceptedRound).toBe(3);
+    expect(run.samples[4]!.acceptedRound).toBe(2);
+    expect(run.samples[5]!.acceptedRound).toBe(0);
+    // The agent played every round of every sample, an accepted one included.
+    for (const s of samples) expect(agent.calls.filter((c) => c.sampleId === s.id).map((c) => c.turn)).toEqual([1, 2, 3, 4, 5]);
+    // The user answered every round but the last (the echo simulator reports no verdict).
+    expect(early.rounds.map((r) => r.feedback !== undefined)).toEqual([true, true, true, true, false]);
+    expect(early.rounds[0]!.feedback!.text).toMatch(/^I would like more /);
+    expect(early.rounds[0]!.feedback).toMatchObject({ kind: 'feedback' });
+    expect(early.rounds[0]!.feedback!.verdict).toBeUndefined();
+    expect(run.feedback.turns).toBe(4 * n);
 
-    // Carried rounds keep their rewards too, so the hit reward of round 5 counts the early hits.
-    expect(run.rounds[4]!.rewards.hit).toBeCloseTo(4 / n, 12);
+    // The cumulative block keeps the accepted round's rewards too, so the hit reward of round 5 counts the early hits.
+    expect(run.rounds[4]!.rewards.hit).toBeCloseTo(5 / n, 12);
+    expect(run.perTurnRounds[4]!.rewards.hit).toBeCloseTo(1 / n, 12);
     expect(progress).toHaveLength(n);
     expect(progress.at(-1)).toEqual([n, n]);
     expect(run.protocol).toBe('default');
   });
 
-  it('gives the same numbers when the env plays all rounds itself (runAllRounds)', async () => {
-    const hitRound = new Map<string, number>([[samples[0]!.id, 1], [samples[4]!.id, 2]]);
-    const a = await evaluate({ env: evalEnv(dataset).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 1 });
-    const b = await evaluate({ env: evalEnv(dataset, { runAllRounds: true }).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 1 });
-    expect(b.rounds.map((r) => r['recall@10'])).toEqual(a.rounds.map((r) => r['recall@10']));
-    expect(b.samples[0]!.playedRounds).toBe(5);
-    expect(a.samples[0]!.playedRounds).toBe(1);
+  it('gives an interval around every metric of both blocks, seeded', async () => {
+    const hitRound = new Map(samples.filter((_, i) => i % 3 === 0).map((s) => [s.id, 2] as const));
+    const run = await evaluate({ env: evalEnv(dataset).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 1 });
+    for (const r of [...run.rounds, ...run.perTurnRounds]) {
+      for (const key of EVAL_METRIC_KEYS) {
+        for (const [value, ci] of [[r[key], r.ci95![key]], [r.newItem[key], r.newItem.ci95![key]], [r.repeated[key], r.repeated.ci95![key]]] as const) {
+          expect(ci[0]).toBeLessThanOrEqual(value + 1e-12);
+          expect(ci[1]).toBeGreaterThanOrEqual(value - 1e-12);
+        }
+      }
+    }
+    // A metric that varies between samples gets an interval of non-zero width; a constant one a point.
+    expect(run.rounds[4]!.ci95!['recall@10'][1]).toBeGreaterThan(run.rounds[4]!.ci95!['recall@10'][0]);
+    expect(run.rounds[4]!.ci95!['retrieverRecall@20']).toEqual([1, 1]);
+    const again = await evaluate({ env: evalEnv(dataset).env, agent: new ScriptedAgent(targets, hitRound), samples, seed: 1 });
+    expect(again.rounds).toEqual(run.rounds);
+  });
+
+  it('refuses an env that ends episodes early: both protocols need every round played', async () => {
+    const agent = new ScriptedAgent(targets, new Map([[samples[0]!.id, 1]]));
+    await expect(evaluate({ env: evalEnv(dataset, { runAllRounds: false }).env, agent, samples, seed: 1 })).rejects.toThrow(/runAllRounds: true/);
+    // A fake env without a config that still ends an episode early.
+    let turn = 0;
+    const obs = (t: number): CrsObservation => ({
+      sampleId: 's1', turn: t, rounds: 2, context: [], contextItems: [], contextEntities: [], feedback: '',
+      candidates: [{ id: 'a', title: 'A', attributes: {}, score: 1 }, { id: 'b', title: 'B', attributes: {}, score: 0 }],
+      previousPreference: '', previousList: [], listLength: 2, prompt: '',
+    });
+    const env: EvalEnv = {
+      reset: async () => { turn = 1; return { observation: obs(1), info: {} }; },
+      step: async () => {
+        const t = turn++;
+        return { observation: obs(turn), terminated: false, truncated: t >= 2, info: { ranking: ['a', 'b'], rewards: { hit: 1 } } };
+      },
+    };
+    const sample = { ...samples[0]!, id: 's1', target: 'b', contextItems: [] };
+    await expect(evaluate({ env, agent: new ShuffleAgent(), samples: [sample], seed: 0, rounds: 4 })).rejects.toThrow(/sample 's1': the env ended the episode after round 2 of 4/);
   });
 
   it('splits the new-item and repeated subsets with their counts', async () => {
@@ -79,8 +118,9 @@ describe('evaluate: the paper protocol', () => {
       }
     }
     expect(subsetTraces(run.samples, 'newItem').every(isNewItem)).toBe(true);
-    expect(Object.keys(run.rounds[0]!)).toEqual(['round', ...EVAL_METRIC_KEYS, 'newItem', 'repeated', 'rewards']);
-    expect(Object.keys(run.rounds[0]!.newItem)).toEqual([...EVAL_METRIC_KEYS, 'samples']);
+    expect(Object.keys(run.rounds[0]!)).toEqual(['round', ...EVAL_METRIC_KEYS, 'newItem', 'repeated', 'rewards', 'ci95']);
+    expect(Object.keys(run.perTurnRounds[0]!)).toEqual(Object.keys(run.rounds[0]!));
+    expect(Object.keys(run.rounds[0]!.newItem)).toEqual([...EVAL_METRIC_KEYS, 'samples', 'ci95']);
   });
 
   it('is deterministic for a seed and does not depend on sample order', async () => {
@@ -125,25 +165,41 @@ describe('evaluate: the paper protocol', () => {
     );
   });
 
-  it('carries the last list forward when a fake env truncates early', async () => {
+  it('records the verdict, feedback and stated preference of each round, and counts false acceptances and preference changes', async () => {
+    // A fake env whose user accepts in rounds 1 and 2 (the target is in the list only in round 2), states a
+    // preference that changes once, and reports nothing in its last round.
     let turn = 0;
     const obs = (t: number): CrsObservation => ({
-      sampleId: 's1', turn: t, rounds: 2, context: [], contextItems: [], contextEntities: [], feedback: '',
+      sampleId: 's1', turn: t, rounds: 3, context: [], contextItems: [], contextEntities: [], feedback: '',
       candidates: [{ id: 'a', title: 'A', attributes: {}, score: 1 }, { id: 'b', title: 'B', attributes: {}, score: 0 }],
-      previousPreference: '', previousList: [], listLength: 2, prompt: '',
+      previousPreference: '', previousList: [], listLength: 1, prompt: '',
     });
+    const answers = [
+      { text: 'That is it!', kind: 'accept', verdict: 'accept', preference: ['genre:drama'] },
+      { text: 'Yes, B.', kind: 'accept', verdict: 'accept', preference: ['genre:drama', 'actor:x'] },
+      undefined,
+    ];
     const env: EvalEnv = {
+      config: { rounds: 3, runAllRounds: true },
       reset: async () => { turn = 1; return { observation: obs(1), info: {} }; },
       step: async () => {
         const t = turn++;
-        return { observation: obs(turn), terminated: false, truncated: t >= 2, info: { ranking: t === 1 ? ['a', 'b'] : ['b', 'a'], rewards: { hit: 1 } } };
+        const feedback = answers[t - 1];
+        return { observation: obs(turn), terminated: false, truncated: t >= 3, info: { ranking: [t === 2 ? 'b' : 'a'], rewards: {}, accepted: t === 2, ...(feedback ? { feedback } : {}) } };
       },
     };
     const sample = { ...samples[0]!, id: 's1', target: 'b', contextItems: [] };
-    const run = await evaluate({ env, agent: new ShuffleAgent(), samples: [sample], seed: 0, rounds: 4 });
-    expect(run.samples[0]!.playedRounds).toBe(2);
-    expect(run.rounds.map((r) => r['recall@1'])).toEqual([0, 1, 1, 1]);
-    expect(run.rounds.map((r) => r['mrr@10'])).toEqual([0.5, 1, 1, 1]);
+    const run = await evaluate({ env, agent: new ShuffleAgent(), samples: [sample], seed: 0, rounds: 3 });
+    const rounds = run.samples[0]!.rounds;
+    expect(rounds.map((r) => r.feedback)).toEqual([answers[0], answers[1], undefined]);
+    expect(run.feedback).toMatchObject({ turns: 2, verdicts: { accept: 2, partial: 0, reject: 0, unknown: 0 }, turnsWithoutTarget: 1, falseAcceptances: 1, falseAcceptanceRate: 1, multiRoundEpisodes: 1, preferenceChanged: 1, preferenceChangeShare: 1 });
+    // Malformed fields are left out rather than trusted.
+    answers[0] = { text: 'hm', kind: 'feedback', verdict: 'maybe', preference: [3] } as never;
+    const odd = await evaluate({ env, agent: new ShuffleAgent(), samples: [sample], seed: 0, rounds: 3 });
+    expect(odd.samples[0]!.rounds[0]!.feedback).toEqual({ text: 'hm', kind: 'feedback' });
+    expect(odd.feedback.verdicts.unknown).toBe(1);
+    expect(odd.feedback.multiRoundEpisodes).toBe(0);
+    expect(odd.feedback.preferenceChangeShare).toBeNull();
   });
 
   describe('several env copies (concurrent samples)', () => {

@@ -34,27 +34,38 @@ describe('writeEvalRun / readEvalRun', () => {
     const out = join(dir, 'good');
     const written = await writeEvalRun(out, good, meta, { baseline, paper: PAPER_TABLE1.inspired.at(-1) });
     const files = (await readdir(out)).sort();
-    expect(files).toEqual(['by-round.svg', 'rankings.jsonl', 'recall10-vs-baseline.svg', 'report.md', 'summary.json']);
-    expect(written).toHaveLength(5);
+    expect(files).toEqual(['by-round-per-turn.svg', 'by-round.svg', 'rankings.jsonl', 'recall10-vs-baseline.svg', 'report.md', 'summary.json']);
+    expect(written).toHaveLength(6);
 
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
-    expect(Object.keys(summary)).toEqual(['agent', 'dataset', 'split', 'samples', 'seed', 'config', 'versions', 'protocol', 'rounds']);
+    expect(Object.keys(summary)).toEqual(['agent', 'dataset', 'split', 'samples', 'seed', 'config', 'versions', 'protocol', 'rounds', 'perTurnRounds', 'feedback']);
     expect(summary).toMatchObject({ agent: 'good', dataset: 'synthetic', split: 'test', samples: samples.length, seed: 4, protocol: 'default', config: meta.config });
     expect(summary.versions.node).toBe(process.version);
     expect(summary.versions['crs-gym']).toMatch(/^\d+\.\d+\.\d+/);
     expect(summary.rounds).toHaveLength(5);
-    for (const round of summary.rounds) {
-      expect(Object.keys(round)).toEqual(['round', 'recall@1', 'recall@10', 'ndcg@10', 'mrr@10', 'retrieverRecall@20', 'retrieverNdcg@20', 'newItem', 'repeated', 'rewards']);
+    expect(summary.perTurnRounds).toHaveLength(5);
+    for (const round of [...summary.rounds, ...summary.perTurnRounds]) {
+      expect(Object.keys(round)).toEqual(['round', 'recall@1', 'recall@10', 'ndcg@10', 'mrr@10', 'retrieverRecall@20', 'retrieverNdcg@20', 'newItem', 'repeated', 'rewards', 'ci95']);
+      expect(Object.keys(round.ci95)).toEqual(['recall@1', 'recall@10', 'ndcg@10', 'mrr@10', 'retrieverRecall@20', 'retrieverNdcg@20']);
+      expect(round.newItem.ci95['recall@10']).toHaveLength(2);
       expect(round.newItem.samples + round.repeated.samples).toBe(samples.length);
     }
+    expect(summary.feedback).toMatchObject({ turns: samples.length * 4, falseAcceptances: 0 });
 
     const lines = (await readFile(join(out, 'rankings.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(samples.length * 5);
     expect(Object.keys(lines[0]).slice(0, 6)).toEqual(['sampleId', 'round', 'target', 'ranking', 'candidates', 'targetInContext']);
-    expect(lines[0]).toMatchObject({ sampleId: samples[0]!.id, round: 1, target: samples[0]!.target });
+    expect(lines[0]).toMatchObject({ sampleId: samples[0]!.id, round: 1, target: samples[0]!.target, accepted: false, feedbackKind: 'feedback' });
+    expect(typeof lines[0].feedback).toBe('string');
+    expect(lines[4]).not.toHaveProperty('feedback'); // the last round gets no answer
 
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toContain('](by-round.svg)');
+    expect(report).toContain('](by-round-per-turn.svg)');
+    expect(report).toContain('By round, cumulative');
+    expect(report).toContain('By round, per turn');
+    expect(report).toContain("## The simulated user's answers");
+    expect(report).toMatch(/False acceptances among them \(95% CI\) \| 0 of \d+ = 0\.000 \[0\.000, 0\.000\]/);
     expect(report).toContain('](recall10-vs-baseline.svg)');
     expect(report).toContain('Paper: SMTPO');
     // No temp files left behind.
@@ -91,7 +102,11 @@ describe('writeEvalRun / readEvalRun', () => {
       return i < 5 ? JSON.stringify({ ...line, ranking: [], candidates: [] }) : l;
     });
     await writeFile(rankings, edited.join('\n'));
-    await expect(readEvalRun(out)).rejects.toThrow(/summary\.json round \d recall@1 is .* but rankings\.jsonl gives/);
+    await expect(readEvalRun(out)).rejects.toThrow(/summary\.json rounds round \d recall@1 is .* but rankings\.jsonl gives/);
+
+    // Files of an older crs-gym (episodes stopped at an acceptance, later rounds copied) are refused with a hint.
+    await writeFile(rankings, lines.map((l) => (l === '' ? l : JSON.stringify({ ...JSON.parse(l), accepted: undefined, carried: false }))).join('\n'));
+    await expect(readEvalRun(out)).rejects.toThrow(/rankings\.jsonl:1: written by an older crs-gym/);
 
     await writeFile(rankings, original);
     await writeFile(join(out, 'summary.json'), '{"agent": 3}');
@@ -107,16 +122,20 @@ describe('reports', () => {
     const final = good.rounds[4]!;
     expect(report).toContain('# Evaluation: good on synthetic (test)');
     expect(report).toMatch(/Protocol: \*\*default/);
-    expect(report).toContain(`New items (n=${final.newItem.samples})`);
-    expect(report).toContain(`Repeated (n=${final.repeated.samples})`);
-    expect(report).toContain(`| R@10 | ${final['recall@10'].toFixed(3)} | ${final.newItem['recall@10'].toFixed(3)} |`);
+    expect(report).toContain(`new items (n=${final.newItem.samples})`);
+    expect(report).toContain(`repeated (n=${final.repeated.samples})`);
+    const ci = (v: number, c: [number, number]) => `${v.toFixed(3)} [${c[0].toFixed(3)}, ${c[1].toFixed(3)}]`;
+    expect(report).toContain(`| R@10 | ${ci(final['recall@10'], final.ci95!['recall@10'])} | ${ci(final.newItem['recall@10'], final.newItem.ci95!['recall@10'])} |`);
+    const turn = good.perTurnRounds[4]!;
+    expect(report).toContain(`| ${ci(turn['recall@10'], turn.ci95!['recall@10'])} |`);
     expect(report).toContain('| 0.273 |'); // the paper's SMTPO R@10 beside ours
 
     // The p-value in the report is the paired t-test on round-5 recall@10 per sample.
     const expected = pairedTTest(perSampleValues(good.samples, 5, 'recall@10'), perSampleValues(baseline.samples, 5, 'recall@10'));
     expect(expected.pValue).toBeLessThan(0.05);
     expect(report).toContain('## Significance against weak baseline');
-    expect(report).toContain(`| R@10 | all samples | ${samples.length} |`);
+    expect(report).toContain(`| R@10 | cumulative | all samples | ${samples.length} |`);
+    expect(report).toContain(`| R@10 | per turn | all samples | ${samples.length} |`);
     expect(report).toContain(`${formatPValue(expected.pValue)} *`);
     expect(report).toContain('p-value');
     expect(report).toContain('"candidates": 20');
@@ -135,7 +154,9 @@ describe('reports', () => {
     const rows = table.split('\n');
     expect(rows).toHaveLength(2 + 2 + PAPER_TABLE1.inspired.length);
     expect(rows[0]).toBe('| Model | Source | n | R@1 | R@10 | N@10 | MRR@10 | New-item R@10 (n) |');
-    expect(rows[2]).toContain(`| Good | ours, round 5 | ${samples.length} | ${good.rounds[4]!['recall@1'].toFixed(3)} |`);
+    expect(rows[2]).toContain(`| Good | ours, cumulative, round 5 | ${samples.length} | ${good.rounds[4]!['recall@1'].toFixed(3)} |`);
+    const perTurn = renderComparisonTable([{ label: 'Good', run: good }], [], { block: 'perTurn' });
+    expect(perTurn).toContain(`| Good | ours, per turn, round 5 | ${samples.length} | ${good.perTurnRounds[4]!['recall@1'].toFixed(3)} |`);
     expect(table).toContain('| SMTPO | paper | — | 0.099 | 0.273 | 0.174 | 0.142 | — |');
     expect(() => renderComparisonTable([{ label: 'Good', run: good }], [], { round: 9 })).toThrow(/no round 9/);
   });

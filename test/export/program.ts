@@ -1,4 +1,4 @@
-// A crs-gym program with the export, train-simulator, train-retriever, eval and cache commands, mapping errors to exit codes as
+// A crs-gym program with the export, train-simulator, train-retriever, eval, reproduce and cache commands, mapping errors to exit codes as
 // src/cli/main.ts does (the lead wires the commands into main; these tests must not depend on that).
 import { Command } from 'commander';
 import { vi } from 'vitest';
@@ -7,6 +7,7 @@ import { registerTrainSimulatorCommand } from '../../src/cli/commands/train-simu
 import { registerTrainRetrieverCommands } from '../../src/cli/commands/train-retriever.js';
 import { registerEvalCommand } from '../../src/cli/commands/eval.js';
 import { registerCacheCommands } from '../../src/cli/commands/cache.js';
+import { registerReproduceCommand } from '../../src/cli/commands/reproduce.js';
 import { exitCodeOf } from '../../src/cli/run-program.js';
 
 export function buildTestProgram(): Command {
@@ -17,6 +18,7 @@ export function buildTestProgram(): Command {
   registerTrainRetrieverCommands(train);
   registerEvalCommand(program);
   registerCacheCommands(program);
+  registerReproduceCommand(program);
   return program;
 }
 

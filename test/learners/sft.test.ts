@@ -115,14 +115,14 @@ describe('SFT on teacher trajectories', () => {
     await expect(runEpisode(env, policy, { sampleId: valid.id, envSeed: 1, rngSeed: 'x', mode: 'teacher' })).rejects.toThrow(/TRAIN split only/);
   });
 
-  it("the learners' greedy evaluation gives the protocol's Recall@10 by round on the same samples and seed", async () => {
+  it("the learners' greedy evaluation (episodes end at the acceptance) gives the protocol's cumulative Recall@10 by round (every round played) on the same samples and seed", async () => {
     const args = { ...SFT_ARGS, policy: { ...SFT_ARGS.policy, priorInit: true } };
     const { makeSyntheticDataset } = await import('../../src/data/synthetic.js');
     const ids = makeSyntheticDataset({ seed: 3, items: 60, dialogues: 120 }).samples.valid.slice(0, 24).map((s) => s.id);
     const runner = await createRunner({ setup: { module: STANDARD_SETUP_MODULE, args }, workers: 0 });
     const summary = await evaluatePolicy(runner, ids, 7);
     await runner.close();
-    const run = await evaluate({ env: await createEnv(args), agent: await createPolicy(args), samples: ids, rounds: 3, seed: 7 });
+    const run = await evaluate({ env: await createEnv({ ...args, env: { ...args.env, runAllRounds: true } }), agent: await createPolicy(args), samples: ids, rounds: 3, seed: 7 });
     expect(summary.hit_rate_by_round).toEqual(run.rounds.map((r) => r['recall@10']));
     expect(summary.hit_rate).toBe(run.rounds[2]!['recall@10']);
   });

@@ -41,5 +41,16 @@ describe('resolveProfile', () => {
     expect(() => resolveProfile('full', 'inspired', file('lr.json', { sft: { learning_rate: -1 } }))).toThrow(/lr\.json[\s\S]*sft[\s\S]*learning_rate/);
     expect(() => resolveProfile('quick', 'inspired', file('best.json', { grpo: { load_best_model_at_end: true } }))).toThrow(/best\.json\): grpo: load_best_model_at_end needs eval_steps > 0/);
     expect(() => resolveProfile('full', 'inspired', file('typo.json', { ablationGrpo: { max_stepz: 3 } }))).toThrow(/typo\.json[\s\S]*ablationGrpo[\s\S]*max_stepz/);
+    // Unknown profile fields (the old single `seed` among them) are errors, not silently dropped.
+    expect(() => resolveProfile('full', 'inspired', file('seed.json', { seed: 3 }))).toThrow(/seed\.json[\s\S]*seed/);
+    expect(() => resolveProfile('full', 'inspired', file('dup.json', { seeds: [1, 1] }))).toThrow(/seeds must be distinct/);
+    expect(() => resolveProfile('full', 'inspired', file('abl.json', { seeds: [4], ablationSeeds: 2 }))).toThrow(/ablationSeeds is 2 but only 1 seeds/);
+  });
+
+  it('trains the policies with three seeds by default, the ablations with all of them; --seeds replaces the list', () => {
+    expect(resolveProfile('full', 'inspired').seeds).toEqual([0, 1, 2]);
+    expect(resolveProfile('full', 'inspired').ablationSeeds).toBeNull();
+    expect(resolveProfile('full', 'inspired', undefined, { seeds: [5, 7] }).seeds).toEqual([5, 7]);
+    expect(resolveProfile('quick', 'inspired').seeds).toEqual([0, 1]);
   });
 });

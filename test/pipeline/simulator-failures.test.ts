@@ -26,7 +26,7 @@ class FlakyServer implements ChatCompleter {
 const dataset = makeSyntheticDataset({ seed: 3, items: 60, dialogues: 40 });
 
 function env(server: ChatCompleter): CrsEnv {
-  return new CrsEnv({ dataset, retriever: new Bm25Retriever(dataset), simulator: new LlmSimulator(server), textEncoder: new HashingEncoder({ dim: 32 }) }, { rounds: 3, split: 'test' });
+  return new CrsEnv({ dataset, retriever: new Bm25Retriever(dataset), simulator: new LlmSimulator(server), textEncoder: new HashingEncoder({ dim: 32 }) }, { rounds: 3, split: 'test', runAllRounds: true });
 }
 
 const samples = dataset.samples.test.slice(0, 6);
@@ -38,7 +38,7 @@ describe('SimulatorFailureCounter', () => {
     const counter = new SimulatorFailureCounter();
     const watched = await evaluate({ env: copies.map((e) => counter.watch(e)), agent: new ShuffleAgent(), samples, seed: 4, rounds: 3 });
     const counts = counter.value;
-    const played = watched.samples.reduce((n, s) => n + s.playedRounds, 0);
+    const played = watched.samples.reduce((n, s) => n + s.rounds.length, 0);
     expect(counts.steps).toBe(played);
     // Feedback is asked after every turn but an episode's last; every second call failed.
     expect(counts.failures).toBeGreaterThan(0);

@@ -17,7 +17,7 @@ import { addLlmOptions, intOption, llmOptions, workersOption } from '../options.
 export function registerEvalCommand(program: Command): void {
   const command = program
     .command('eval')
-    .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split')
+    .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split, cumulative and per turn')
     .requiredOption('--dataset <name>', 'inspired or redial')
     .option('--split <split>', 'train, valid or test', 'test')
     .requiredOption('--agent <spec>', 'popularity | repeat | bm25 | tfidf | retriever | random | llm | neural:DIR (sft:DIR, grpo:DIR)')
@@ -74,10 +74,13 @@ export function registerEvalCommand(program: Command): void {
         return pool?.close();
       });
       const last = run.rounds[run.rounds.length - 1];
-      if (last) {
+      const lastTurn = run.perTurnRounds[run.perTurnRounds.length - 1];
+      if (last && lastTurn) {
+        const line = (r: typeof last) => `R@1 ${r['recall@1'].toFixed(3)}  R@10 ${r['recall@10'].toFixed(3)}  N@10 ${r['ndcg@10'].toFixed(3)}  MRR@10 ${r['mrr@10'].toFixed(3)}`;
         process.stdout.write(
-          `${run.agent} on ${dataset} ${split} (${run.samples.length} samples), round ${last.round}: ` +
-            `R@1 ${last['recall@1'].toFixed(3)}  R@10 ${last['recall@10'].toFixed(3)}  N@10 ${last['ndcg@10'].toFixed(3)}  MRR@10 ${last['mrr@10'].toFixed(3)}\n` +
+          `${run.agent} on ${dataset} ${split} (${run.samples.length} samples), round ${last.round}:\n` +
+            `  cumulative (success by turn ${last.round}): ${line(last)}\n` +
+            `  per turn (round ${last.round}'s own list):  ${line(lastTurn)}\n` +
             `results in ${out}\n`,
         );
       }

@@ -6,6 +6,7 @@ import { terminalTable, headline } from '../../pipeline/reproduce-report.js';
 import { UsageError } from '../errors.js';
 import { lockRunFolder } from '../../core/run-lock.js';
 import { progressBar, type Progress } from '../progress.js';
+import { intListOption, intOption } from '../options.js';
 import { join } from 'node:path';
 
 export function registerReproduceCommand(program: Command): void {
@@ -17,12 +18,16 @@ export function registerReproduceCommand(program: Command): void {
     .option('--quick', 'a small profile that exercises every stage on a subset (CI)')
     .option('--fresh', 'redo every stage even when a cached one matches')
     .option('--no-ablations', 'only the baselines and the main SFT / SFT+GRPO runs')
+    .option('--seeds <list>', 'seeds of the policy stages (SFT, GRPO, ablation trainings) and their evaluations, e.g. 0,1,2 (default: 3 seeds in the full profile, 2 in --quick)')
+    .option('--ablation-seeds <n>', 'how many of the seeds the ablation trainings and tables use (default: all)')
     .option('--config <file>', 'JSON of profile fields (components, sft, grpo, ablationGrpo, evalLimit, ...) over the profile and configs/reproduce.<dataset>.json')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (default <out>/artifacts)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const dataset = String(o.dataset);
       if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+      const seeds = o.seeds !== undefined ? intListOption(o.seeds, '--seeds', 0) : undefined;
+      const ablationSeeds = o.ablationSeeds !== undefined ? intOption(o.ablationSeeds, '--ablation-seeds', 1) : undefined;
       const bars = new Map<string, Progress>();
       const profile = o.quick === true ? 'quick' : 'full';
       // reproduce()'s default folder, named here so that it is locked for the run.
@@ -34,7 +39,7 @@ export function registerReproduceCommand(program: Command): void {
         out,
         fresh: o.fresh === true,
         ...(typeof o.config === 'string' ? { configFile: o.config } : {}),
-        overrides: o.ablations === false ? { ablations: false } : {},
+        overrides: { ...(o.ablations === false ? { ablations: false } : {}), ...(seeds ? { seeds } : {}), ...(ablationSeeds !== undefined ? { ablationSeeds } : {}) },
         ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
         ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
         progress: (stage, done, total) => {
