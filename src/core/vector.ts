@@ -46,6 +46,36 @@ function seedFor(opts: ResetOptions, index: number): ResetOptions {
   return { ...(opts.seed !== undefined ? { seed: opts.seed + index } : {}), ...(opts.options ? { options: opts.options } : {}) };
 }
 
+function checkActionCount(name: string, actions: readonly unknown[], numEnvs: number): void {
+  if (actions.length !== numEnvs) throw new RangeError(`${name}.step: got ${actions.length} actions for ${numEnvs} envs`);
+}
+
+interface CopyStep<Obs> {
+  observation: Obs;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: Info;
+}
+
+/** One copy's step with same-step autoreset: an ended episode's last observation and info move into the info. */
+async function stepCopy<Obs, Act>(env: Env<Obs, Act>, action: Act, resetOptions: Record<string, unknown> | undefined): Promise<CopyStep<Obs>> {
+  const r = await env.step(action);
+  if (!(r.terminated || r.truncated)) return r;
+  const next = await env.reset(resetOptions ? { options: resetOptions } : {});
+  return { ...r, observation: next.observation, info: { ...next.info, finalObservation: r.observation, finalInfo: r.info } };
+}
+
+function gather<Obs>(steps: readonly CopyStep<Obs>[]): VectorStepResult<Obs> {
+  return {
+    observations: steps.map((s) => s.observation),
+    rewards: steps.map((s) => s.reward),
+    terminated: steps.map((s) => s.terminated),
+    truncated: steps.map((s) => s.truncated),
+    infos: steps.map((s) => s.info),
+  };
+}
+
 /** Steps every copy in this thread, one after another. */
 export class SyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   readonly autoresetMode = 'same-step' as const;
@@ -67,30 +97,46 @@ export class SyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   }
 
   async step(actions: Act[]): Promise<VectorStepResult<Obs>> {
-    if (actions.length !== this.envs.length) {
-      throw new RangeError(`SyncVectorEnv.step: got ${actions.length} actions for ${this.envs.length} envs`);
-    }
-    const out: VectorStepResult<Obs> = { observations: [], rewards: [], terminated: [], truncated: [], infos: [] };
-    for (let i = 0; i < this.envs.length; i++) {
-      const env = this.envs[i]!;
-      const r = await env.step(actions[i] as Act);
-      let observation = r.observation;
-      let info = r.info;
-      if (r.terminated || r.truncated) {
-        const next = await env.reset(this.resetOptions ? { options: this.resetOptions } : {});
-        info = { ...next.info, finalObservation: r.observation, finalInfo: r.info };
-        observation = next.observation;
-      }
-      out.observations.push(observation);
-      out.rewards.push(r.reward);
-      out.terminated.push(r.terminated);
-      out.truncated.push(r.truncated);
-      out.infos.push(info);
-    }
-    return out;
+    checkActionCount('SyncVectorEnv', actions, this.envs.length);
+    const steps: CopyStep<Obs>[] = [];
+    for (let i = 0; i < this.envs.length; i++) steps.push(await stepCopy(this.envs[i]!, actions[i] as Act, this.resetOptions));
+    return gather(steps);
   }
 
   async close(): Promise<void> {
     for (const env of this.envs) await env.close();
+  }
+}
+
+/**
+ * Steps every copy at once (its calls overlap; each copy's own calls stay in order): for envs whose calls wait on
+ * something else, such as RemoteEnvs on servers. Same contract as SyncVectorEnv: copy i is seeded with seed + i,
+ * same-step autoreset, so it plays the same trajectories as SyncVectorEnv over the same envs.
+ */
+export class ConcurrentVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
+  readonly autoresetMode = 'same-step' as const;
+  private resetOptions: Record<string, unknown> | undefined;
+
+  constructor(private readonly envs: Env<Obs, Act>[]) {
+    if (envs.length === 0) throw new RangeError('ConcurrentVectorEnv needs at least one env');
+  }
+
+  get numEnvs(): number {
+    return this.envs.length;
+  }
+
+  async reset(opts: ResetOptions = {}): Promise<{ observations: Obs[]; infos: Info[] }> {
+    this.resetOptions = opts.options;
+    const results = await Promise.all(this.envs.map((env, i) => env.reset(seedFor(opts, i))));
+    return { observations: results.map((r) => r.observation), infos: results.map((r) => r.info) };
+  }
+
+  async step(actions: Act[]): Promise<VectorStepResult<Obs>> {
+    checkActionCount('ConcurrentVectorEnv', actions, this.envs.length);
+    return gather(await Promise.all(this.envs.map((env, i) => stepCopy(env, actions[i] as Act, this.resetOptions))));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.envs.map((env) => env.close()));
   }
 }
