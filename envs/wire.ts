@@ -69,12 +69,17 @@ const OBSERVATION_SCHEMA = jsonSchema(CrsObservationWireSchema);
 
 /** Reads a wire action into the form CrsEnv takes; a shape error lists zod's issues with their paths. */
 export function decodeCrsAction(json: unknown): WireDecoded<CrsAction> {
-  const parsed = CrsActionWireSchema.safeParse(json);
+  if (typeof json === 'string') return { ok: true, value: json };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, problems: [`action: expected a string or an object ({ ranking, preference?, reasoning? } or { text }), got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`] };
+  }
+  // The branch the object means, so that its issues name the fields (a union's own error says only "Invalid input").
+  const schema = 'text' in json ? TextActionWireSchema : StructuredActionWireSchema;
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'action'}: ${i.message}`) };
+    return { ok: false, problems: parsed.error.issues.map((i) => `${['action', ...i.path].join('.')}: ${i.message}`) };
   }
   const action = parsed.data;
-  if (typeof action === 'string') return { ok: true, value: action };
   if ('text' in action) return { ok: true, value: action.text };
   return {
     ok: true,

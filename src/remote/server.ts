@@ -216,6 +216,9 @@ export class EnvServer {
       });
       await Promise.race([this.pool.drain(), timeout]);
       clearTimeout(timer);
+      // Sessions were told to close (1001) after their last reply; give the closing handshakes a moment.
+      const deadline = Date.now() + 2000;
+      while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       for (const socket of this.sockets.values()) socket.terminate();
       await this.app.close();
       this.log('drained: every session closed');
