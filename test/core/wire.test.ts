@@ -68,9 +68,6 @@ describe('spaces on the wire', () => {
 
 class BoxObservation extends ObservationWrapper<Float32Array, number, number> {
   readonly observationSpace = new Box(0, 1e6, [1]);
-  get actionSpace() {
-    return this.env.actionSpace;
-  }
   observation(n: number): Float32Array {
     return Float32Array.of(n);
   }
