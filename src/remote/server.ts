@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { Env } from '../core/env.js';
 import { errorMessage } from '../core/errors.js';
 import { make, registry } from '../core/registry.js';
-import { JSON_SCHEMA_DIALECT, toJsonValue, wireFormatOf, type EnvWireFormat, type JsonValue } from '../core/wire.js';
+import { toJsonValue, wireFormatOf, type EnvWireFormat, type JsonValue } from '../core/wire.js';
 import {
   CLIENT_MESSAGES,
   CLOSE_CODES,
@@ -23,6 +23,7 @@ import {
   HttpSessionSchema,
   HttpStepSchema,
   ResetDataSchema,
+  ResetMessageSchema,
   StateDataSchema,
   describeIssues,
   resetArguments,
@@ -283,7 +284,7 @@ export class EnvServer {
       action: this.wire.actionSchema,
       observation: this.wire.observationSchema,
       state: z.toJSONSchema(StateDataSchema),
-      reset: { ...z.toJSONSchema(ResetDataSchema), $schema: JSON_SCHEMA_DIALECT },
+      reset: z.toJSONSchema(ResetDataSchema),
     }));
 
     app.post('/reset', async (req) => {
@@ -305,7 +306,7 @@ export class EnvServer {
       return { ...(await this.pool.step(session, body.action)), session_id: session.id };
     });
     app.get('/state', async (req) => {
-      const query = parseBody(HttpSessionSchema, req.query);
+      const query = parseBody(HttpSessionSchema, req.query, 'query');
       return this.pool.state(this.httpSession(query.session_id));
     });
     app.post('/close', async (req) => {
@@ -423,7 +424,7 @@ export class EnvServer {
       if (!parsed.success) throw new ProtocolError('VALIDATION_ERROR', 'invalid message', { errors: describeIssues(parsed.error, 'message') });
       switch (type as ClientMessageType) {
         case 'reset': {
-          const data = ResetDataSchema.parse(message.data ?? {});
+          const data = (parsed.data as z.output<typeof ResetMessageSchema>).data ?? {};
           return { type: 'observation', data: await this.pool.reset(session, resetArguments(data)) };
         }
         case 'step':
@@ -441,9 +442,9 @@ export class EnvServer {
   }
 }
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+function parseBody<T>(schema: z.ZodType<T>, body: unknown, root = 'body'): T {
   const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new ProtocolError('VALIDATION_ERROR', 'invalid request', { errors: describeIssues(parsed.error, 'body') });
+  if (!parsed.success) throw new ProtocolError('VALIDATION_ERROR', 'invalid request', { errors: describeIssues(parsed.error, root) });
   return parsed.data;
 }
 
