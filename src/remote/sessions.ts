@@ -164,11 +164,13 @@ export class SessionPool {
   /** Closes sessions idle for longer than the timeout (never one with a call running). */
   async reapIdle(now = Date.now()): Promise<number> {
     const stale = [...this.sessions.values()].filter((s) => s.running === 0 && now - s.lastActivity > this.options.idleTimeoutMs);
-    for (const session of stale) {
+    // close() takes a session out of the pool at once, so a reap that overlaps this one cannot pick it again.
+    const closing = stale.map((session) => {
       this.counts.reaped++;
       this.options.onEvict?.(session, 'idle');
-      await this.close(session);
-    }
+      return this.close(session);
+    });
+    await Promise.all(closing);
     return stale.length;
   }
 
