@@ -1,5 +1,6 @@
 // An env server: any env id known to `make`, served over the OpenEnv protocol (protocol.ts) on fastify (routing,
-// body limits and JSON errors for HTTP) with @fastify/websocket (ws underneath, the Node WebSocket standard).
+// body limits and JSON errors for HTTP) with @fastify/websocket (ws underneath, the Node WebSocket standard). The
+// HTTP endpoints are here; a WebSocket connection is connection.ts; sessions and what a call does are sessions.ts.
 //
 // Limits, so that no client can hurt another or the server: a session cap shared by WebSocket and HTTP sessions;
 // a message size cap (a larger WebSocket message closes that connection with 1009, a larger HTTP body gets 413);
@@ -16,20 +17,8 @@ import type { Env } from '../core/env.js';
 import { errorMessage } from '../core/errors.js';
 import { make, registry } from '../core/registry.js';
 import { toJsonValue, wireFormatOf, type EnvWireFormat, type JsonValue } from '../core/wire.js';
-import {
-  CLIENT_MESSAGES,
-  CLOSE_CODES,
-  HttpResetSchema,
-  HttpSessionSchema,
-  HttpStepSchema,
-  ResetDataSchema,
-  ResetMessageSchema,
-  StateDataSchema,
-  describeIssues,
-  resetArguments,
-  type ClientMessageType,
-  type ServerMessage,
-} from './protocol.js';
+import { CLOSE_CODES, HttpResetSchema, HttpSessionSchema, HttpStepSchema, ResetDataSchema, StateDataSchema, describeIssues, resetArguments } from './protocol.js';
+import { serveConnection } from './connection.js';
 import { ProtocolError, Session, SessionPool, type PoolStats } from './sessions.js';
 
 export interface EnvServerOptions {
@@ -91,48 +80,6 @@ function httpStatus(err: ProtocolError): number {
   if (err.code === 'EXECUTION_ERROR' && err.extra.name === 'EnvStateError') return 409;
   if (err.code === 'EXECUTION_ERROR' && err.extra.name === 'RangeError') return 422;
   return HTTP_STATUS[err.code] ?? 500;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** What a connection's reply loop waits on while the client is not reading. */
-class SendGate {
-  private timer: NodeJS.Timeout | undefined;
-  private waiters: Array<(ok: boolean) => void> = [];
-
-  constructor(
-    private readonly socket: WebSocket,
-    private readonly limit: number,
-    private readonly stallMs: number,
-    private readonly onStall: () => void,
-  ) {}
-
-  get blocked(): boolean {
-    return this.socket.bufferedAmount > this.limit;
-  }
-
-  /** Resolves true once the backlog is under the limit, false if the connection stalled or closed. */
-  writable(): Promise<boolean> {
-    if (!this.blocked) return Promise.resolve(true);
-    const since = Date.now();
-    const p = new Promise<boolean>((resolve) => this.waiters.push(resolve));
-    this.timer ??= setInterval(() => {
-      if (!this.blocked) this.release(true);
-      else if (Date.now() - since > this.stallMs) {
-        this.release(false);
-        this.onStall();
-      }
-    }, Math.max(5, Math.min(250, this.stallMs / 8)));
-    return p;
-  }
-
-  release(ok: boolean): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    for (const w of this.waiters.splice(0)) w(ok);
-  }
 }
 
 export class EnvServer {
@@ -329,116 +276,16 @@ export class EnvServer {
     return session;
   }
 
-  // -------------------------------------------------------------------------------------------------
-  // WebSocket
-
   private onConnection(socket: WebSocket): void {
-    const queue: string[] = [];
-    let session: Session | undefined;
-    let pumping = false;
-    let gone = false;
-    const gate = new SendGate(socket, this.limits.maxBufferedBytes, this.limits.stallTimeoutMs, () => {
-      this.stalledCount++;
-      this.log(`session ${session?.id ?? '(opening)'} (ws) closed: the client stopped reading`);
-      socket.close(CLOSE_CODES.stalled, 'the client stopped reading replies');
-      setTimeout(() => socket.terminate(), 1000).unref();
+    serveConnection(socket, {
+      pool: this.pool,
+      limits: this.limits,
+      log: this.log,
+      opened: (id) => this.sockets.set(id, socket),
+      closed: (id) => this.sockets.delete(id),
+      buffered: (bytes) => (this.maxBufferedSeen = Math.max(this.maxBufferedSeen, bytes)),
+      stalled: () => this.stalledCount++,
     });
-    const send = (message: ServerMessage): void => {
-      socket.send(JSON.stringify(message));
-      this.maxBufferedSeen = Math.max(this.maxBufferedSeen, socket.bufferedAmount);
-    };
-    const pump = async (): Promise<void> => {
-      if (pumping || session === undefined) return;
-      pumping = true;
-      try {
-        while (queue.length > 0 && !gone) {
-          if (!(await gate.writable())) return;
-          const raw = queue.shift() as string;
-          if (socket.isPaused && queue.length < this.limits.maxQueuedMessages) socket.resume();
-          const reply = await this.handle(session, raw);
-          if (gone) return;
-          if (reply === 'close') {
-            socket.close(1000, 'closed by the client');
-            return;
-          }
-          send(reply);
-        }
-      } finally {
-        pumping = false;
-      }
-    };
-
-    socket.on('error', () => {}); // e.g. a message over maxPayload: ws closes the connection with 1009 itself
-    socket.on('message', (data, isBinary) => {
-      if (gone) return;
-      queue.push(isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data));
-      if (queue.length >= this.limits.maxQueuedMessages) socket.pause();
-      void pump();
-    });
-    socket.on('close', () => {
-      gone = true;
-      queue.length = 0;
-      gate.release(false);
-      if (session) {
-        this.sockets.delete(session.id);
-        this.log(`session ${session.id} (ws) closed`);
-        void this.pool.close(session);
-      }
-    });
-
-    this.pool.open('ws').then(
-      (opened) => {
-        if (gone) return void this.pool.close(opened);
-        session = opened;
-        this.sockets.set(opened.id, socket);
-        this.log(`session ${opened.id} (ws) opened`);
-        void pump();
-      },
-      (err: unknown) => {
-        const e = err instanceof ProtocolError ? err : new ProtocolError('FACTORY_ERROR', errorMessage(err));
-        if (gone) return;
-        send({ type: 'error', data: e.toData() });
-        const code = e.code === 'CAPACITY_REACHED' ? CLOSE_CODES.capacity : e.code === 'FACTORY_ERROR' ? CLOSE_CODES.factoryError : CLOSE_CODES.draining;
-        socket.close(code, e.code);
-      },
-    );
-  }
-
-  /** One client message -> one reply (or 'close'). Never throws. */
-  private async handle(session: Session, raw: string): Promise<ServerMessage | 'close'> {
-    try {
-      let message: unknown;
-      try {
-        message = JSON.parse(raw);
-      } catch (err) {
-        throw new ProtocolError('INVALID_JSON', `invalid JSON: ${errorMessage(err)}`);
-      }
-      if (!isPlainObject(message) || typeof message.type !== 'string') {
-        throw new ProtocolError('VALIDATION_ERROR', 'invalid message', { errors: ['a message is a JSON object with a string "type"'] });
-      }
-      const type = message.type;
-      if (!Object.hasOwn(CLIENT_MESSAGES, type)) {
-        throw new ProtocolError('UNKNOWN_TYPE', `unknown message type '${type.slice(0, 40)}' (expected ${Object.keys(CLIENT_MESSAGES).join(', ')})`);
-      }
-      const parsed = CLIENT_MESSAGES[type as ClientMessageType].safeParse(message);
-      if (!parsed.success) throw new ProtocolError('VALIDATION_ERROR', 'invalid message', { errors: describeIssues(parsed.error, 'message') });
-      switch (type as ClientMessageType) {
-        case 'reset': {
-          const data = (parsed.data as z.output<typeof ResetMessageSchema>).data ?? {};
-          return { type: 'observation', data: await this.pool.reset(session, resetArguments(data)) };
-        }
-        case 'step':
-          if (!Object.hasOwn(message, 'data')) throw new ProtocolError('VALIDATION_ERROR', 'invalid message', { errors: ['message.data: the action is required'] });
-          return { type: 'observation', data: await this.pool.step(session, message.data) };
-        case 'state':
-          return { type: 'state', data: this.pool.state(session) };
-        case 'close':
-          return 'close';
-      }
-    } catch (err) {
-      const e = err instanceof ProtocolError ? err : new ProtocolError('EXECUTION_ERROR', errorMessage(err), { name: err instanceof Error ? err.name : 'Error' });
-      return { type: 'error', data: e.toData() };
-    }
   }
 }
 
