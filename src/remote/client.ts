@@ -117,11 +117,12 @@ export class RemoteEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
       throw new RemoteEnvError('CONNECTION', `cannot read ${urls.http}/metadata: ${errorMessage(err)}`);
     }
     const socket = new WebSocket(urls.ws, { maxPayload: options.maxMessageBytes ?? 64 << 20 });
+    // Listening before the handshake ends: a refusal can arrive in the same packet as the handshake's reply.
+    const env = new RemoteEnv<Obs, Act>(socket, server, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', (err) => reject(new RemoteEnvError('CONNECTION', `cannot connect to ${urls.ws}: ${errorMessage(err)}`)));
     });
-    const env = new RemoteEnv<Obs, Act>(socket, server, options);
     // The server refuses a session (capacity, shutting down) with an error right after the handshake; ask once so a
     // refusal shows here instead of at the first reset.
     await env.state();
