@@ -44,8 +44,10 @@ export class RemoteCustomSpace implements Space<unknown> {
 
   /** Any value with a JSON form (the server has the last word). */
   contains(x: unknown): x is unknown {
+    if (x === undefined) return false;
     try {
-      return x !== undefined && toJsonValue(x) !== undefined;
+      toJsonValue(x);
+      return true;
     } catch {
       return false;
     }
