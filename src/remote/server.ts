@@ -259,6 +259,7 @@ export class EnvServer {
     app.post('/close', async (req) => {
       const body = parseBody(HttpSessionSchema, req.body);
       await this.pool.close(this.httpSession(body.session_id));
+      this.log(`session ${body.session_id} (http) closed`);
       return { session_id: body.session_id, closed: true };
     });
 
