@@ -122,7 +122,8 @@ def main():
                 info = result["info"]
                 total += result["reward"]
                 kind = "text" if "text" in action else "structured"
-                print(f"episode {episode + 1} round {info['turn']}: {kind} action, reward {result['reward']:.3f}, target rank {info['targetRank']}, feedback: {result['observation']['feedback'][:60]!r}")
+                feedback = "" if result["done"] else f", the user says: {result['observation']['feedback'][:60]!r}"
+                print(f"episode {episode + 1} round {info['turn']}: {kind} action, reward {result['reward']:.3f}, target rank {info['targetRank']}{feedback}")
                 if result["done"]:
                     end = "accepted" if result["terminated"] else "turn limit"
                     print(f"episode {episode + 1}: {end} after {client.state()['step_count']} round(s), return {total:.3f}")
