@@ -41,6 +41,19 @@ export const CLOSE_CODES = {
   stalled: 4001,
 } as const;
 
+/** The server's limits unless told otherwise (`crs-gym serve` flags, EnvServerOptions). */
+export const SERVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  maxSessions: 64,
+  idleTimeoutMs: 300_000,
+  maxMessageBytes: 1 << 20,
+  maxQueuedMessages: 16,
+  maxBufferedBytes: 4 << 20,
+  stallTimeoutMs: 30_000,
+  drainTimeoutMs: 60_000,
+} as const;
+
 const Options = z.record(z.string(), z.unknown());
 
 /** Reset data: a seed, OpenEnv's episode id, and reset options (as `options` and/or as extra keys). */

@@ -19,6 +19,7 @@ import { make, registry } from '../core/registry.js';
 import { toJsonValue, wireFormatOf, type EnvWireFormat, type JsonValue } from '../core/wire.js';
 import { CLOSE_CODES, HttpResetSchema, HttpSessionSchema, HttpStepSchema, ResetDataSchema, StateDataSchema, describeIssues, resetArguments } from './protocol.js';
 import { serveConnection } from './connection.js';
+import { SERVER_DEFAULTS } from './protocol.js';
 import { ProtocolError, Session, SessionPool, type PoolStats } from './sessions.js';
 
 export interface EnvServerOptions {
@@ -46,17 +47,6 @@ export interface EnvServerOptions {
   log?: (line: string) => void;
 }
 
-export const SERVER_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8000,
-  maxSessions: 64,
-  idleTimeoutMs: 300_000,
-  maxMessageBytes: 1 << 20,
-  maxQueuedMessages: 16,
-  maxBufferedBytes: 4 << 20,
-  stallTimeoutMs: 30_000,
-  drainTimeoutMs: 60_000,
-} as const;
 
 export interface ServerStats extends PoolStats {
   /** Largest unsent reply backlog seen on any connection, in bytes. */

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { errorMessage } from '../../core/errors.js';
 import { RegistryError, registry } from '../../core/registry.js';
-import { EnvServer, SERVER_DEFAULTS } from '../../remote/server.js';
+import { SERVER_DEFAULTS } from '../../remote/protocol.js';
+import type { EnvServer } from '../../remote/server.js';
 import { registerCrsEnvs } from '../../../envs/register.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { floatOption, intOption } from '../options.js';
@@ -70,6 +71,7 @@ export function registerServeCommand(program: Command): void {
       log(`serve: making ${args.envId} (components are trained on first use if missing) ...`);
       let server: EnvServer;
       try {
+        const { EnvServer } = await import('../../remote/server.js'); // the HTTP stack loads only for this command
         server = await EnvServer.start({
           envId: args.envId,
           makeOptions: args.makeOptions,
