@@ -8,7 +8,10 @@ import { errorMessage } from '../src/core/errors.js';
 type BenchModule = { run: () => Promise<Record<string, number | string>> };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wanted = process.argv.slice(2);
+// Bench names, then flags for the benches (e.g. `npm run bench serve -- --duration 20`), which they read themselves.
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith('--'));
+const wanted = firstFlag < 0 ? args : args.slice(0, firstFlag);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))

@@ -18,6 +18,8 @@ import { CrsEnvConfigSchema, type CrsEnvConfig, type CrsEnvConfigInput } from '.
 import { describeAttributes, renderHistory, renderRecommenderPrompt, renderUtterance } from './prompt.js';
 import type { Candidate, CrsObservation, ItemView, StepInfo } from './types.js';
 import { CrsActionSpace, CrsObservationSpace } from './spaces.js';
+import type { EnvWireFormat } from '../src/core/wire.js';
+import { CRS_WIRE_FORMAT } from './wire.js';
 
 export interface CrsEnvDeps {
   dataset: Dataset;
@@ -347,6 +349,11 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     };
     if (feedback) info.feedback = { text: feedback.text, kind: feedback.kind, ...(feedback.error ? { error: feedback.error } : {}) };
     return { observation: next, reward: breakdown.total, terminated, truncated, info };
+  }
+
+  /** How actions and observations travel as JSON when the env is served (envs/wire.ts). */
+  wireFormat(): EnvWireFormat<CrsObservation, CrsAction> {
+    return CRS_WIRE_FORMAT;
   }
 
   render(mode: 'ansi' = 'ansi'): string {

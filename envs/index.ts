@@ -6,3 +6,4 @@ export * from './spaces.js';
 export * from './crs-env.js';
 export * from './components.js';
 export * from './register.js';
+export * from './wire.js';

@@ -22,6 +22,7 @@ export type { ItemView } from '../envs/types.js';
 export type { ItemView as SimulatorItemView } from './simulator/types.js';
 export { writeFileAtomic } from './eval/files.js';
 export * from './export/index.js';
+export * from './remote/index.js';
 export { initParams as initPolicyParams, paramShapes as policyParamShapes } from '../agents/neural/model.js';
 export { initParams as initDualViewParams, paramShapes as dualViewParamShapes } from './retriever/dual-view-model.js';
 export { initParams, paramShapes } from '../agents/neural/model.js';

@@ -10,6 +10,7 @@ import { registerTrainSimulatorCommand } from './commands/train-simulator.js';
 import { registerExportCommands } from './commands/export-sft.js';
 import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerExportCommands(program);
   registerPlayCommand(program);
   registerCacheCommands(program);
+  registerServeCommand(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

@@ -18,7 +18,7 @@ import type { Piscina } from 'piscina';
 import { singleThreadPool } from './worker-pool.js';
 import { errorMessage } from './errors.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
-import type { ObservationCodec, ObservationCodecFactory, VectorEnv, VectorStepResult } from './vector.js';
+import { columns, type ObservationCodec, type ObservationCodecFactory, type VectorEnv, type VectorStepResult } from './vector.js';
 import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
 
 /** A batch of the pipelined mode: the results of the copies in `envIds`, index k of each array for envIds[k]. */
@@ -417,17 +417,6 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     }
     await Promise.all(this.pools.map((p) => p.destroy()));
   }
-}
-
-/** Per-copy step results as the vector result's parallel arrays. */
-function columns<Obs>(results: ReadonlyArray<StepResult<Obs>>): VectorStepResult<Obs> {
-  return {
-    observations: results.map((r) => r.observation),
-    rewards: results.map((r) => r.reward),
-    terminated: results.map((r) => r.terminated),
-    truncated: results.map((r) => r.truncated),
-    infos: results.map((r) => r.info),
-  };
 }
 
 function toBatch<Obs>(envIds: number[], results: ReadonlyArray<StepResult<Obs>>): VectorBatch<Obs> {

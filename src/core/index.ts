@@ -8,3 +8,4 @@ export * from './registry.js';
 export * from './check-env.js';
 export * from './vector.js';
 export * from './async-vector.js';
+export * from './wire.js';
