@@ -147,17 +147,27 @@ export function defaultUseLiteDir(): string {
 }
 
 /**
- * The model calls `UseLiteEncoder.encode` makes for texts of these token counts: row indices sorted by
- * token count (ties by index), cut every `batchSize`, shortest batch first. A vector's last bits depend
- * on its batch (the padded length and the batch's rows change the float rounding of the attention), so
- * any encoder that must give the same vectors (the parallel one, src/encoders/parallel-encoder.ts) runs
- * exactly these batches.
+ * The model calls `UseLiteEncoder.encode` makes for texts of these token counts: row indices sorted by token count
+ * (ties by index), each call holding texts of ONE token count only (at most `batchSize` of them), shortest first.
+ * A text's vector then depends on the text alone, bit for bit: a batch of equal-length rows has no padding, and its
+ * rows do not interact (each row's float operations are the same whatever the other rows are; checked over
+ * batch sizes, orders and mixes in test/encoders/use-lite-batching.test.ts). Mixing lengths would pad the shorter
+ * rows, and padding changes the float rounding of the attention in the last bits (cosine > 0.99999, but enough
+ * that a cache filled in another order held other vectors: the id's `-v2` marks vectors computed this way). Any
+ * encoder that must give the same vectors (the parallel one, src/encoders/parallel-encoder.ts) runs these batches.
  */
 export function planBatches(lengths: readonly number[], batchSize: number): number[][] {
-  // Similar lengths share a batch, so the dense [batch, maxTokens] matrix inside the model has little padding.
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   const batches: number[][] = [];
-  for (let from = 0; from < order.length; from += batchSize) batches.push(order.slice(from, from + batchSize));
+  let current: number[] = [];
+  for (const row of order) {
+    if (current.length > 0 && (current.length === batchSize || lengths[current[0]!] !== lengths[row])) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(row);
+  }
+  if (current.length > 0) batches.push(current);
   return batches;
 }
 
@@ -165,13 +175,14 @@ export function planBatches(lengths: readonly number[], batchSize: number): numb
  * Universal Sentence Encoder lite: 512-d, L2-normalized, cased English, pretrained.
  * Nothing loads until the first `encode` (0.2-0.7 s); concurrent first calls share one load.
  * Texts are tokenized here, grouped by length into batches of `batchSize` (`planBatches`), and fed to
- * the graph model as a sparse [batch, tokens] matrix (`indices`, `values`); the model masks padding,
- * so a text's vector depends on its batch only in the last float bits (cosine > 0.99999). An empty
+ * the graph model as a sparse [batch, tokens] matrix (`indices`, `values`); a batch holds texts of one token count,
+ * so a text's vector is the same whatever it is encoded with. An empty
  * text has no tokens; it is encoded as a lone word-start mark '▁'. The weights live in the tfjs
  * engine for the life of the thread.
  */
 export class UseLiteEncoder implements TextEncoder {
-  readonly id = 'use-lite-512';
+  /** `-v2`: vectors independent of the batch (planBatches); files of the older `use-lite-512` are not read. */
+  readonly id = 'use-lite-512-v2';
   readonly dim = 512;
   readonly modelDir: string;
   readonly backend: TfBackend;
