@@ -36,11 +36,14 @@ export class SentencePieceTokenizer {
   private readonly pieces = new Map<string, { id: number; score: number }>();
   private readonly maxPieceLength: number;
   private readonly unkScore: number;
+  /** Entries of the vocabulary: every id is below this. */
+  readonly size: number;
 
   constructor(vocab: readonly VocabEntry[], source = 'vocabulary') {
     if (vocab.length <= RESERVED_COUNT) {
       throw new Error(`${source}: expected more than ${RESERVED_COUNT} entries, got ${vocab.length}`);
     }
+    this.size = vocab.length;
     let maxLen = 1;
     let previous = 0; // Scores are log-probabilities sorted in descending order after the reserved ids.
     let minScore = 0;
