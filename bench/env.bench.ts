@@ -31,6 +31,15 @@ import { AsyncVectorEnv } from '../src/core/async-vector.js';
 import { SyncVectorEnv, type VectorEnv } from '../src/core/vector.js';
 import type { Info } from '../src/core/env.js';
 import { scriptedAgent } from './scripted-agent.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultArtifactsRoot } from '../envs/components.js';
+import { runEvaluation } from '../src/pipeline/run-eval.js';
+import { CRS_SETUP_MODULE, createPolicy } from '../src/pipeline/crs-setup.js';
+import { createRunner } from '../src/learners/runner.js';
+import { rolloutSpecs } from '../src/learners/rl.js';
+import type { SetupSpec } from '../src/learners/setup.js';
 import { copyOfCache, corpusOnlyCache, createEnv as createNovelEnv, isRepeat, removeDir, type NovelArgs } from './novel-env.js';
 import { errorMessage } from '../src/core/errors.js';
 
@@ -400,9 +409,70 @@ async function novelFigures(name: DatasetName, figures: Figures): Promise<void> 
         await vec.close();
       }
     }
+    await evalAndRolloutFigures(name, args, figures);
   } finally {
     removeDir(corpus);
     for (const dir of runDirs) removeDir(dir);
+  }
+}
+
+/** Runs `fn` with CRS_GYM_EMBEDDINGS set to `dir` (components and rollout workers made meanwhile read that cache). */
+async function withEmbeddings<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.CRS_GYM_EMBEDDINGS;
+  process.env.CRS_GYM_EMBEDDINGS = dir;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.CRS_GYM_EMBEDDINGS;
+    else process.env.CRS_GYM_EMBEDDINGS = saved;
+  }
+}
+
+/**
+ * Novel work as the pipeline does it: `crs-gym eval`'s evaluation (retriever order, test split, in this thread) and
+ * GRPO-style rollouts (an untrained neural policy, 4 generations per train sample, in this thread and on 2 workers),
+ * each with a fresh copy of the corpus-only cache and its own components (an explicit artifacts folder).
+ */
+async function evalAndRolloutFigures(name: DatasetName, args: (copies: number) => NovelArgs, figures: Figures): Promise<void> {
+  const components = (ENV_OPTIONS.components as Record<string, unknown> | undefined) ?? {};
+  const artifactsDir = (ENV_OPTIONS.artifactsDir as string | undefined) ?? defaultArtifactsRoot();
+  const evalLimit = Number(process.env.CRS_GYM_BENCH_EVAL_SAMPLES ?? 500);
+  const out = mkdtempSync(join(tmpdir(), 'crs-gym-bench-eval-'));
+  try {
+    const pass = await withEmbeddings(args(1).embeddingsDir, () =>
+      measured(async () => {
+        const run = await runEvaluation({ dataset: name, split: 'test', agent: 'retriever', rounds: 5, seed: 0, out, artifactsDir, envOptions: { components }, limit: evalLimit });
+        return run.samples.length;
+      }),
+    );
+    figures[`${name} NOVEL evaluation (crs-gym eval, retriever order, test, 1 thread): samples/s`] = pass.steps / (pass.ms / 1000);
+    figures[`${name} NOVEL evaluation: CPU ms/sample`] = pass.cpuMs / pass.steps;
+    figures[`${name} NOVEL evaluation: samples`] = pass.steps;
+  } finally {
+    removeDir(out);
+  }
+  const train = sharedDataset(name).samples.train.map((s) => s.id);
+  const rolloutSamples = Number(process.env.CRS_GYM_BENCH_ROLLOUT_SAMPLES ?? 64);
+  for (const workers of [0, 2]) {
+    const setup: SetupSpec = { module: CRS_SETUP_MODULE, args: { dataset: name, artifactsDir, envOptions: { components }, policy: {} } };
+    await withEmbeddings(args(1).embeddingsDir, async () => {
+      const runner = await createRunner({ setup, workers });
+      try {
+        await runner.setWeights((await createPolicy(setup.args)).getWeights());
+        // Warm-up on other samples (worker start-up and first compilation), then novel samples, 4 rollouts each.
+        await runner.run(rolloutSpecs(0, 0, train.slice(-8), 2));
+        const offset = workers === 0 ? 0 : rolloutSamples;
+        const pass = await measured(async () => {
+          const episodes = await runner.run(rolloutSpecs(0, 1, train.slice(offset, offset + rolloutSamples), 4));
+          return episodes.reduce((n, e) => n + e.steps.length, 0);
+        });
+        const label = `${name} NOVEL GRPO rollouts (untrained neural policy, G=4, ${rolloutSamples} samples), ${workers === 0 ? 'main thread' : `${workers} workers`}`;
+        figures[`${label}: steps/s`] = pass.steps / (pass.ms / 1000);
+        figures[`${label}: CPU ms/step (all threads)`] = pass.cpuMs / pass.steps;
+      } finally {
+        await runner.close();
+      }
+    });
   }
 }
 

@@ -9,6 +9,13 @@ import { getTf, type TfBackend } from '../nn/tf.js';
 import { checkBatchSize, l2NormalizeInPlace, type TextEncoder } from './text-encoder.js';
 import { errorMessage } from '../core/errors.js';
 
+/** A trie node: the pieces continuing this prefix, and the piece ending here (id -1: none). */
+interface TrieNode {
+  children: Map<number, TrieNode> | undefined;
+  id: number;
+  score: number;
+}
+
 /** One vocabulary entry as stored in USE lite's `vocab.json`: [piece, log-probability score]. */
 export type VocabEntry = [piece: string, score: number | null];
 
@@ -34,6 +41,8 @@ const UNK_PENALTY = 10;
  */
 export class SentencePieceTokenizer {
   private readonly pieces = new Map<string, { id: number; score: number }>();
+  /** The pieces as a trie over code points, so the lattice walk stops where no piece continues. */
+  private readonly root: TrieNode = { children: undefined, id: -1, score: 0 };
   private readonly maxPieceLength: number;
   private readonly unkScore: number;
   /** Entries of the vocabulary: every id is below this. */
@@ -56,7 +65,22 @@ export class SentencePieceTokenizer {
       const score = typeof raw === 'number' && Number.isFinite(raw) && raw <= previous ? raw : previous;
       previous = score;
       minScore = Math.min(minScore, score);
-      if (!this.pieces.has(piece)) this.pieces.set(piece, { id, score });
+      if (!this.pieces.has(piece)) {
+        this.pieces.set(piece, { id, score });
+        let node = this.root;
+        for (const symbol of piece) {
+          const code = symbol.codePointAt(0)!;
+          node.children ??= new Map();
+          let next = node.children.get(code);
+          if (next === undefined) {
+            next = { children: undefined, id: -1, score: 0 };
+            node.children.set(code, next);
+          }
+          node = next;
+        }
+        node.id = id;
+        node.score = score;
+      }
       maxLen = Math.max(maxLen, [...piece].length);
     }
     this.maxPieceLength = maxLen;
@@ -91,16 +115,18 @@ export class SentencePieceTokenizer {
     const backId = new Int32Array(n + 1);
     const backStart = new Int32Array(n + 1);
     best[0] = 0;
+    const codes = symbols.map((c) => c.codePointAt(0)!);
     for (let start = 0; start < n; start++) {
       const base = best[start]!;
       if (base === -Infinity) continue;
-      let candidate = '';
       let hasSingle = false;
       const limit = Math.min(n, start + this.maxPieceLength);
+      let node: TrieNode | undefined = this.root;
       for (let end = start + 1; end <= limit; end++) {
-        candidate += symbols[end - 1]!;
-        const piece = this.pieces.get(candidate);
-        if (!piece) continue;
+        node = node.children?.get(codes[end - 1]!);
+        if (node === undefined) break; // No piece starts with symbols[start, end).
+        if (node.id < 0) continue;
+        const piece = node;
         if (end === start + 1) hasSingle = true;
         const score = base + piece.score;
         if (score >= best[end]!) {
