@@ -58,17 +58,7 @@ export function distillStudent(
   const v = new Float32Array(dim);
   const grad = new Float32Array(dim);
 
-  const cosineOf = (i: number): number => {
-    sumRows(table, rows[i]!, dim, v);
-    const t = targets[i]!;
-    let vv = 0;
-    let vt = 0;
-    for (let d = 0; d < dim; d++) {
-      vv += v[d]! * v[d]!;
-      vt += v[d]! * t[d]!;
-    }
-    return vv > 0 ? vt / Math.sqrt(vv) : 0;
-  };
+  const cosineOf = (i: number): number => normAndCosine(sumRows(table, rows[i]!, dim, v), targets[i]!)[1];
 
   let trainCosine = 0;
   const shuffler = rng.split('order');
@@ -76,17 +66,9 @@ export function distillStudent(
     let sum = 0;
     for (const i of shuffler.shuffle(train)) {
       const r = rows[i]!;
-      sumRows(table, r, dim, v);
       const t = targets[i]!;
-      let vv = 0;
-      let vt = 0;
-      for (let d = 0; d < dim; d++) {
-        vv += v[d]! * v[d]!;
-        vt += v[d]! * t[d]!;
-      }
-      const n = Math.sqrt(vv);
+      const [n, c] = normAndCosine(sumRows(table, r, dim, v), t);
       if (n === 0) continue;
-      const c = vt / n;
       sum += c;
       // d(1 - cos)/dv = -(t - c v/|v|) / |v|
       let g2 = 0;
@@ -111,4 +93,16 @@ export function distillStudent(
   const report: DistillReport = { texts: texts.length, epochs, trainCosine, heldOutCosine, seconds: (performance.now() - started) / 1000 };
   const encoder = new PieceBagEncoder(shape, table, teacherId, { ...report, seed: options.seed ?? 0, learningRate: lr, initScale: scale });
   return { encoder, report };
+}
+
+/** |v| and the cosine of v to the unit vector t (0 when v is zero). */
+function normAndCosine(v: Float32Array, t: Float32Array): [number, number] {
+  let vv = 0;
+  let vt = 0;
+  for (let d = 0; d < v.length; d++) {
+    vv += v[d]! * v[d]!;
+    vt += v[d]! * t[d]!;
+  }
+  const n = Math.sqrt(vv);
+  return [n, n > 0 ? vt / n : 0];
 }
