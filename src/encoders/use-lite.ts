@@ -20,6 +20,7 @@ interface TrieNode {
 export type VocabEntry = [piece: string, score: number | null];
 
 const WORD_START = '\u2581'; // '▁' marks the start of a word, as in SentencePiece.
+const ASCII = /^[\x00-\x7f]*$/;
 const UNK_ID = 0;
 /** USE lite's vocab reserves its first ids for <unk>, <s>, </s> and three extra ids: never emitted. */
 const RESERVED_COUNT = 6;
@@ -106,16 +107,23 @@ export class SentencePieceTokenizer {
 
   /** Token ids of `text`; empty (or all-whitespace) text gives no ids. */
   encode(text: string): number[] {
-    const normalized = text.normalize('NFKC').replace(/\s+/gu, ' ').trim();
+    // NFKC leaves ASCII as it is: skip it for the common all-ASCII text.
+    const normalized = (ASCII.test(text) ? text : text.normalize('NFKC')).replace(/\s+/gu, ' ').trim();
     if (normalized.length === 0) return [];
-    const symbols = [...(WORD_START + normalized.replaceAll(' ', WORD_START))];
-    const n = symbols.length;
-    // best[k]: best score of a segmentation of symbols[0, k); backId/backStart: its last piece.
+    const marked = WORD_START + normalized.replaceAll(' ', WORD_START);
+    // Code points (a character outside the BMP is one symbol).
+    const codes: number[] = [];
+    for (let i = 0; i < marked.length; i++) {
+      const code = marked.codePointAt(i)!;
+      codes.push(code);
+      if (code > 0xffff) i++;
+    }
+    const n = codes.length;
+    // best[k]: best score of a segmentation of codes[0, k); backId/backStart: its last piece.
     const best = new Float64Array(n + 1).fill(-Infinity);
     const backId = new Int32Array(n + 1);
     const backStart = new Int32Array(n + 1);
     best[0] = 0;
-    const codes = symbols.map((c) => c.codePointAt(0)!);
     for (let start = 0; start < n; start++) {
       const base = best[start]!;
       if (base === -Infinity) continue;
@@ -124,7 +132,7 @@ export class SentencePieceTokenizer {
       let node: TrieNode | undefined = this.root;
       for (let end = start + 1; end <= limit; end++) {
         node = node.children?.get(codes[end - 1]!);
-        if (node === undefined) break; // No piece starts with symbols[start, end).
+        if (node === undefined) break; // No piece starts with codes[start, end).
         if (node.id < 0) continue;
         const piece = node;
         if (end === start + 1) hasSingle = true;
