@@ -25,12 +25,22 @@ import type { CrsAction } from '../envs/action.js';
 import type { CrsEnv } from '../envs/crs-env.js';
 import { CrsObservationCodec } from '../envs/observation-codec.js';
 import { renderRecommenderPrompt } from '../envs/prompt.js';
-import { createEnv, makeCrsEnv } from '../envs/register.js';
+import { createEnv, makeCrsEnv, sharedDataset } from '../envs/register.js';
 import type { CrsObservation } from '../envs/types.js';
 import { AsyncVectorEnv } from '../src/core/async-vector.js';
 import { SyncVectorEnv, type VectorEnv } from '../src/core/vector.js';
 import type { Info } from '../src/core/env.js';
 import { scriptedAgent } from './scripted-agent.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultArtifactsRoot } from '../envs/components.js';
+import { runEvaluation } from '../src/pipeline/run-eval.js';
+import { CRS_SETUP_MODULE, createPolicy } from '../src/pipeline/crs-setup.js';
+import { createRunner } from '../src/learners/runner.js';
+import { rolloutSpecs } from '../src/learners/rl.js';
+import type { SetupSpec } from '../src/learners/setup.js';
+import { copyOfCache, corpusOnlyCache, createEnv as createNovelEnv, isRepeat, removeDir, type NovelArgs } from './novel-env.js';
 import { errorMessage } from '../src/core/errors.js';
 
 type Figures = Record<string, number | string>;
@@ -62,12 +72,17 @@ const TIMED_PASSES = Number(process.env.CRS_GYM_BENCH_PASSES ?? 3);
  * last step of an episode asks neither the simulator nor the retriever), but both workers still idle while this
  * thread decodes and picks actions. Pipelined: a batch's next actions go out while the other batches run.
  */
-const WORKER_RUNS = (process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x8,2x32,2x64,2x32p8,2x64p16')
-  .split(',')
-  .map((r) => /^(\d+)x(\d+)(?:p(\d+))?$/.exec(r.trim()))
-  .filter((m): m is RegExpExecArray => m !== null)
-  .map((m) => ({ workers: Number(m[1]), numEnvs: Number(m[2]), batchSize: m[3] === undefined ? undefined : Number(m[3]) }))
-  .filter(({ workers, numEnvs, batchSize }) => workers >= 1 && numEnvs >= workers && (batchSize === undefined || batchSize >= 1));
+const WORKER_RUNS = parseRuns(process.env.CRS_GYM_BENCH_WORKER_RUNS ?? '1x1,2x8,2x32,2x64,2x32p8,2x64p16');
+
+/** `2x32,2x64p16` -> worker runs (workers x copies, `pN` = pipelined in batches of N); malformed entries are dropped. */
+function parseRuns(spec: string): Array<{ workers: number; numEnvs: number; batchSize: number | undefined }> {
+  return spec
+    .split(',')
+    .map((r) => /^(\d+)x(\d+)(?:p(\d+))?$/.exec(r.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ workers: Number(m[1]), numEnvs: Number(m[2]), batchSize: m[3] === undefined ? undefined : Number(m[3]) }))
+    .filter(({ workers, numEnvs, batchSize }) => workers >= 1 && numEnvs >= workers && (batchSize === undefined || batchSize >= 1));
+}
 const TARGET_SINGLE = 2000;
 const TARGET_SPEEDUP = 1.6;
 /** make options: loadOnly, plus CRS_GYM_BENCH_OPTIONS (JSON), e.g. components matching older artifacts. */
@@ -224,9 +239,15 @@ function playVector(vec: VectorEnv<CrsObservation, CrsAction>, steps: number, se
 }
 
 /** Pipelined: each batch's actions go out as soon as it comes back, until `steps` env steps are sent; then drains. */
-function playPipelined(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: number, seed: number): Promise<VectorPass> {
+function playPipelined(
+  vec: AsyncVectorEnv<CrsObservation, CrsAction>,
+  steps: number,
+  seed: number,
+  options?: Record<string, unknown>,
+  onInfo?: (info: Info) => void,
+): Promise<VectorPass> {
   return measured(async (timings) => {
-    await vec.asyncReset({ seed });
+    await vec.asyncReset({ seed, ...(options ? { options } : {}) });
     let running = vec.numEnvs;
     let sent = 0;
     let stepped = 0;
@@ -240,6 +261,7 @@ function playPipelined(vec: AsyncVectorEnv<CrsObservation, CrsAction>, steps: nu
         else {
           stepped++;
           const info = b.infos[k] as Info;
+          onInfo?.(info);
           addTimings(timings, (info.finalInfo as Info | undefined) ?? info);
         }
       });
@@ -295,6 +317,165 @@ function perStep(figures: Figures, prefix: string, t: Timings): void {
   figures[`${prefix} reward+parse ms/step`] = t.rewardMs / n;
 }
 
+/** Novel episodes of the single-thread run (each on a train sample not played before; after an untimed JIT warm-up). */
+const NOVEL_EPISODES = Number(process.env.CRS_GYM_BENCH_NOVEL_EPISODES ?? 1000);
+/** The novel worker runs (workers x copies, pipelined in batches of N with `pN`); empty = none. */
+const NOVEL_WORKER_RUNS = parseRuns(process.env.CRS_GYM_BENCH_NOVEL_WORKER_RUNS ?? '2x32p8');
+/** Untimed env steps per worker (on valid and test samples) before a novel worker run is timed. */
+const NOVEL_WARMUP_STEPS = Number(process.env.CRS_GYM_BENCH_NOVEL_WARMUP_STEPS ?? 4000);
+
+interface NovelPass extends VectorPass {
+  episodes: number;
+  repeats: number;
+}
+
+/** One thread: `episodes` episodes, each on a sample of `env`'s timed list (never one played before). */
+async function playNovelSingle(env: Awaited<ReturnType<typeof createNovelEnv>>, episodes: number, phase: 'warmup' | 'timed'): Promise<NovelPass> {
+  let repeats = 0;
+  const pass = await measured(async (timings) => {
+    let steps = 0;
+    for (let e = 0; e < episodes; e++) {
+      const start = await env.reset({ seed: e, options: { phase } });
+      if (isRepeat(start.info)) repeats++;
+      let observation = start.observation;
+      for (;;) {
+        const r = await env.step(scriptedAgent(observation));
+        steps++;
+        addTimings(timings, r.info);
+        if (r.terminated || r.truncated) break;
+        observation = r.observation;
+      }
+    }
+    return steps;
+  });
+  return { ...pass, episodes, repeats };
+}
+
+function novelRow(figures: Figures, label: string, p: VectorPass, extra: Figures = {}): void {
+  figures[`${label}: steps/s`] = p.steps / (p.ms / 1000);
+  figures[`${label}: CPU ms/step (all threads)`] = p.cpuMs / p.steps;
+  figures[`${label}: cores used`] = p.cpuMs / p.ms;
+  perStep(figures, `${label}:`, p.timings);
+  Object.assign(figures, Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${label}: ${k}`, v])));
+}
+
+/**
+ * Novel-episode figures (bench/novel-env.ts): what GRPO rollouts and evaluations meet. Each timed episode starts on
+ * a train sample not played before in its thread, with an embedding cache that holds only the corpus texts
+ * training leaves there (contexts, item texts, reference preferences), so every feedback text is encoded.
+ */
+async function novelFigures(name: DatasetName, figures: Figures): Promise<void> {
+  const corpus = await corpusOnlyCache(name, ENV_OPTIONS);
+  const runDirs: string[] = [];
+  try {
+    const args = (copies: number): NovelArgs => {
+      const embeddingsDir = copyOfCache(corpus, name);
+      runDirs.push(embeddingsDir);
+      return { dataset: name, options: { ...ENV_OPTIONS }, embeddingsDir, copies, seed: 0, split: 'train', warmupSplits: ['valid', 'test'] };
+    };
+    const env = await createNovelEnv(args(1));
+    const trainSamples = sharedDataset(name).samples.train.length;
+    await playNovelSingle(env, Math.min(200, NOVEL_EPISODES), 'warmup');
+    const single = await playNovelSingle(env, Math.min(NOVEL_EPISODES, trainSamples), 'timed');
+    await env.close();
+    const label = `${name} NOVEL 1 thread`;
+    novelRow(figures, label, single, { episodes: single.episodes, 'episodes/s': single.episodes / (single.ms / 1000), 'repeated samples': single.repeats });
+    const singleRate = single.steps / (single.ms / 1000);
+    const stepsPerEpisode = single.steps / single.episodes;
+    for (const { workers, numEnvs, batchSize } of NOVEL_WORKER_RUNS) {
+      const runLabel = `${name} NOVEL ${workers} workers x ${numEnvs} envs${batchSize === undefined ? ', lock-step' : `, pipelined batches of ${batchSize}`}`;
+      const vec = new AsyncVectorEnv<CrsObservation, CrsAction>({
+        setupModule: new URL('./novel-env.ts', import.meta.url).href,
+        args: args(numEnvs),
+        numEnvs,
+        workers,
+        batchSize: batchSize ?? numEnvs,
+      });
+      try {
+        await playPipelined(vec, NOVEL_WARMUP_STEPS * workers, 0, { phase: 'warmup' });
+        // Fewer steps than the timed lists hold, so no copy runs out of new samples.
+        const steps = Math.floor(0.8 * trainSamples * stepsPerEpisode);
+        let repeats = 0;
+        const pass = await playPipelined(vec, steps, 0, { phase: 'timed' }, (info) => {
+          if (isRepeat(info)) repeats++;
+        });
+        const rate = pass.steps / (pass.ms / 1000);
+        novelRow(figures, runLabel, pass, {
+          'speedup vs NOVEL 1 thread': rate / singleRate,
+          'speedup vs NOVEL 1 thread, by CPU per step': single.cpuMs / single.steps / (pass.cpuMs / pass.steps),
+          'repeated samples': repeats,
+        });
+      } finally {
+        await vec.close();
+      }
+    }
+    await evalAndRolloutFigures(name, args, figures);
+  } finally {
+    removeDir(corpus);
+    for (const dir of runDirs) removeDir(dir);
+  }
+}
+
+/** Runs `fn` with CRS_GYM_EMBEDDINGS set to `dir` (components and rollout workers made meanwhile read that cache). */
+async function withEmbeddings<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.CRS_GYM_EMBEDDINGS;
+  process.env.CRS_GYM_EMBEDDINGS = dir;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.CRS_GYM_EMBEDDINGS;
+    else process.env.CRS_GYM_EMBEDDINGS = saved;
+  }
+}
+
+/**
+ * Novel work as the pipeline does it: `crs-gym eval`'s evaluation (retriever order, test split, in this thread) and
+ * GRPO-style rollouts (an untrained neural policy, 4 generations per train sample, in this thread and on 2 workers),
+ * each with a fresh copy of the corpus-only cache and its own components (an explicit artifacts folder).
+ */
+async function evalAndRolloutFigures(name: DatasetName, args: (copies: number) => NovelArgs, figures: Figures): Promise<void> {
+  const components = (ENV_OPTIONS.components as Record<string, unknown> | undefined) ?? {};
+  const artifactsDir = (ENV_OPTIONS.artifactsDir as string | undefined) ?? defaultArtifactsRoot();
+  const evalLimit = Number(process.env.CRS_GYM_BENCH_EVAL_SAMPLES ?? 500);
+  const out = mkdtempSync(join(tmpdir(), 'crs-gym-bench-eval-'));
+  try {
+    const pass = await withEmbeddings(args(1).embeddingsDir, () =>
+      measured(async () => {
+        const run = await runEvaluation({ dataset: name, split: 'test', agent: 'retriever', rounds: 5, seed: 0, out, artifactsDir, envOptions: { components }, limit: evalLimit });
+        return run.samples.length;
+      }),
+    );
+    figures[`${name} NOVEL evaluation (crs-gym eval, retriever order, test, 1 thread): samples/s`] = pass.steps / (pass.ms / 1000);
+    figures[`${name} NOVEL evaluation: CPU ms/sample`] = pass.cpuMs / pass.steps;
+    figures[`${name} NOVEL evaluation: samples`] = pass.steps;
+  } finally {
+    removeDir(out);
+  }
+  const train = sharedDataset(name).samples.train.map((s) => s.id);
+  const rolloutSamples = Number(process.env.CRS_GYM_BENCH_ROLLOUT_SAMPLES ?? 64);
+  for (const workers of [0, 2]) {
+    const setup: SetupSpec = { module: CRS_SETUP_MODULE, args: { dataset: name, artifactsDir, envOptions: { components }, policy: {} } };
+    await withEmbeddings(args(1).embeddingsDir, async () => {
+      const runner = await createRunner({ setup, workers });
+      try {
+        await runner.setWeights((await createPolicy(setup.args)).getWeights());
+        // Warm-up on other samples (worker start-up and first compilation), then novel samples, 4 rollouts each.
+        await runner.run(rolloutSpecs(0, 0, train.slice(-8), 2));
+        const offset = workers === 0 ? 0 : rolloutSamples;
+        const pass = await measured(async () => {
+          const episodes = await runner.run(rolloutSpecs(0, 1, train.slice(offset, offset + rolloutSamples), 4));
+          return episodes.reduce((n, e) => n + e.steps.length, 0);
+        });
+        const label = `${name} NOVEL GRPO rollouts (untrained neural policy, G=4, ${rolloutSamples} samples), ${workers === 0 ? 'main thread' : `${workers} workers`}`;
+        figures[`${label}: steps/s`] = pass.steps / (pass.ms / 1000);
+        figures[`${label}: CPU ms/step (all threads)`] = pass.cpuMs / pass.steps;
+      } finally {
+        await runner.close();
+      }
+    });
+  }
+}
+
 async function benchDataset(name: DatasetName, figures: Figures): Promise<void> {
   const l0 = performance.now();
   let env: CrsEnv;
@@ -309,6 +490,11 @@ async function benchDataset(name: DatasetName, figures: Figures): Promise<void> 
     return;
   }
   figures[`${name} load s (1 thread)`] = (performance.now() - l0) / 1000;
+  if (process.env.CRS_GYM_BENCH_NOVEL !== '0') await novelFigures(name, figures);
+  if (process.env.CRS_GYM_BENCH_WARM === '0') {
+    await env.close();
+    return;
+  }
 
   // Single-threaded warm-up: fills the embedding cache, the retriever's token cache and the env's memos.
   const seeds = Array.from({ length: EPISODES }, (_, i) => i);

@@ -27,6 +27,8 @@ import type { DualViewRetriever } from '../src/retriever/dual-view.js';
 import { cachedStage } from '../src/pipeline/stage-cache.js';
 import { referencePreference } from '../rewards/reference-preference.js';
 import { errorMessage } from '../src/core/errors.js';
+import { PieceBagEncoder } from '../src/encoders/student.js';
+import { StudentConfigSchema, studentCorpus, trainTextStudent, wantsStudent } from './text-student.js';
 
 export const ComponentsConfigSchema = z.object({
   /** Seed of every training below. */
@@ -36,6 +38,11 @@ export const ComponentsConfigSchema = z.object({
    * or a sentence-transformers ONNX model, e.g. { "hf": "models/bge-base-en-v1.5", "pooling": "cls" }.
    */
   textEncoder: TextEncoderSpecSchema.default('use-lite'),
+  /**
+   * A fast student distilled from `textEncoder` (envs/text-student.ts) that then serves as E_T everywhere the env
+   * reads text vectors (retriever, preference reward, neural agent); `{ enabled: false }` uses `textEncoder` itself.
+   */
+  student: StudentConfigSchema.prefault({}),
   /** E_T of the simulator heads; hashing scores the same as USE lite on INSPIRED valid and trains ~10x faster. */
   simulatorTextEncoder: TextEncoderSpecSchema.default('hash'),
   lightgcn: z.object({ dim: z.number().int().positive().default(64), epochs: z.number().int().nonnegative().default(20) }).default({ dim: 64, epochs: 20 }),
@@ -57,12 +64,13 @@ export type ComponentsConfigInput = z.input<typeof ComponentsConfigSchema>;
 
 export interface EnvComponents {
   dataset: Dataset;
+  /** E_T as the env reads it: the distilled student when there is one, else the configured encoder (cached). */
   textEncoder: TextEncoderContract;
   collaborative: LightGcnEncoder;
   simulator: MultiTaskSimulator;
   retriever: DualViewRetriever;
   /** Where each part lives. */
-  dirs: { root: string; encoder: string; simulator: string; retriever: string; embeddings: string };
+  dirs: { root: string; encoder: string; simulator: string; student: string; retriever: string; embeddings: string };
   /** Persists new text embeddings (call before exit; also called after training). Resolves once written. */
   flush(): Promise<void>;
 }
@@ -165,6 +173,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     root,
     encoder: join(root, 'encoder'),
     simulator: join(root, 'simulator'),
+    student: join(root, 'student'),
     retriever: join(root, 'retriever'),
     embeddings: defaultEmbeddingsDir(),
   };
@@ -221,22 +230,47 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
   });
   const simulator = simulatorStage.value;
 
+  // E_T as the env reads it: a student distilled from the configured encoder (fast on novel text), or that encoder.
+  const contextUtterances = (config.retriever.contextUtterances as number | null | undefined) ?? null;
+  const studentStage = wantsStudent(config.textEncoder, config.student)
+    ? await cachedStage({
+        stage: 'student',
+        dir: dirs.student,
+        key: { datasetKey, simulator: simulatorStage.hash, teacher: textEncoder.id, config: config.student, contextUtterances, seed: config.seed },
+        fresh: options.fresh,
+        loadOnly: options.loadOnly,
+        log,
+        load: async (dir) => PieceBagEncoder.load(dir),
+        build: options.loadOnly
+          ? refuse('student')
+          : async (dir) => {
+              log(`distilling a fast student of ${textEncoder.id} on ${dataset.name}`);
+              const corpus = await studentCorpus(dataset, simulator, config.student, config.seed, contextUtterances);
+              const { encoder, report } = await trainTextStudent(corpus, textEncoder, config.student, config.seed, log);
+              await encoder.save(dir);
+              await textEncoder.flush();
+              return { value: encoder, summary: report };
+            },
+      })
+    : undefined;
+  const envText: TextEncoderContract = studentStage?.value ?? textEncoder;
+
   const retrieverStage = await cachedStage({
     stage: 'retriever',
     dir: dirs.retriever,
     // The augmentation's random streams are seeded per sample id: a new id scheme retrains.
-    key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: textEncoder.id, config: config.retriever, seed: config.seed, samples: SAMPLE_ID_SCHEME },
+    key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: envText.id, config: config.retriever, seed: config.seed, samples: SAMPLE_ID_SCHEME },
     fresh: options.fresh,
     loadOnly: options.loadOnly,
     log,
-    load: async (dir) => loadDualViewRetriever(dir, dataset, { text: textEncoder, collaborative }),
+    load: async (dir) => loadDualViewRetriever(dir, dataset, { text: envText, collaborative }),
     build: options.loadOnly
       ? refuse('retriever')
       : async (dir) => {
           log(`training the dual-view retriever on ${dataset.name}`);
           const result = await trainDualView({
             dataset,
-            encoders: { text: textEncoder, collaborative },
+            encoders: { text: envText, collaborative },
             config: { seed: config.seed, ...config.retriever },
             ...(config.augmentRetriever ? { augment: retrieverAugmentation(dataset, simulator) } : {}),
             onEncode: (done, total) => options.onProgress?.('retriever:encode', done, total),
@@ -250,7 +284,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
 
   return {
     dataset,
-    textEncoder,
+    textEncoder: envText,
     collaborative,
     simulator,
     retriever: retrieverStage.value,

@@ -80,7 +80,8 @@ export function sharedDataset(name: 'inspired' | 'redial', dataRoot?: string): D
 
 export function sharedComponents(dataset: Dataset, opts: { artifactsDir?: string; components?: Record<string, unknown>; loadOnly?: boolean }): Promise<EnvComponents> {
   const config = parseConfig(ComponentsConfigSchema, opts.components ?? {}, 'components config');
-  const key = stableStringify({ dataset: dataset.name, root: dataset.root, artifacts: opts.artifactsDir ?? null, config });
+  // The embeddings folder too: components read their text vectors from it.
+  const key = stableStringify({ dataset: dataset.name, root: dataset.root, artifacts: opts.artifactsDir ?? null, embeddings: defaultEmbeddingsDir(), config });
   let pending = components.get(key);
   if (!pending) {
     pending = loadEnvComponents(dataset, { config, loadOnly: opts.loadOnly ?? false, ...(opts.artifactsDir ? { artifactsDir: opts.artifactsDir } : {}) });

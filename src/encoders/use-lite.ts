@@ -9,10 +9,18 @@ import { getTf, type TfBackend } from '../nn/tf.js';
 import { checkBatchSize, l2NormalizeInPlace, type TextEncoder } from './text-encoder.js';
 import { errorMessage } from '../core/errors.js';
 
+/** A trie node: the pieces continuing this prefix, and the piece ending here (id -1: none). */
+interface TrieNode {
+  children: Map<number, TrieNode> | undefined;
+  id: number;
+  score: number;
+}
+
 /** One vocabulary entry as stored in USE lite's `vocab.json`: [piece, log-probability score]. */
 export type VocabEntry = [piece: string, score: number | null];
 
 const WORD_START = '\u2581'; // '▁' marks the start of a word, as in SentencePiece.
+const ASCII = /^[\x00-\x7f]*$/;
 const UNK_ID = 0;
 /** USE lite's vocab reserves its first ids for <unk>, <s>, </s> and three extra ids: never emitted. */
 const RESERVED_COUNT = 6;
@@ -34,13 +42,18 @@ const UNK_PENALTY = 10;
  */
 export class SentencePieceTokenizer {
   private readonly pieces = new Map<string, { id: number; score: number }>();
+  /** The pieces as a trie over code points, so the lattice walk stops where no piece continues. */
+  private readonly root: TrieNode = { children: undefined, id: -1, score: 0 };
   private readonly maxPieceLength: number;
   private readonly unkScore: number;
+  /** Entries of the vocabulary: every id is below this. */
+  readonly size: number;
 
   constructor(vocab: readonly VocabEntry[], source = 'vocabulary') {
     if (vocab.length <= RESERVED_COUNT) {
       throw new Error(`${source}: expected more than ${RESERVED_COUNT} entries, got ${vocab.length}`);
     }
+    this.size = vocab.length;
     let maxLen = 1;
     let previous = 0; // Scores are log-probabilities sorted in descending order after the reserved ids.
     let minScore = 0;
@@ -53,7 +66,22 @@ export class SentencePieceTokenizer {
       const score = typeof raw === 'number' && Number.isFinite(raw) && raw <= previous ? raw : previous;
       previous = score;
       minScore = Math.min(minScore, score);
-      if (!this.pieces.has(piece)) this.pieces.set(piece, { id, score });
+      if (!this.pieces.has(piece)) {
+        this.pieces.set(piece, { id, score });
+        let node = this.root;
+        for (const symbol of piece) {
+          const code = symbol.codePointAt(0)!;
+          node.children ??= new Map();
+          let next = node.children.get(code);
+          if (next === undefined) {
+            next = { children: undefined, id: -1, score: 0 };
+            node.children.set(code, next);
+          }
+          node = next;
+        }
+        node.id = id;
+        node.score = score;
+      }
       maxLen = Math.max(maxLen, [...piece].length);
     }
     this.maxPieceLength = maxLen;
@@ -79,11 +107,19 @@ export class SentencePieceTokenizer {
 
   /** Token ids of `text`; empty (or all-whitespace) text gives no ids. */
   encode(text: string): number[] {
-    const normalized = text.normalize('NFKC').replace(/\s+/gu, ' ').trim();
+    // NFKC leaves ASCII as it is: skip it for the common all-ASCII text.
+    const normalized = (ASCII.test(text) ? text : text.normalize('NFKC')).replace(/\s+/gu, ' ').trim();
     if (normalized.length === 0) return [];
-    const symbols = [...(WORD_START + normalized.replaceAll(' ', WORD_START))];
-    const n = symbols.length;
-    // best[k]: best score of a segmentation of symbols[0, k); backId/backStart: its last piece.
+    const marked = WORD_START + normalized.replaceAll(' ', WORD_START);
+    // Code points (a character outside the BMP is one symbol).
+    const codes: number[] = [];
+    for (let i = 0; i < marked.length; i++) {
+      const code = marked.codePointAt(i)!;
+      codes.push(code);
+      if (code > 0xffff) i++;
+    }
+    const n = codes.length;
+    // best[k]: best score of a segmentation of codes[0, k); backId/backStart: its last piece.
     const best = new Float64Array(n + 1).fill(-Infinity);
     const backId = new Int32Array(n + 1);
     const backStart = new Int32Array(n + 1);
@@ -91,13 +127,14 @@ export class SentencePieceTokenizer {
     for (let start = 0; start < n; start++) {
       const base = best[start]!;
       if (base === -Infinity) continue;
-      let candidate = '';
       let hasSingle = false;
       const limit = Math.min(n, start + this.maxPieceLength);
+      let node: TrieNode | undefined = this.root;
       for (let end = start + 1; end <= limit; end++) {
-        candidate += symbols[end - 1]!;
-        const piece = this.pieces.get(candidate);
-        if (!piece) continue;
+        node = node.children?.get(codes[end - 1]!);
+        if (node === undefined) break; // No piece starts with codes[start, end).
+        if (node.id < 0) continue;
+        const piece = node;
         if (end === start + 1) hasSingle = true;
         const score = base + piece.score;
         if (score >= best[end]!) {
@@ -147,17 +184,27 @@ export function defaultUseLiteDir(): string {
 }
 
 /**
- * The model calls `UseLiteEncoder.encode` makes for texts of these token counts: row indices sorted by
- * token count (ties by index), cut every `batchSize`, shortest batch first. A vector's last bits depend
- * on its batch (the padded length and the batch's rows change the float rounding of the attention), so
- * any encoder that must give the same vectors (the parallel one, src/encoders/parallel-encoder.ts) runs
- * exactly these batches.
+ * The model calls `UseLiteEncoder.encode` makes for texts of these token counts: row indices sorted by token count
+ * (ties by index), each call holding texts of ONE token count only (at most `batchSize` of them), shortest first.
+ * A text's vector then depends on the text alone, bit for bit: a batch of equal-length rows has no padding, and its
+ * rows do not interact (each row's float operations are the same whatever the other rows are; checked over
+ * batch sizes, orders and mixes in test/encoders/use-lite-batching.test.ts). Mixing lengths would pad the shorter
+ * rows, and padding changes the float rounding of the attention in the last bits (cosine > 0.99999, but enough
+ * that a cache filled in another order held other vectors: the id's `-v2` marks vectors computed this way). Any
+ * encoder that must give the same vectors (the parallel one, src/encoders/parallel-encoder.ts) runs these batches.
  */
 export function planBatches(lengths: readonly number[], batchSize: number): number[][] {
-  // Similar lengths share a batch, so the dense [batch, maxTokens] matrix inside the model has little padding.
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   const batches: number[][] = [];
-  for (let from = 0; from < order.length; from += batchSize) batches.push(order.slice(from, from + batchSize));
+  let current: number[] = [];
+  for (const row of order) {
+    if (current.length > 0 && (current.length === batchSize || lengths[current[0]!] !== lengths[row])) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(row);
+  }
+  if (current.length > 0) batches.push(current);
   return batches;
 }
 
@@ -165,13 +212,14 @@ export function planBatches(lengths: readonly number[], batchSize: number): numb
  * Universal Sentence Encoder lite: 512-d, L2-normalized, cased English, pretrained.
  * Nothing loads until the first `encode` (0.2-0.7 s); concurrent first calls share one load.
  * Texts are tokenized here, grouped by length into batches of `batchSize` (`planBatches`), and fed to
- * the graph model as a sparse [batch, tokens] matrix (`indices`, `values`); the model masks padding,
- * so a text's vector depends on its batch only in the last float bits (cosine > 0.99999). An empty
+ * the graph model as a sparse [batch, tokens] matrix (`indices`, `values`); a batch holds texts of one token count,
+ * so a text's vector is the same whatever it is encoded with. An empty
  * text has no tokens; it is encoded as a lone word-start mark '▁'. The weights live in the tfjs
  * engine for the life of the thread.
  */
 export class UseLiteEncoder implements TextEncoder {
-  readonly id = 'use-lite-512';
+  /** `-v2`: vectors independent of the batch (planBatches); files of the older `use-lite-512` are not read. */
+  readonly id = 'use-lite-512-v2';
   readonly dim = 512;
   readonly modelDir: string;
   readonly backend: TfBackend;

@@ -68,7 +68,7 @@ describe('UseLiteEncoder', () => {
   });
 
   it('gives 512-d unit vectors with sensible similarities', () => {
-    expect(encoder.id).toBe('use-lite-512');
+    expect(encoder.id).toBe('use-lite-512-v2');
     for (const v of vectors) {
       expect(v).toHaveLength(512);
       expect(norm(v)).toBeCloseTo(1, 5);

@@ -53,7 +53,7 @@ export function registerCacheCommands(program: Command): void {
   cache
     .command('clear')
     .description('delete the cached vectors (of one encoder with --encoder); they are encoded again when next needed')
-    .option('--encoder <id>', "only this encoder's file (an id as `cache list` prints it, e.g. use-lite-512)")
+    .option('--encoder <id>', "only this encoder's file (an id as `cache list` prints it, e.g. use-lite-512-v2)")
     .option('--dir <dir>', DIR_HELP)
     .action((o: { encoder?: string; dir?: string }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
