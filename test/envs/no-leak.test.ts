@@ -16,6 +16,7 @@ import { sampleId } from '../../src/data/samples.js';
 import { HashingEncoder } from '../../src/encoders/hash-encoder.js';
 import { Bm25Retriever } from '../../src/retriever/bm25.js';
 import { MultiTaskSimulator } from '../../src/simulator/multi-task.js';
+import { spokenTitle } from '../../src/simulator/text.js';
 import { realDataRoot } from '../data/real-data.js';
 import { scriptedAction } from './setup-synthetic.js';
 
@@ -48,12 +49,33 @@ interface Target {
   id: string;
   title: string;
   matcher: RegExp;
+  /** Titles of other items that contain the target's title as a phrase ("Scary Movie 4" for "Scary Movie"). */
+  longer: RegExp[];
+}
+
+/** Whether a text names the target by title: other items' longer titles that contain it do not count. */
+function namesTarget(text: string, target: Target): boolean {
+  let rest = text;
+  for (const longer of target.longer) rest = rest.replace(longer, ' ');
+  return target.matcher.test(rest);
+}
+
+/** Matchers of the catalogue titles that properly contain `title` as a phrase, longest first. */
+function longerTitles(dataset: Dataset, title: string): RegExp[] {
+  const lower = title.toLowerCase();
+  const matcher = titleMatcher(title);
+  // Feedback says titles without their year ("Scary Movie 4" for "Scary Movie 4 (2006)"): both forms count.
+  const forms = new Set(dataset.items.flatMap((i) => [i.title, spokenTitle(i.title)]));
+  return [...forms]
+    .filter((t) => t.length > title.length && t.toLowerCase().includes(lower) && matcher.test(t))
+    .sort((a, b) => b.length - a.length)
+    .map((t) => new RegExp(titleMatcher(t).source, 'giu'));
 }
 
 /** A leak: the target's id as a value, or its title in a text, somewhere it should not be. */
 function leaks(where: string, value: unknown, target: Target): string[] {
   return strings(value)
-    .filter((s) => s === target.id || target.matcher.test(s))
+    .filter((s) => s === target.id || namesTarget(s, target))
     .map((s) => `${where}: ${JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}...` : s)}`);
 }
 
@@ -137,12 +159,12 @@ async function guardDataset(name: DatasetName): Promise<{ samples: number; steps
     const reset = await env.reset({ seed: 1, options: { sampleId: sample.id } });
     const item = dataset.itemById.get(sample.target);
     const title = item?.title ?? sample.target;
-    const target: Target = { id: sample.target, title, matcher: titleMatcher(title) };
+    const target: Target = { id: sample.target, title, matcher: titleMatcher(title), longer: longerTitles(dataset, title) };
     const ep: Episode = {
       sample,
       target,
       seen: new Set([...sample.contextItems, ...sample.context.flatMap((u) => u.items)]),
-      titleInDialogue: sample.context.some((u) => target.matcher.test(u.text)),
+      titleInDialogue: sample.context.some((u) => namesTarget(u.text, target)),
       shown: new Set(),
       previousList: [],
       previousPreference: '',
@@ -160,7 +182,7 @@ async function guardDataset(name: DatasetName): Promise<{ samples: number; steps
       // The user has now seen this round's list.
       for (const id of step.info.ranking) ep.seen.add(id);
       problems.push(...stepInfoLeaks(step.info, ep).map((p) => where(`round ${round}: ${p}`)));
-      if (step.info.feedback && (step.info.feedback.text.includes(target.id) || target.matcher.test(step.info.feedback.text))) feedbackNamingTarget++;
+      if (step.info.feedback && (step.info.feedback.text.includes(target.id) || namesTarget(step.info.feedback.text, target))) feedbackNamingTarget++;
       ep.previousList = step.info.ranking;
       ep.previousPreference = typeof action === 'string' ? (/Preference Inference:\s*(.*)/.exec(action)?.[1]?.trim() ?? '') : (action.preference ?? '');
       if (round < ROUNDS) expect(step.truncated || step.terminated).toBe(false);

@@ -63,9 +63,7 @@ describe.skipIf(realDataRoot('inspired') === null)('reproduce --quick (INSPIRED)
   });
 
   it('reuses every finished stage on a second run', { timeout: 300_000 }, async () => {
-    const t0 = performance.now();
     const summary = await reproduce({ dataset: 'inspired', profile: 'quick', out, log: () => {} });
     expect(summary.experiments.every((e) => e.cached)).toBe(true);
-    expect((performance.now() - t0) / 1000).toBeLessThan(120);
   });
 });

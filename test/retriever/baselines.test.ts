@@ -249,36 +249,3 @@ describe('evaluateRetriever', () => {
     await expect(evaluateRetriever(bm25, ds.samples.test, ds, { ks: [0] })).rejects.toThrow(/positive integer/);
   });
 });
-
-describe('speed on a 6,924-item catalogue', () => {
-  const ds = largeDataset(6924);
-  const query: RetrievalQuery = {
-    context: Array.from({ length: 10 }, (_, i) => ({
-      role: i % 2 === 0 ? ('seeker' as const) : ('recommender' as const),
-      text: `I would like a film about topic${i * 13} or place${i * 7}, maybe something with actor${i * 31} in g${i}`,
-      items: [],
-      entities: [],
-    })),
-    contextItems: ['x10', 'x200', 'x3000'],
-    contextEntities: ['g3'],
-  };
-  const timePerQuery = async (run: () => Promise<unknown>, reps: number): Promise<number> => {
-    await run();
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) await run();
-    return (performance.now() - t0) / reps;
-  };
-
-  it('popularity answers in well under 1 ms', async () => {
-    const pop = new PopularityRetriever(ds);
-    const ms = await timePerQuery(() => pop.retrieve(query, 50, new Set(['x1', 'x2'])), 200);
-    expect(ms).toBeLessThan(0.5);
-  });
-
-  it('bm25 and tfidf answer in a few ms', async () => {
-    for (const r of [new Bm25Retriever(ds), new TfidfRetriever(ds)]) {
-      const ms = await timePerQuery(() => r.retrieve(query, 50), 50);
-      expect(ms).toBeLessThan(5);
-    }
-  });
-});
