@@ -13,6 +13,7 @@ import type { Verdict } from '../simulator/types.js';
 import { summarizeRun, type RoundSummary } from './subsets.js';
 import type { FeedbackStats } from './feedback-stats.js';
 import { errorMessage } from '../core/errors.js';
+import { playEpisode } from '../core/episode.js';
 
 /** 'default': the paper's protocol; 'exclude-context-items': items mentioned in D are never candidates. */
 export type EvalProtocol = 'default' | 'exclude-context-items';
@@ -193,30 +194,29 @@ export function roundFeedback(info: EvalFeedbackInfo | undefined): RoundFeedback
 async function playSample(options: EvaluateOptions, env: EvalEnv, requested: RecSample | string, rounds: number): Promise<SampleTrace> {
   const { agent, seed } = options;
   const sampleId = typeof requested === 'string' ? requested : requested.id;
-  const reset = await env.reset({ seed: sampleEnvSeed(seed, sampleId), options: { sampleId } });
-  const { target, targetInContext } = resolveSample(env, requested);
+  let sample: { target: ItemId; targetInContext: boolean } | undefined;
   const played: SampleRound[] = [];
   let acceptedRound = 0;
-  let observation = reset.observation;
-  for (let round = 1; round <= rounds; round++) {
-    const candidates = observation.candidates.map((c) => c.id);
-    let step: Awaited<ReturnType<EvalEnv['step']>>;
-    try {
-      const action = await agent.act(observation, sampleAgentRng(seed, sampleId, round));
-      step = await env.step(action);
-    } catch (error) {
-      const message = errorMessage(error);
-      throw new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${message}`, { cause: error });
-    }
-    const accepted = step.info.accepted ?? step.terminated;
-    if (accepted && acceptedRound === 0) acceptedRound = round;
-    const feedback = roundFeedback(step.info.feedback);
-    played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, accepted, ...(feedback ? { feedback } : {}) });
-    if (round < rounds && (step.terminated || step.truncated)) {
-      throw new Error(`evaluate: sample '${sampleId}': the env ended the episode after round ${round} of ${rounds}; every evaluation plays all rounds (build the env with runAllRounds: true and rounds >= ${rounds})`);
-    }
-    observation = step.observation;
-  }
+  await playEpisode(env, {
+    reset: { seed: sampleEnvSeed(seed, sampleId), options: { sampleId } },
+    onReset: () => {
+      sample = resolveSample(env, requested);
+    },
+    maxTurns: rounds,
+    act: (observation, round) => agent.act(observation, sampleAgentRng(seed, sampleId, round)),
+    wrapError: (error, round) => new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${errorMessage(error)}`, { cause: error }),
+    onStep: (round, observation, _action, step) => {
+      const accepted = step.info.accepted ?? step.terminated;
+      if (accepted && acceptedRound === 0) acceptedRound = round;
+      const feedback = roundFeedback(step.info.feedback);
+      const candidates = observation.candidates.map((c) => c.id);
+      played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, accepted, ...(feedback ? { feedback } : {}) });
+      if (round < rounds && (step.terminated || step.truncated)) {
+        throw new Error(`evaluate: sample '${sampleId}': the env ended the episode after round ${round} of ${rounds}; every evaluation plays all rounds (build the env with runAllRounds: true and rounds >= ${rounds})`);
+      }
+    },
+  });
+  const { target, targetInContext } = sample as { target: ItemId; targetInContext: boolean };
   return { sampleId, target, targetInContext, acceptedRound, rounds: played };
 }
 

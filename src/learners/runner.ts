@@ -5,8 +5,8 @@
 import type { Piscina } from 'piscina';
 import { singleThreadPool } from '../core/worker-pool.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
-import type { NeuralRecommender } from '../../agents/neural/recommender.js';
-import { importSetup, type SetupSpec } from './setup.js';
+import type { PolicyStep, TrainablePolicy } from '../../agents/trainable.js';
+import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
 import type { RolloutTask } from './rollout-worker.js';
 import { errorMessage, OneLineError } from '../core/errors.js';
@@ -20,7 +20,8 @@ export interface RolloutRunner {
   /** Worker threads (0 = the main thread). */
   readonly workers: number;
   setWeights(weights: readonly Float32Array[]): Promise<void>;
-  run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]>;
+  /** Plays the specs; `Step` is the runner's policy's step type (the caller knows which policy the setup builds). */
+  run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]>;
   close(): Promise<void>;
 }
 
@@ -28,25 +29,24 @@ export interface RunnerOptions {
   setup: SetupSpec;
   /** 0 = run in the main thread. */
   workers: number;
-  /** Reward weights applied to info.rewards (undefined: the env's own weighted total). */
-  rewardWeights?: Record<string, number>;
+  /** Set on every env copy (the env weights the rewards; the runner's records keep its reward as it is). */
+  envOverrides?: EnvOverrides;
 }
 
 class LocalRunner implements RolloutRunner {
   readonly workers = 0;
   constructor(
     private readonly env: CrsEnv,
-    private readonly policy: NeuralRecommender,
-    private readonly rewardWeights: Record<string, number> | undefined,
+    private readonly policy: TrainablePolicy,
   ) {}
 
   async setWeights(weights: readonly Float32Array[]): Promise<void> {
     this.policy.setWeights(weights);
   }
 
-  async run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]> {
-    const out: EpisodeRecord[] = [];
-    for (const spec of specs) out.push(await runEpisode(this.env, this.policy, spec, this.rewardWeights));
+  async run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]> {
+    const out: EpisodeRecord<Step>[] = [];
+    for (const spec of specs) out.push((await runEpisode(this.env, this.policy, spec)) as EpisodeRecord<Step>);
     return out;
   }
 
@@ -69,7 +69,7 @@ class WorkerRunner implements RolloutRunner {
   async init(opts: RunnerOptions): Promise<void> {
     await Promise.all(
       this.pools.map((pool, i) => {
-        const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.rewardWeights ? { rewardWeights: opts.rewardWeights } : {}) };
+        const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.envOverrides ? { envOverrides: opts.envOverrides } : {}) };
         return this.runOn(i, task);
       }),
     );
@@ -85,16 +85,16 @@ class WorkerRunner implements RolloutRunner {
     );
   }
 
-  async run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]> {
+  async run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]> {
     const shares = this.pools.map(() => [] as { index: number; spec: RolloutSpec }[]);
     specs.forEach((spec, index) => shares[index % this.pools.length]!.push({ index, spec }));
-    const out = new Array<EpisodeRecord>(specs.length);
+    const out = new Array<EpisodeRecord<Step>>(specs.length);
     await Promise.all(
       this.pools.map(async (_pool, w) => {
         const share = shares[w]!;
         if (share.length === 0) return;
         const task: RolloutTask = { op: 'run', specs: share.map((s) => s.spec) };
-        const records = (await this.runOn(w, task)) as EpisodeRecord[];
+        const records = (await this.runOn(w, task)) as EpisodeRecord<Step>[];
         records.forEach((r, k) => (out[share[k]!.index] = r));
       }),
     );
@@ -118,10 +118,8 @@ class WorkerRunner implements RolloutRunner {
 export async function createRunner(opts: RunnerOptions): Promise<RolloutRunner> {
   if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new RangeError(`rollout workers must be an integer >= 0, got ${opts.workers}`);
   if (opts.workers === 0) {
-    const mod = await importSetup(opts.setup.module);
-    const env = await mod.createEnv(opts.setup.args, 0);
-    const policy = await mod.createPolicy(opts.setup.args);
-    return new LocalRunner(env, policy, opts.rewardWeights);
+    const { env, policy } = await buildRolloutParts(opts.setup, 0, opts.envOverrides);
+    return new LocalRunner(env, policy);
   }
   const runner = new WorkerRunner(opts.workers);
   try {
