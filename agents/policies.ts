@@ -5,7 +5,7 @@ import { NamedRegistry } from '../src/core/named-registry.js';
 import type { TrainablePolicy } from './trainable.js';
 
 export interface PolicyContext {
-  /** The policy's options (the train config's `policy_options`, or {}). */
+  /** The policy's options (SetupSpec.policy.options; {} from the CLI). */
   options: Record<string, unknown>;
   /** The setup module's own policy (what 'neural' builds). */
   setupPolicy(): Promise<TrainablePolicy>;
