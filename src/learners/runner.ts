@@ -1,9 +1,8 @@
-// Runs batches of rollouts, in the main thread (workers = 0) or on piscina worker threads. Each worker
-// thread is its own single-thread pool (like AsyncVectorEnv), so weights can be sent to every one of them;
+// Runs batches of rollouts, in the main thread (workers = 0) or on worker threads (PinnedWorkers, the one
+// worker-pool mechanism, as AsyncVectorEnv and the eval pool): each thread keeps its env and policy, so weights are sent to every one of them;
 // specs are dealt round-robin and the results put back in spec order. Since every rollout's randomness
 // comes from its spec, the records do not depend on the number of workers.
-import type { Piscina } from 'piscina';
-import { singleThreadPool } from '../core/worker-pool.js';
+import { PinnedWorkers } from '../core/worker-pool.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import type { PolicyStep, TrainablePolicy } from '../../agents/trainable.js';
 import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
@@ -59,16 +58,16 @@ const workerFile = new URL('./rollout-worker.ts', import.meta.url);
 
 class WorkerRunner implements RolloutRunner {
   readonly workers: number;
-  private readonly pools: Piscina[];
+  private readonly threads: PinnedWorkers;
 
   constructor(workers: number) {
     this.workers = workers;
-    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile));
+    this.threads = new PinnedWorkers(workerFile, workers);
   }
 
   async init(opts: RunnerOptions): Promise<void> {
     await Promise.all(
-      this.pools.map((pool, i) => {
+      Array.from({ length: this.workers }, (_, i) => {
         const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.envOverrides ? { envOverrides: opts.envOverrides } : {}) };
         return this.runOn(i, task);
       }),
@@ -77,7 +76,7 @@ class WorkerRunner implements RolloutRunner {
 
   async setWeights(weights: readonly Float32Array[]): Promise<void> {
     await Promise.all(
-      this.pools.map((_pool, w) => {
+      Array.from({ length: this.workers }, (_, w) => {
         const copies = weights.map((v) => v.slice());
         const task: RolloutTask = { op: 'weights', weights: copies };
         return this.runOn(w, task, copies.map((c) => c.buffer as ArrayBuffer));
@@ -86,11 +85,11 @@ class WorkerRunner implements RolloutRunner {
   }
 
   async run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]> {
-    const shares = this.pools.map(() => [] as { index: number; spec: RolloutSpec }[]);
-    specs.forEach((spec, index) => shares[index % this.pools.length]!.push({ index, spec }));
+    const shares = Array.from({ length: this.workers }, () => [] as { index: number; spec: RolloutSpec }[]);
+    specs.forEach((spec, index) => shares[index % this.workers]!.push({ index, spec }));
     const out = new Array<EpisodeRecord<Step>>(specs.length);
     await Promise.all(
-      this.pools.map(async (_pool, w) => {
+      shares.map(async (_share, w) => {
         const share = shares[w]!;
         if (share.length === 0) return;
         const task: RolloutTask = { op: 'run', specs: share.map((s) => s.spec) };
@@ -104,14 +103,14 @@ class WorkerRunner implements RolloutRunner {
   /** Runs a task on worker `w`; a failure (the thread threw or died) names the worker, on one line. */
   private async runOn(w: number, task: RolloutTask, transferList?: ArrayBuffer[]): Promise<unknown> {
     try {
-      return await (this.pools[w] as Piscina).run(task, transferList ? { transferList } : {});
+      return await this.threads.run(w, task, transferList);
     } catch (err) {
-      throw new RolloutWorkerError(`rollout worker ${w + 1} of ${this.pools.length} failed (${task.op}): ${errorMessage(err)}; the run's last checkpoint is kept: run the same command again to resume`, { cause: err });
+      throw new RolloutWorkerError(`rollout worker ${w + 1} of ${this.workers} failed (${task.op}): ${errorMessage(err)}; the run's last checkpoint is kept: run the same command again to resume`, { cause: err });
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.pools.map((p) => p.destroy()));
+    await this.threads.destroy();
   }
 }
 
