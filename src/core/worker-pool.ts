@@ -54,6 +54,11 @@ export class PinnedWorkers {
     this.pools = Array.from({ length: size }, () => singleThreadPool(workerUrl, tasksAhead));
   }
 
+  /** The live threads, in worker order (piscina's Worker objects; tests end one to check recovery). */
+  get threads(): Piscina['threads'] {
+    return this.pools.flatMap((p) => p.threads);
+  }
+
   /** Runs `task` on thread `worker` (0-based); `transferList` buffers move instead of being copied. */
   run<T>(worker: number, task: unknown, transferList?: ArrayBuffer[]): Promise<T> {
     const pool = this.pools[worker];

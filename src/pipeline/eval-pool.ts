@@ -45,12 +45,13 @@ export interface PlayedSamples {
 }
 
 export class EvalPool {
-  private readonly threads: PinnedWorkers;
+  /** The worker threads (named `pool`: tests reach in to end one, as they did when it was one piscina pool). */
+  private readonly pool: PinnedWorkers;
   private closed = false;
 
   constructor(readonly workers: number) {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`EvalPool: workers must be an integer >= 1, got ${String(workers)}`);
-    this.threads = new PinnedWorkers(new URL('./eval-worker.ts', import.meta.url), workers);
+    this.pool = new PinnedWorkers(new URL('./eval-worker.ts', import.meta.url), workers);
   }
 
   /** Plays `sampleIds` of the setup's split, returning the traces of those that finished, in that order. */
@@ -73,7 +74,7 @@ export class EvalPool {
         let message: string;
         let retryable = true;
         try {
-          const result = await this.threads.run<EvalChunkResult>(worker, task);
+          const result = await this.pool.run<EvalChunkResult>(worker, task);
           results.push(result);
           for (const trace of result.samples) traces.set(trace.sampleId, trace);
           if (result.samples.length > 0) onProgress?.(traces.size, sampleIds.length);
@@ -115,6 +116,6 @@ export class EvalPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.threads.destroy();
+    await this.pool.destroy();
   }
 }
