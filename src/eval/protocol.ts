@@ -31,14 +31,34 @@ export interface EvalFeedbackInfo {
 export type EvalStepInfo = Pick<StepInfo, 'ranking' | 'rewards'> &
   Partial<Pick<StepInfo, 'turn' | 'targetRank' | 'accepted'>> & { feedback?: EvalFeedbackInfo };
 
-/** The shape of env the protocol drives: `CrsEnv`, or a fake with the same methods in tests. */
+/**
+ * The shape of env the protocol drives: `CrsEnv`, `make('CrsEnv/<dataset>-v0')`'s wrapped env (typed
+ * `Env<CrsObservation, CrsAction>`), or a fake with the same methods in tests.
+ */
 export interface EvalEnv {
   reset(opts: { seed?: number; options?: { sampleId?: string } }): Promise<{ observation: CrsObservation; info: Record<string, unknown> }>;
-  step(action: CrsAction): Promise<{ observation: CrsObservation; terminated: boolean; truncated: boolean; info: EvalStepInfo }>;
+  step(action: CrsAction): Promise<{ observation: CrsObservation; terminated: boolean; truncated: boolean; info: EvalStepInfo | Record<string, unknown> }>;
   /** CrsEnv exposes its config; the protocol reads the round limit, whether the env plays all rounds and whether context items are excluded. */
   readonly config?: { readonly rounds?: number; readonly runAllRounds?: boolean; readonly excludeContextItems?: boolean };
   /** CrsEnv exposes the sample of the running episode (the evaluator is trusted; agents never see it); needed only when samples are given by id. */
   readonly currentSample?: RecSample | undefined;
+  /** A wrapped env's innermost env (Gymnasium's `unwrapped`): its config and current sample are read there. */
+  readonly unwrapped?: unknown;
+}
+
+/** Where the env's config and current sample are: the env itself, or below its wrappers. */
+function base(env: EvalEnv): EvalEnv {
+  if ('config' in env || env.unwrapped === undefined || env.unwrapped === env) return env;
+  return env.unwrapped as EvalEnv;
+}
+
+/** A step's info as the protocol reads it; an env that reports no ranking or rewards is named. */
+function stepInfo(info: EvalStepInfo | Record<string, unknown>, sampleId: string, round: number): EvalStepInfo {
+  const read = info as Partial<EvalStepInfo>;
+  if (!Array.isArray(read.ranking) || typeof read.rewards !== 'object' || read.rewards === null) {
+    throw new Error(`evaluate: sample '${sampleId}', round ${round}: the env's step info has no ranking and rewards (is it a CrsEnv?)`);
+  }
+  return read as EvalStepInfo;
 }
 
 const VERDICTS: readonly Verdict[] = ['accept', 'partial', 'reject'];
@@ -127,7 +147,7 @@ export function sampleAgentRng(seed: number, sampleId: string, round: number): R
 }
 
 function envProtocol(env: EvalEnv): EvalProtocol {
-  return env.config?.excludeContextItems ? 'exclude-context-items' : 'default';
+  return base(env).config?.excludeContextItems ? 'exclude-context-items' : 'default';
 }
 
 function protocolOf(envs: readonly EvalEnv[], explicit: EvalProtocol | undefined): EvalProtocol {
@@ -153,7 +173,7 @@ function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
     throw new RangeError(`evaluate: seed must be a non-negative integer, got ${String(options.seed)}`);
   }
-  for (const env of envs) {
+  for (const env of envs.map(base)) {
     const envRounds = env.config?.rounds;
     if (envRounds !== undefined && envRounds < rounds) {
       throw new RangeError(`evaluate: the env stops after ${envRounds} rounds but ${rounds} were asked; build the env with rounds >= ${rounds}`);
@@ -173,7 +193,7 @@ function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds
 
 /** The target and context flag of the sample the env just reset to (read from the env, never from what an agent sees). */
 function resolveSample(env: EvalEnv, requested: RecSample | string): { target: ItemId; targetInContext: boolean } {
-  const sample = typeof requested === 'string' ? env.currentSample : requested;
+  const sample = typeof requested === 'string' ? base(env).currentSample : requested;
   if (typeof requested === 'string' && (!sample || sample.id !== requested)) {
     throw new Error(`evaluate: sample '${requested}' was given by id, but the env does not expose it as currentSample; pass RecSample objects instead`);
   }
@@ -205,7 +225,8 @@ async function playSample(options: EvaluateOptions, env: EvalEnv, requested: Rec
     maxTurns: rounds,
     act: (observation, round) => agent.act(observation, sampleAgentRng(seed, sampleId, round)),
     wrapError: (error, round) => new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${errorMessage(error)}`, { cause: error }),
-    onStep: (round, observation, _action, step) => {
+    onStep: (round, observation, _action, result) => {
+      const step = { ...result, info: stepInfo(result.info, sampleId, round) };
       const accepted = step.info.accepted ?? step.terminated;
       if (accepted && acceptedRound === 0) acceptedRound = round;
       const feedback = roundFeedback(step.info.feedback);
