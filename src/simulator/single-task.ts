@@ -6,7 +6,7 @@ import type { Rng } from '../core/rng.js';
 import { GENRE_VOCAB, matchGenres } from '../data/genres.js';
 import type { ItemId } from '../data/types.js';
 import type { NameGuard } from './name-guard.js';
-import { phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
+import { aspectKey, phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
 import type { ContextUtterance, Feedback, ItemJudgment, SimulatorInput, UserSimulator, Verdict } from './types.js';
 import { seenItemIds } from './types.js';
 import { VOCAB_KINDS, type VocabKind } from './vocab.js';
@@ -116,7 +116,7 @@ export class SingleTaskSimulator implements UserSimulator {
       const echo = this.guard.sanitize(rng.choice(stated.statements), allowed);
       if (echo) text = `${text} ${rng.choice(['Like I said,', 'Again,', 'Remember,', 'As I mentioned,'])} ${lowerFirst(echo)}${/[.!?]$/.test(echo) ? '' : '.'}`;
     }
-    return { text, predictedAttributes: [], judgments, kind: phrased.kind, source: this.name };
+    return { text, predictedAttributes: [], judgments, kind: phrased.kind, ...(phrased.verdict ? { verdict: phrased.verdict } : {}), preference: phrased.stated.map(aspectKey), source: this.name };
   }
 }
 
