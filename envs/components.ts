@@ -17,7 +17,7 @@ import { UseLiteEncoder } from '../src/encoders/use-lite.js';
 import { defaultEncoderThreads, ParallelUseLiteEncoder } from '../src/encoders/parallel-encoder.js';
 import type { TextEncoder as TextEncoderContract } from '../src/encoders/text-encoder.js';
 import { LightGcnEncoder } from '../src/encoders/collaborative.js';
-import { MultiTaskSimulator } from '../src/simulator/multi-task.js';
+import { MultiTaskSimulator, SIMULATOR_FORMAT_VERSION } from '../src/simulator/multi-task.js';
 import { buildSimulatorInput } from '../src/simulator/types.js';
 import { Bm25Retriever } from '../src/retriever/bm25.js';
 import { queryFromSample } from '../src/retriever/evaluate.js';
@@ -68,9 +68,14 @@ export interface EnvComponents {
   textEncoder: TextEncoderContract;
   collaborative: LightGcnEncoder;
   simulator: MultiTaskSimulator;
+  /**
+   * The single-task ablation (paper 4.3): the same simulator trained on the feedback task alone, with the same E_T,
+   * E_C, config and seed. A stage of its own, trained (and cached) on first call only.
+   */
+  singleTaskSimulator(): Promise<MultiTaskSimulator>;
   retriever: DualViewRetriever;
   /** Where each part lives. */
-  dirs: { root: string; encoder: string; simulator: string; student: string; retriever: string; embeddings: string };
+  dirs: { root: string; encoder: string; simulator: string; singleTaskSimulator: string; student: string; retriever: string; embeddings: string };
   /** Persists new text embeddings (call before exit; also called after training). Resolves once written. */
   flush(): Promise<void>;
 }
@@ -173,6 +178,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     root,
     encoder: join(root, 'encoder'),
     simulator: join(root, 'simulator'),
+    singleTaskSimulator: join(root, 'simulator-single-task'),
     student: join(root, 'student'),
     retriever: join(root, 'retriever'),
     embeddings: defaultEmbeddingsDir(),
@@ -210,25 +216,38 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
   });
   const collaborative = encoderStage.value;
 
-  const simulatorStage = await cachedStage({
-    stage: 'simulator',
-    dir: dirs.simulator,
-    key: { datasetKey, encoder: encoderStage.hash, text: simulatorText.id, config: config.simulator, seed: config.seed },
-    fresh: options.fresh,
-    loadOnly: options.loadOnly,
-    log,
-    load: async (dir) => MultiTaskSimulator.load(dir, { text: simulatorText, collaborative }),
-    build: options.loadOnly
-      ? refuse('simulator')
-      : async (dir) => {
-          log(`training the multi-task user simulator on ${dataset.name}`);
-          const simulator = await MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...config.simulator });
-          await simulator.save(dir);
-          await saveEmbeddings(simulatorText, log);
-          return { value: simulator, summary: simulator.metrics };
-        },
-  });
+  // The multi-task simulator and its single-task ablation: one training code, the tasks told apart by config.
+  const simulatorStageOf = (stage: string, dir: string, simulatorConfig: Record<string, unknown>, what: string) =>
+    cachedStage({
+      stage,
+      dir,
+      key: { datasetKey, encoder: encoderStage.hash, text: simulatorText.id, config: simulatorConfig, seed: config.seed, format: SIMULATOR_FORMAT_VERSION },
+      fresh: options.fresh,
+      loadOnly: options.loadOnly,
+      log,
+      load: async (d) => MultiTaskSimulator.load(d, { text: simulatorText, collaborative }),
+      build: options.loadOnly
+        ? refuse(stage)
+        : async (d) => {
+            log(`training the ${what} user simulator on ${dataset.name}`);
+            const simulator = await MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...simulatorConfig });
+            await simulator.save(d);
+            await saveEmbeddings(simulatorText, log);
+            return { value: simulator, summary: simulator.metrics };
+          },
+    });
+  const simulatorStage = await simulatorStageOf('simulator', dirs.simulator, config.simulator, 'multi-task');
   const simulator = simulatorStage.value;
+  let singleTask: Promise<MultiTaskSimulator> | undefined;
+  const singleTaskSimulator = (): Promise<MultiTaskSimulator> => {
+    if (!singleTask) {
+      singleTask = simulatorStageOf('simulator-single-task', dirs.singleTaskSimulator, { ...config.simulator, tasks: ['feedback'] }, 'single-task').then((s) => s.value);
+      singleTask.catch(() => {
+        singleTask = undefined;
+      });
+    }
+    return singleTask;
+  };
 
   // E_T as the env reads it: a student distilled from the configured encoder (fast on novel text), or that encoder.
   const contextUtterances = (config.retriever.contextUtterances as number | null | undefined) ?? null;
@@ -287,6 +306,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     textEncoder: envText,
     collaborative,
     simulator,
+    singleTaskSimulator,
     retriever: retrieverStage.value,
     dirs,
     flush: async () => {

@@ -8,8 +8,9 @@ import { checkSeed, EnvStateError, type Env, type ResetResult, type StepResult }
 import { parseConfig } from '../src/config/load.js';
 import type { Retriever, RetrievalQuery, ScoredItem } from '../src/retriever/types.js';
 import { maskQuery } from '../src/retriever/types.js';
-import type { UserSimulator, Feedback } from '../src/simulator/types.js';
+import type { EarlierRoundIds, UserSimulator, Feedback } from '../src/simulator/types.js';
 import { buildSimulatorInput } from '../src/simulator/types.js';
+import { listVerdict, statedPreference } from '../src/simulator/behaviour.js';
 import type { TextEncoder } from '../src/encoders/text-encoder.js';
 import { WeightedReward, referencePreference } from '../rewards/index.js';
 import type { RewardComponent } from '../rewards/index.js';
@@ -199,6 +200,8 @@ interface Episode {
   observation: CrsObservation;
   referenceEmbedding?: Float32Array;
   transcript: string[];
+  /** The lists shown so far whose answers were asked, and the preference stated in each answer (the simulator reads them). */
+  shown: EarlierRoundIds[];
 }
 
 export class CrsEnv implements Env<CrsObservation, CrsAction> {
@@ -268,6 +271,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       observation,
       referenceEmbedding,
       transcript: sample.context.map(renderUtterance),
+      shown: [],
     };
     // Nothing about the target: the sample id is opaque, and whether the target was mentioned before is the
     // evaluator's to read (env.currentSample), not the agent's.
@@ -323,7 +327,8 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     let next = observation;
     if (!episode.done) {
       const t1 = performance.now();
-      feedback = await this.askFeedback(sample, parsed.ranking, episode.rng.split(`simulator-${turn}`));
+      feedback = await this.askFeedback(sample, parsed.ranking, episode.shown, episode.rng.split(`simulator-${turn}`));
+      if (feedback) episode.shown.push({ list: parsed.ranking, preference: statedPreference(feedback) });
       simulatorMs = performance.now() - t1;
       const t2 = performance.now();
       const candidates = await this.retrieve(sample, feedback?.text ?? '', parsed.preference, parsed.ranking);
@@ -347,7 +352,16 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       dropped: parsed.dropped,
       timings: { rewardMs, simulatorMs, retrieverMs },
     };
-    if (feedback) info.feedback = { text: feedback.text, kind: feedback.kind, ...(feedback.error ? { error: feedback.error } : {}) };
+    if (feedback) {
+      const verdict = listVerdict(feedback);
+      info.feedback = {
+        text: feedback.text,
+        kind: feedback.kind,
+        ...(verdict ? { verdict } : {}),
+        ...(feedback.preference ? { preference: [...feedback.preference] } : {}),
+        ...(feedback.error ? { error: feedback.error } : {}),
+      };
+    }
     return { observation: next, reward: breakdown.total, terminated, truncated, info };
   }
 
@@ -392,9 +406,9 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     return { id, title: item?.title ?? id, attributes: item?.attributes ?? {} };
   }
 
-  private async askFeedback(sample: RecSample, ranking: ItemId[], rng: Rng): Promise<Feedback | undefined> {
+  private async askFeedback(sample: RecSample, ranking: ItemId[], earlier: readonly EarlierRoundIds[], rng: Rng): Promise<Feedback | undefined> {
     if (!this.config.useFeedback) return undefined;
-    const input = buildSimulatorInput(sample, this.dataset, ranking);
+    const input = buildSimulatorInput(sample, this.dataset, ranking, earlier);
     return this.simulator.feedback(input, rng);
   }
 

@@ -16,7 +16,7 @@ import { RepeatRetriever } from '../src/retriever/repeat.js';
 import type { Retriever } from '../src/retriever/types.js';
 import { BlindSimulator, NoisySimulator } from '../src/simulator/wrappers.js';
 import { OracleSimulator } from '../src/simulator/oracle.js';
-import { SingleTaskSimulator } from '../src/simulator/single-task.js';
+import { DialogueRuleSimulator } from '../src/simulator/dialogue-rule.js';
 import { LlmSimulator } from '../src/simulator/llm.js';
 import { NameGuard } from '../src/simulator/name-guard.js';
 import type { UserSimulator } from '../src/simulator/types.js';
@@ -27,7 +27,11 @@ import { CrsEnvConfigSchema } from './config.js';
 import { CrsEnv } from './crs-env.js';
 import { errorMessage } from '../src/core/errors.js';
 
-export const SimulatorVariantSchema = z.enum(['multi-task', 'single-task', 'blind', 'noisy', 'oracle', 'llm']);
+/**
+ * 'multi-task' (default) and 'single-task' (the paper's ablation: trained on the feedback task alone) are trained
+ * simulators; 'dialogue-rule' restates what the user said in D by hand-written rules and needs no training.
+ */
+export const SimulatorVariantSchema = z.enum(['multi-task', 'single-task', 'blind', 'noisy', 'oracle', 'llm', 'dialogue-rule']);
 export const RetrieverChoiceSchema = z.enum(['dual-view', 'bm25', 'tfidf', 'popularity', 'repeat']);
 
 export const CrsEnvOptionsSchema = z.object({
@@ -109,16 +113,18 @@ export function buildRetriever(choice: z.output<typeof RetrieverChoiceSchema>, d
 
 /** Whether the options need the trained parts (dual-view retriever, multi-task simulator). */
 export function needsTrainedComponents(options: Pick<z.output<typeof CrsEnvOptionsSchema>, 'retriever' | 'simulator'>): boolean {
-  return options.retriever === 'dual-view' || ['multi-task', 'blind', 'noisy'].includes(options.simulator);
+  return options.retriever === 'dual-view' || ['multi-task', 'single-task', 'blind', 'noisy'].includes(options.simulator);
 }
 
-function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: Dataset, parts: EnvComponents | undefined): UserSimulator {
+async function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: Dataset, parts: EnvComponents | undefined): Promise<UserSimulator> {
   const guard = () => new NameGuard(dataset.items);
   switch (options.simulator) {
     case 'multi-task':
       return parts!.simulator;
     case 'single-task':
-      return new SingleTaskSimulator({ guard: guard() });
+      return parts!.singleTaskSimulator();
+    case 'dialogue-rule':
+      return new DialogueRuleSimulator({ guard: guard() });
     case 'blind':
       return new BlindSimulator(parts!.simulator);
     case 'noisy':
@@ -152,7 +158,7 @@ export async function makeCrsEnv(datasetName: 'inspired' | 'redial', rawOptions:
   const componentsConfig = parseConfig(ComponentsConfigSchema, options.components, 'components config');
   const textEncoder = parts?.textEncoder ?? makeTextEncoder(componentsConfig.textEncoder, defaultEmbeddingsDir());
   return new CrsEnv(
-    { dataset, retriever: buildRetriever(options.retriever, dataset, parts), simulator: buildSimulator(options, dataset, parts), textEncoder },
+    { dataset, retriever: buildRetriever(options.retriever, dataset, parts), simulator: await buildSimulator(options, dataset, parts), textEncoder },
     envConfig,
   );
 }

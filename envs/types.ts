@@ -1,5 +1,6 @@
 // What CrsEnv shows the agent, and what it reports in `info`.
 import type { Attributes, ItemId, Utterance } from '../src/data/types.js';
+import type { Verdict } from '../src/simulator/types.js';
 
 export interface ItemView {
   id: ItemId;
@@ -55,7 +56,10 @@ export interface StepInfo {
   /** Problems with the action (parse errors, dropped entries). */
   problems: string[];
   dropped: string[];
-  /** The simulator's structured signals for the next round's feedback, when one was asked. */
-  feedback?: { text: string; kind: string; error?: string };
+  /**
+   * The user's answer to R_t, when one was asked: its text, kind, the verdict on the list (`accept` / `partial` /
+   * `reject`; the best listed item's) and the preference it states ("kind:value" strings), when the simulator says.
+   */
+  feedback?: { text: string; kind: string; verdict?: Verdict; preference?: string[]; error?: string };
   timings: { rewardMs: number; simulatorMs: number; retrieverMs: number };
 }

@@ -3,6 +3,7 @@
 // by the learner. Embeddings (E_T of item descriptions and of the query texts) are cached.
 import type { AttributeKind, Dataset, ItemId } from '../../src/data/types.js';
 import { ATTRIBUTE_KINDS } from '../../src/data/types.js';
+import { TargetPopularity } from '../../src/data/popularity.js';
 import type { TextEncoder } from '../../src/encoders/text-encoder.js';
 import type { CrsObservation } from '../../envs/types.js';
 import { clauses, containsPhrase, polarity, spokenForm, spokenTitleForm, type Clause } from './mentions.js';
@@ -24,7 +25,7 @@ export const CANDIDATE_FEATURES = [
   'previousListPosition', // 1 - (pos-1)/len in R_{t-1}, 0 if absent
   'titleLiked', // the feedback names the item in a positive clause
   'titleDisliked', // ... in a negative clause
-  'popularity', // log1p(train target count), scaled to [0, 1]
+  'popularity', // log1p(train dialogues with it as a target, leaving the sample's own dialogue out), scaled to [0, 1]
   'collaborative', // cos(E_C(item), mean E_C(I_D)); 0 without collaborative embeddings
   'hasFeedback', // 1 when F_t is non-empty (constant in a list: acts through the hidden layer)
   'turn', // (t-1)/(T-1)
@@ -131,7 +132,10 @@ export class FeatureExtractor {
   private readonly textCacheSize: number;
   private readonly itemCache = new Map<ItemId, Float32Array>();
   private readonly textCache = new Map<string, Float32Array>();
-  private readonly popularity = new Map<ItemId, number>();
+  /** Train-target popularity, leave-one-dialogue-out (src/data/popularity.ts). */
+  private readonly popularity: TargetPopularity;
+  /** The dialogue of each train sample id: a train observation's popularity leaves its own dialogue out. */
+  private readonly trainDialogueOf = new Map<string, string>();
   /** Lower-cased spoken value -> the catalogue attribute it names (first seen). */
   private readonly vocabulary = new Map<string, AttributeOption>();
 
@@ -142,10 +146,8 @@ export class FeatureExtractor {
     this.dim = deps.textEncoder.dim;
     this.maxOptions = options.maxOptions ?? 64;
     this.textCacheSize = options.textCacheSize ?? 20000;
-    const counts = new Map<ItemId, number>();
-    for (const s of this.dataset.samples.train) counts.set(s.target, (counts.get(s.target) ?? 0) + 1);
-    const max = Math.log1p(Math.max(0, ...counts.values()));
-    for (const [id, c] of counts) this.popularity.set(id, max > 0 ? Math.log1p(c) / max : 0);
+    this.popularity = TargetPopularity.fromTrain(this.dataset);
+    for (const s of this.dataset.samples.train) this.trainDialogueOf.set(s.id, s.dialogueId);
     for (const item of this.dataset.items) {
       for (const kind of ATTRIBUTE_KINDS) {
         for (const value of item.attributes[kind] ?? []) {
@@ -221,6 +223,7 @@ export class FeatureExtractor {
     const preferenceLower = obs.previousPreference.toLowerCase();
     const contextItemIds = new Set(obs.contextItems.map((c) => c.id));
     const previous = new Map(obs.previousList.map((id, i) => [id, i] as const));
+    const ownDialogue = this.trainDialogueOf.get(obs.sampleId);
 
     // Attribute options: values of the candidates, of I_D, and catalogue values named as entities of D.
     const options: AttributeOption[] = [];
@@ -338,7 +341,7 @@ export class FeatureExtractor {
       x[row + 12] = prevPos !== undefined ? 1 - prevPos / obs.previousList.length : 0;
       x[row + 13] = title.positive ? 1 : 0;
       x[row + 14] = title.negative ? 1 : 0;
-      x[row + 15] = this.popularity.get(c.id) ?? 0;
+      x[row + 15] = this.popularity.scaled(c.id, ownDialogue);
       x[row + 16] = collab ? this.collaborativeSimilarity(collab, c.id) : 0;
       x[row + 17] = hasFeedback;
       x[row + 18] = turn;

@@ -1,5 +1,6 @@
 // A ready-made setup module (see setup.ts) for the common cases: a synthetic or real dataset, a lexical or
-// popularity retriever, a simulator that needs no training, the hashing encoder or USE lite, and the
+// popularity retriever, a simulator (the oracle and the dialogue rule need no training; the label-free multi-task
+// simulator is trained here, small and seeded, once per thread), the hashing encoder or USE lite, and the
 // neural recommender. Point `SetupSpec.module` at this file with `StandardSetupArgs` as `args`.
 // Setups that need trained parts (the dual-view retriever, the multi-task simulator) write their own module
 // with the same three exports.
@@ -12,7 +13,8 @@ import type { TextEncoder } from '../encoders/text-encoder.js';
 import { Bm25Retriever, PopularityRetriever, TfidfRetriever, type Retriever } from '../retriever/index.js';
 import { NameGuard } from '../simulator/name-guard.js';
 import { OracleSimulator } from '../simulator/oracle.js';
-import { SingleTaskSimulator } from '../simulator/single-task.js';
+import { DialogueRuleSimulator } from '../simulator/dialogue-rule.js';
+import { MultiTaskSimulator } from '../simulator/multi-task.js';
 import type { UserSimulator } from '../simulator/types.js';
 import { CrsEnv } from '../../envs/crs-env.js';
 import { CrsEnvConfigSchema } from '../../envs/config.js';
@@ -34,8 +36,11 @@ export const StandardSetupArgsSchema = z
       ])
       .default({ name: 'synthetic', seed: 0, items: 60, dialogues: 40 }),
     retriever: z.enum(['bm25', 'tfidf', 'popularity']).default('bm25'),
-    /** 'oracle' knows the target's attributes (not label-free); 'single-task' reads only the dialogue. */
-    simulator: z.enum(['oracle', 'single-task']).default('oracle'),
+    /**
+     * 'oracle' knows the target's attributes (not label-free); 'dialogue-rule' restates the dialogue by rules;
+     * 'multi-task' is the label-free simulator, trained here on the dataset (hashing features, a few epochs).
+     */
+    simulator: z.enum(['oracle', 'dialogue-rule', 'multi-task']).default('oracle'),
     encoder: z
       .discriminatedUnion('kind', [z.object({ kind: z.literal('hash'), dim: z.number().int().min(8).default(256) }), z.object({ kind: z.literal('use-lite') })])
       .default({ kind: 'hash', dim: 256 }),
@@ -52,7 +57,11 @@ interface Shared {
   dataset: Dataset;
   encoder: TextEncoder;
   extractor?: FeatureExtractor;
+  multiTask?: Promise<MultiTaskSimulator>;
 }
+
+/** A small multi-task simulator for learner runs: seeded, so every worker thread trains the same one. */
+const SMALL_SIMULATOR = { seed: 0, epochs: 8, hidden: 32, userDim: 16 } as const;
 
 // One dataset and encoder per thread and args: createEnv and createPolicy share them.
 const shared = new Map<string, Promise<Shared>>();
@@ -87,16 +96,22 @@ function makeRetriever(kind: string, dataset: Dataset): Retriever {
   return new Bm25Retriever(dataset);
 }
 
-function makeSimulator(kind: string, dataset: Dataset): UserSimulator {
+async function makeSimulator(kind: string, parts: Shared): Promise<UserSimulator> {
+  const { dataset } = parts;
+  if (kind === 'multi-task') {
+    parts.multiTask ??= MultiTaskSimulator.train(dataset, { text: new HashingEncoder({ dim: 128 }) }, SMALL_SIMULATOR);
+    return parts.multiTask;
+  }
   const guard = new NameGuard(dataset.items);
-  return kind === 'single-task' ? new SingleTaskSimulator({ guard }) : new OracleSimulator({ guard });
+  return kind === 'dialogue-rule' ? new DialogueRuleSimulator({ guard }) : new OracleSimulator({ guard });
 }
 
 export async function createEnv(rawArgs: unknown, _index = 0, overrides: EnvOverrides = {}): Promise<CrsEnv> {
   const args = parse(rawArgs);
-  const { dataset, encoder } = await sharedParts(args);
+  const parts = await sharedParts(args);
+  const { dataset, encoder } = parts;
   return new CrsEnv(
-    { dataset, retriever: makeRetriever(args.retriever, dataset), simulator: makeSimulator(args.simulator, dataset), textEncoder: encoder },
+    { dataset, retriever: makeRetriever(args.retriever, dataset), simulator: await makeSimulator(args.simulator, parts), textEncoder: encoder },
     overrides.rewardWeights ? { ...args.env, rewardWeights: overrides.rewardWeights } : args.env,
   );
 }

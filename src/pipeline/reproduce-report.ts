@@ -519,7 +519,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     '## What differs from the paper',
     '- No 8B LLMs: the recommender is a small neural policy (Plackett-Luce ranking + attribute-choice preference inference, template-written five-step reasoning); the user simulator is learned heads (attribute alignment, target prediction) over our encoders with template feedback; E_T is Universal Sentence Encoder lite (512-d), not bge-base.',
     ...(summary.settings.trainIsPartial ? ['- ReDial train is partial here (the raw train-portion dialogues shipped, 3,727 of the official 9,006 when written): see docs/data.md.'] : []),
-    '- w/o Pref, w/o Rec, w/o feedback, blind and noisy are evaluation-time ablations of the SFT+GRPO policy; w/o SFT, single-task simulator and the reward ablations are separate GRPO trainings.',
+    '- w/o Pref, w/o Rec, w/o feedback, blind and noisy are evaluation-time ablations of the SFT+GRPO policy; w/o SFT, single-task simulator (the simulator trained on the feedback task alone, an artifacts stage of its own) and the reward ablations are separate GRPO trainings.',
     "- The paper's BERT row is shown beside our BM25 text-only baseline for orientation only.",
     '',
     '## SFT+GRPO against SFT over seeds (test, Recall@10, round ' + rounds + ')',

@@ -17,6 +17,7 @@ import { readEvalRun } from '../eval/files.js';
 import type { EvalRun } from '../eval/protocol.js';
 import { trainSft } from '../learners/sft.js';
 import { trainRl } from '../learners/rl.js';
+import { SIMULATOR_FORMAT_VERSION } from '../simulator/multi-task.js';
 import { DEFAULT_REWARD_WEIGHTS, resolveRlConfig, SftConfigSchema } from '../learners/config.js';
 import { cachedStage, STAGE_FILE, stageHash } from './stage-cache.js';
 import { runEvaluation } from './run-eval.js';
@@ -214,7 +215,13 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
   if (options.fresh) log('--fresh: every stage below is rebuilt');
 
   // The resolved config (defaults filled), so a changed default retrains everything downstream.
-  const componentsHash = stageHash({ components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'), dataset: datasetKey(dataset), samples: SAMPLE_ID_SCHEME });
+  // The simulator's format too: a change of what the simulator computes retrains the policies trained against it.
+  const componentsHash = stageHash({
+    components: parseConfig(ComponentsConfigSchema, profile.components, 'components config'),
+    dataset: datasetKey(dataset),
+    samples: SAMPLE_ID_SCHEME,
+    simulator: SIMULATOR_FORMAT_VERSION,
+  });
 
   // 2. Retrieval table (cold start, test split).
   const retrieval = await timed('retrieval', async () =>

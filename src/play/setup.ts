@@ -19,7 +19,7 @@ import { STAGE_FILE } from '../pipeline/stage-cache.js';
 import type { Retriever } from '../retriever/types.js';
 import { LightGcnEncoder } from '../encoders/collaborative.js';
 import { MultiTaskSimulator } from '../simulator/multi-task.js';
-import { SingleTaskSimulator } from '../simulator/single-task.js';
+import { DialogueRuleSimulator } from '../simulator/dialogue-rule.js';
 import { OracleSimulator } from '../simulator/oracle.js';
 import { BlindSimulator, NoisySimulator } from '../simulator/wrappers.js';
 import { LlmSimulator } from '../simulator/llm.js';
@@ -35,7 +35,7 @@ type RetrieverChoice = NonNullable<CrsEnvOptions['retriever']>;
 const LEXICAL = new Set<RetrieverChoice>(['popularity', 'repeat', 'bm25', 'tfidf']);
 const POLICY_KINDS = new Set(['neural', 'sft', 'grpo', 'rloo', 'reinforce']);
 /** Simulator variants built on the trained multi-task simulator. */
-const TRAINED_SIMULATORS = new Set<SimulatorVariant>(['multi-task', 'blind', 'noisy']);
+const TRAINED_SIMULATORS = new Set<SimulatorVariant>(['multi-task', 'blind', 'noisy', 'single-task']);
 
 export class PlaySetupError extends Error {
   override name = 'PlaySetupError';
@@ -105,7 +105,7 @@ async function loadTrainedSimulator(dataset: Dataset, artifactsDir: string | und
   return MultiTaskSimulator.load(simulatorDir, { text, collaborative });
 }
 
-function buildSimulator(variant: SimulatorVariant, dataset: Dataset, trained: MultiTaskSimulator | undefined): UserSimulator {
+function buildSimulator(variant: SimulatorVariant, dataset: Dataset, trained: MultiTaskSimulator | undefined, singleTask: MultiTaskSimulator | undefined): UserSimulator {
   const guard = () => new NameGuard(dataset.items);
   const need = (): MultiTaskSimulator => {
     if (!trained) throw new PlaySetupError(`simulator '${variant}' needs the trained multi-task simulator`);
@@ -119,7 +119,10 @@ function buildSimulator(variant: SimulatorVariant, dataset: Dataset, trained: Mu
     case 'noisy':
       return new NoisySimulator(need(), 0.5);
     case 'single-task':
-      return new SingleTaskSimulator({ guard: guard() });
+      if (!singleTask) throw new PlaySetupError(`simulator 'single-task' needs the trained single-task simulator`);
+      return singleTask;
+    case 'dialogue-rule':
+      return new DialogueRuleSimulator({ guard: guard() });
     case 'oracle':
       return new OracleSimulator({ guard: guard() });
     case 'llm':
@@ -138,7 +141,9 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
   let parts: EnvComponents | undefined;
   let trainedSimulator: MultiTaskSimulator | undefined;
   let loaded: PlaySetup['loaded'] = 'none';
-  if (lexical && wantsTrainedSimulator) {
+  // The single-task ablation is a stage of the env components (trained on first use), loaded with them.
+  const wantsSingleTask = opts.user.kind === 'simulator' && opts.user.variant === 'single-task';
+  if (lexical && wantsTrainedSimulator && !wantsSingleTask) {
     trainedSimulator = await loadTrainedSimulator(dataset, opts.artifactsDir);
     if (trainedSimulator) loaded = 'simulator';
   }
@@ -164,7 +169,8 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
     retriever = choice === 'dual-view' ? (parts as EnvComponents).retriever : lexicalRetriever(choice, dataset);
   }
 
-  const simulator = opts.user.kind === 'human' ? opts.user.simulator : buildSimulator(opts.user.variant, dataset, trainedSimulator);
+  const singleTask = wantsSingleTask && parts ? await parts.singleTaskSimulator() : undefined;
+  const simulator = opts.user.kind === 'human' ? opts.user.simulator : buildSimulator(opts.user.variant, dataset, trainedSimulator, singleTask);
   // Rewards are not shown in play; without the trained text encoder the preference reward is left out so
   // nothing loads USE lite just to score it.
   const env: CrsEnvConfigInput = parts

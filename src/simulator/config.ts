@@ -3,8 +3,23 @@ import { z } from 'zod';
 
 const threshold = z.union([z.number().min(0).max(1), z.literal('auto')]);
 
+/**
+ * The paper's three training tasks (3.2): 'attributes' = attribute alignment (the target's attributes from D, I_D),
+ * 'target' = target prediction (Yes/No per listed item), 'feedback' = what the feedback states about a shown list
+ * (the target's attributes given D, I_D and a constructed list R_human). ['feedback'] alone is the single-task
+ * ablation (4.3): its items are judged by how well they fit the stated preference, with no target head.
+ */
+export const SIMULATOR_TASKS = ['attributes', 'target', 'feedback'] as const;
+export type SimulatorTask = (typeof SIMULATOR_TASKS)[number];
+
 export const MultiTaskConfigSchema = z
   .object({
+    /** Which tasks are trained (see SIMULATOR_TASKS); the default is the multi-task simulator. */
+    tasks: z
+      .array(z.enum(SIMULATOR_TASKS))
+      .min(1)
+      .default([...SIMULATOR_TASKS])
+      .transform((t) => SIMULATOR_TASKS.filter((k) => t.includes(k))),
     /** Seed for weight initialisation, list construction, shuffling and dropout. */
     seed: z.number().int().default(0),
     /** tfjs backend for training ('wasm' is fast; 'cpu' is the slow pure-JS fallback). */
@@ -42,8 +57,29 @@ export const MultiTaskConfigSchema = z
     targetLossWeight: z.number().min(0).default(1),
     /** Weight of positive labels in the attribute loss (rare labels). */
     attributePositiveWeight: z.number().positive().default(3),
-    /** A listed item whose target score reaches this is accepted ('auto': calibrated on valid). */
+    /**
+     * A listed item whose target score reaches this is accepted ('auto': calibrated on valid so that, for at most
+     * `falseAcceptanceRate` of valid samples, any catalog item other than the target would be accepted).
+     */
     acceptThreshold: threshold.default('auto'),
+    /** Share of valid samples whose best wrong item may reach the automatic accept threshold. */
+    falseAcceptanceRate: z.number().min(0).max(1).default(0.02),
+    /** Valid samples the accept calibration scores the whole catalog for (the first N, in split order). */
+    calibrationSamples: z.number().int().positive().default(300),
+    /**
+     * What a training sample is shown as R_{t-1} for the preference head: nothing (cold start) or one of the
+     * constructed lists; weights, normalised. With `earlierListRate`, another list without the target came before it.
+     */
+    shownLists: z
+      .object({
+        none: z.number().min(0).default(0.2),
+        'H-': z.number().min(0).default(0.3),
+        'S-': z.number().min(0).default(0.2),
+        'H+': z.number().min(0).default(0.15),
+        'S+': z.number().min(0).default(0.15),
+      })
+      .prefault({}),
+    earlierListRate: z.number().min(0).max(1).default(0.5),
     /** A listed item whose target score reaches this is a partial match ('auto': calibrated on valid). */
     partialThreshold: threshold.default('auto'),
     /** How many predicted attributes a Feedback carries. */

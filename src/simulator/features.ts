@@ -1,6 +1,7 @@
 // Features the simulator heads read, all derived from a SimulatorInput (never from a sample):
 // - context x = [E_T(D) | E_C mean pool of I_D | bag of I_D attributes over the vocab | 2 scalars];
-// - item f = [vocab multi-hot / sqrt(n) | E_C(item)], plus 5 context-item pair features.
+// - item f = [vocab multi-hot / sqrt(n) | E_C(item)], plus 5 context-item pair features;
+// - shown lists s = [mean vocab multi-hot of R_{t-1}'s items | the same over the lists shown before it].
 import { matchGenres } from '../data/genres.js';
 import type { ItemId } from '../data/types.js';
 import { itemText, renderContext } from './text.js';
@@ -164,6 +165,32 @@ export class FeatureExtractor {
       });
     }
     return views.map((v) => this.items.get(v.id) as ItemFeatures);
+  }
+
+  /** The shown-lists input s (length 2 x vocab) of an input: R_{t-1} and the earlier lists. */
+  shownVector(input: SimulatorInput): Float32Array {
+    return this.shownFromIndices(
+      input.previousList.map((v) => this.vocab.indicesOf(v)),
+      input.earlierRounds.flatMap((r) => r.list.map((v) => this.vocab.indicesOf(v))),
+    );
+  }
+
+  /** s from the vocab indices of R_{t-1}'s items and of the earlier lists' items (each half a mean multi-hot). */
+  shownFromIndices(previous: readonly ArrayLike<number>[], earlier: readonly ArrayLike<number>[], out = new Float32Array(2 * this.layout.vocabSize), offset = 0): Float32Array {
+    const V = this.layout.vocabSize;
+    const add = (lists: readonly ArrayLike<number>[], at: number): void => {
+      if (lists.length === 0) return;
+      const w = 1 / lists.length;
+      for (const indices of lists) {
+        for (let k = 0; k < indices.length; k++) {
+          const j = offset + at + (indices[k] as number);
+          out[j] = (out[j] as number) + w;
+        }
+      }
+    };
+    add(previous, 0);
+    add(earlier, V);
+    return out;
   }
 
   /** The cached features of an item, if `itemFeatures` has seen it. */

@@ -3,6 +3,10 @@
 //   attribute logits a = h Wa + ba + bag * wcopy         (attribute alignment, 3.2.2)
 //   target logit(j) = (h Wu) . (f_j Wv) + pair_j . wp + wov * mean_{a in item j} sigmoid(a) + bt
 //                                                        (target prediction, 3.2.3)
+//   preference logits p = relu(x W1 + b1 + s Ws) Wa + ba + bag * wcopy + s * wshown
+//                                                        (what the feedback states, 3.2.1: list-aware)
+// where s = [attribute bag of R_{t-1} | attribute bag of the lists shown before it] (2 x vocab): the
+// preference a user states depends on what they were shown; the target head judges items without it.
 // Training runs the tfjs forward; inference runs the same arithmetic in plain JS on Float32Arrays (tiny
 // batches are much faster that way). A test keeps the two forwards equal.
 import type * as tfjs from '@tensorflow/tfjs';
@@ -20,7 +24,7 @@ export interface HeadShapes {
   userDim: number;
 }
 
-export const WEIGHT_NAMES = ['W1', 'b1', 'Wa', 'ba', 'wcopy', 'Wu', 'Wv', 'wp', 'wov', 'bt'] as const;
+export const WEIGHT_NAMES = ['W1', 'b1', 'Wa', 'ba', 'wcopy', 'Wu', 'Wv', 'wp', 'wov', 'bt', 'Ws', 'wshown'] as const;
 export type WeightName = (typeof WEIGHT_NAMES)[number];
 export type HeadWeights = Record<WeightName, Float32Array>;
 
@@ -36,7 +40,14 @@ export function weightShapes(s: HeadShapes): Record<WeightName, number[]> {
     wp: [s.pairDim],
     wov: [1],
     bt: [1],
+    Ws: [listDim(s), s.hidden],
+    wshown: [listDim(s)],
   };
+}
+
+/** Length of the shown-lists input s: the bag of R_{t-1} and the bag of the earlier lists. */
+export function listDim(s: Pick<HeadShapes, 'vocabSize'>): number {
+  return 2 * s.vocabSize;
 }
 
 function size(shape: readonly number[]): number {
@@ -67,6 +78,8 @@ export function initWeights(s: HeadShapes, rng: Rng, attributePrior?: Float32Arr
     wp: new Float32Array(s.pairDim),
     wov: new Float32Array([0.5]),
     bt: new Float32Array([-1]),
+    Ws: glorot(shapes.Ws),
+    wshown: new Float32Array(listDim(s)),
   };
 }
 
@@ -88,6 +101,8 @@ export function sigmoid(x: number): number {
 // Plain-JS forward (inference)
 
 export interface ContextState {
+  /** x W1 + b1, before the relu (the preference head adds the shown lists to it). */
+  pre: Float32Array;
   h: Float32Array;
   attrLogits: Float32Array;
   attrProbs: Float32Array;
@@ -106,17 +121,33 @@ function vecMat(v: ArrayLike<number>, m: Float32Array, cols: number, bias?: Floa
   return out;
 }
 
-export function contextForward(w: HeadWeights, s: HeadShapes, x: Float32Array): ContextState {
-  const h = vecMat(x, w.W1, s.hidden, w.b1);
-  for (let j = 0; j < h.length; j++) if ((h[j] as number) < 0) h[j] = 0;
-  const attrLogits = vecMat(h, w.Wa, s.vocabSize, w.ba);
-  const attrProbs = new Float32Array(s.vocabSize);
-  for (let i = 0; i < s.vocabSize; i++) {
-    attrLogits[i] = (attrLogits[i] as number) + (x[s.bagOffset + i] as number) * (w.wcopy[i] as number);
-    attrProbs[i] = sigmoid(attrLogits[i] as number);
+/** Attribute logits from a trunk output h (and, for the preference head, the shown lists s). */
+function attributeLogits(w: HeadWeights, s: HeadShapes, h: Float32Array, x: Float32Array, shown?: Float32Array): { logits: Float32Array; probs: Float32Array } {
+  const logits = vecMat(h, w.Wa, s.vocabSize, w.ba);
+  const probs = new Float32Array(s.vocabSize);
+  const V = s.vocabSize;
+  for (let i = 0; i < V; i++) {
+    let z = (logits[i] as number) + (x[s.bagOffset + i] as number) * (w.wcopy[i] as number);
+    if (shown) z += (shown[i] as number) * (w.wshown[i] as number) + (shown[V + i] as number) * (w.wshown[V + i] as number);
+    logits[i] = z;
+    probs[i] = sigmoid(z);
   }
+  return { logits, probs };
+}
+
+export function contextForward(w: HeadWeights, s: HeadShapes, x: Float32Array): ContextState {
+  const pre = vecMat(x, w.W1, s.hidden, w.b1);
+  const h = Float32Array.from(pre, (v) => (v > 0 ? v : 0));
+  const { logits: attrLogits, probs: attrProbs } = attributeLogits(w, s, h, x);
   const u = vecMat(h, w.Wu, s.userDim);
-  return { h, attrLogits, attrProbs, u };
+  return { pre, h, attrLogits, attrProbs, u };
+}
+
+/** The preference head: attribute probabilities given the context and the shown lists s (length listDim). */
+export function preferenceForward(w: HeadWeights, s: HeadShapes, ctx: ContextState, x: Float32Array, shown: Float32Array): Float32Array {
+  const h2 = vecMat(shown, w.Ws, s.hidden, ctx.pre);
+  for (let j = 0; j < h2.length; j++) if ((h2[j] as number) < 0) h2[j] = 0;
+  return attributeLogits(w, s, h2, x, shown).probs;
 }
 
 /** The item's projection f Wv (f given densely). */
@@ -160,6 +191,8 @@ export interface TfBatch {
   M: tfjs.Tensor3D;
   /** [B, L, pairDim] */
   P: tfjs.Tensor3D;
+  /** [B, listDim]: the shown lists (zeros at cold start). */
+  S: tfjs.Tensor2D;
 }
 
 export function toVariables(tf: typeof tfjs, w: HeadWeights, s: HeadShapes): HeadVariables {
@@ -176,7 +209,10 @@ export function fromVariables(v: HeadVariables): HeadWeights {
   return out;
 }
 
-/** Attribute logits [B, V] and target logits [B, L]. `dropout` (0..1) applies to h when `dropoutSeed` is given. */
+/**
+ * Attribute logits [B, V] (no list), preference logits [B, V] (given the shown lists) and target logits [B, L].
+ * `dropout` (0..1) applies to both trunk outputs when `dropoutSeed` is given.
+ */
 export function tfForward(
   tf: typeof tfjs,
   v: HeadVariables,
@@ -184,17 +220,29 @@ export function tfForward(
   batch: TfBatch,
   dropout = 0,
   dropoutSeed?: number,
-): { attrLogits: tfjs.Tensor2D; targetLogits: tfjs.Tensor2D } {
+): { attrLogits: tfjs.Tensor2D; preferenceLogits: tfjs.Tensor2D; targetLogits: tfjs.Tensor2D } {
   const [B, L] = batch.F.shape as [number, number, number];
-  let h = tf.relu(tf.add(tf.matMul(batch.X, v.W1), v.b1)) as tfjs.Tensor2D;
-  if (dropout > 0 && dropoutSeed !== undefined) h = tf.dropout(h, dropout, undefined, dropoutSeed) as tfjs.Tensor2D;
-  const bag = tf.slice(batch.X, [0, s.bagOffset], [B, s.vocabSize]);
-  const attrLogits = tf.add(tf.add(tf.matMul(h, v.Wa), v.ba), tf.mul(bag, v.wcopy)) as tfjs.Tensor2D;
+  const V = s.vocabSize;
+  const pre = tf.add(tf.matMul(batch.X, v.W1), v.b1);
+  let h = tf.relu(pre) as tfjs.Tensor2D;
+  let h2 = tf.relu(tf.add(pre, tf.matMul(batch.S, v.Ws))) as tfjs.Tensor2D;
+  if (dropout > 0 && dropoutSeed !== undefined) {
+    h = tf.dropout(h, dropout, undefined, dropoutSeed) as tfjs.Tensor2D;
+    h2 = tf.dropout(h2, dropout, undefined, dropoutSeed + 1) as tfjs.Tensor2D;
+  }
+  const bag = tf.slice(batch.X, [0, s.bagOffset], [B, V]);
+  const copy = tf.mul(bag, v.wcopy);
+  const attrLogits = tf.add(tf.add(tf.matMul(h, v.Wa), v.ba), copy) as tfjs.Tensor2D;
+  const shownTerm = tf.add(
+    tf.mul(tf.slice(batch.S, [0, 0], [B, V]), tf.slice(v.wshown, [0], [V])),
+    tf.mul(tf.slice(batch.S, [0, V], [B, V]), tf.slice(v.wshown, [V], [V])),
+  );
+  const preferenceLogits = tf.add(tf.add(tf.add(tf.matMul(h2, v.Wa), v.ba), copy), shownTerm) as tfjs.Tensor2D;
   const u = tf.matMul(h, v.Wu); // [B, K]
   const itemProj = tf.reshape(tf.matMul(tf.reshape(batch.F, [B * L, s.itemDim]), v.Wv), [B, L, s.userDim]);
   const interaction = tf.sum(tf.mul(itemProj, tf.expandDims(u, 1)), 2); // [B, L]
   const pairTerm = tf.sum(tf.mul(batch.P, v.wp), 2); // [B, L]
   const overlap = tf.reshape(tf.matMul(batch.M, tf.expandDims(tf.sigmoid(attrLogits), 2)), [B, L]);
   const targetLogits = tf.add(tf.add(tf.add(interaction, pairTerm), tf.mul(overlap, v.wov)), v.bt) as tfjs.Tensor2D;
-  return { attrLogits, targetLogits };
+  return { attrLogits, preferenceLogits, targetLogits };
 }

@@ -1,11 +1,11 @@
 // Public API of the user-simulator layer (paper 3.2): the label-free input, the multi-task simulator and
-// its variants (single-task, blind, noisy, oracle, LLM).
+// its variants (single-task = the same class trained on one task, dialogue rule, blind, noisy, oracle, LLM).
 export * from './types.js';
 export { MultiTaskSimulator, type SimulatorEncoders, type SimulatorAnalysis } from './multi-task.js';
 export { MultiTaskConfigSchema, type MultiTaskConfig, type MultiTaskConfigInput } from './config.js';
 export type { SimulatorMetrics, SimulatorThresholds, SimulatorTrainProgress } from './train.js';
 export { targetPopularity } from './train.js';
-export { SingleTaskSimulator, type SingleTaskOptions } from './single-task.js';
+export { DialogueRuleSimulator, type DialogueRuleOptions } from './dialogue-rule.js';
 export { BlindSimulator, NoisySimulator } from './wrappers.js';
 export { OracleSimulator, type OracleOptions } from './oracle.js';
 export { LlmSimulator, renderSimulatorPrompt, cleanReply, SIMULATOR_SYSTEM_PROMPT, ACCEPT_MARKER, type LlmSimulatorOptions } from './llm.js';

@@ -14,8 +14,7 @@ import {
   checkWeights,
   contextForward,
   itemForward,
-  sigmoid,
-  targetLogit,
+  preferenceForward,
   WEIGHT_NAMES,
   weightShapes,
   type ContextState,
@@ -23,8 +22,9 @@ import {
   type HeadWeights,
 } from './heads.js';
 import { NameGuard } from './name-guard.js';
-import { phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
-import { targetPopularity, trainHeads, type SimulatorMetrics, type SimulatorThresholds, type SimulatorTrainProgress } from './train.js';
+import { aspectKey, phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
+import { judgeScore, trainHeads, type SimulatorMetrics, type SimulatorThresholds, type SimulatorTrainProgress } from './train.js';
+import { targetPopularity } from '../data/popularity.js';
 import type { Feedback, ItemJudgment, PredictedAttribute, SimulatorInput, UserSimulator, Verdict } from './types.js';
 import { seenItemIds } from './types.js';
 import { AttributeVocab, type AttributeVocabEntry, type VocabKind, VOCAB_KINDS } from './vocab.js';
@@ -46,7 +46,11 @@ interface ContextEntry {
   state: ContextState;
   /** Vocab indices by descending probability. */
   ranked: number[];
+  /** The preference head's output per shown lists (a few per context: episodes replay the same lists often). */
+  preferences: Map<string, { probs: Float32Array; ranked: number[] }>;
 }
+
+const MAX_PREFERENCES_PER_CONTEXT = 32;
 
 interface Parts {
   config: MultiTaskConfig;
@@ -62,7 +66,9 @@ interface Parts {
 }
 
 const FORMAT = 'crs-gym/multi-task-simulator';
-const FORMAT_VERSION = 1;
+/** 2: the list-aware preference head (Ws, wshown) and the tasks config. */
+export const SIMULATOR_FORMAT_VERSION = 2;
+const FORMAT_VERSION = SIMULATOR_FORMAT_VERSION;
 /** The manifest a saved simulator folder holds (its format, config, encoder ids and metrics). */
 export const SIMULATOR_MANIFEST = 'simulator.json';
 const MAX_CACHED_CONTEXTS = 50_000;
@@ -91,8 +97,30 @@ const ManifestSchema = z.object({
   metrics: z.unknown(),
 });
 
+/**
+ * Vocab indices by descending probability, ties by index: a native sort of keys that pack the probability
+ * (to 1e-9) above the index, about ten times faster than a sort with a comparator (this runs at every answer).
+ */
+function rankByProbability(probs: Float32Array): number[] {
+  const n = probs.length;
+  let bits = 1;
+  while (1 << bits < n) bits++;
+  const scale = 2 ** bits;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = Math.round((1 - (probs[i] as number)) * 1e9) * scale + i;
+  keys.sort();
+  return Array.from(keys, (k) => k % scale);
+}
+
+/** 'multi-task' with all three tasks, 'single-task' with the feedback task alone, else the tasks joined by '+'. */
+function simulatorName(tasks: readonly string[]): string {
+  if (tasks.length === 3) return 'multi-task';
+  if (tasks.length === 1 && tasks[0] === 'feedback') return 'single-task';
+  return tasks.join('+');
+}
+
 export class MultiTaskSimulator implements UserSimulator {
-  readonly name = 'multi-task';
+  readonly name: string;
   readonly config: MultiTaskConfig;
   /** Valid-split metrics measured at training time. */
   readonly metrics: SimulatorMetrics;
@@ -108,6 +136,7 @@ export class MultiTaskSimulator implements UserSimulator {
     checkWeights(parts.weights, parts.shapes);
     this.parts = parts;
     this.config = parts.config;
+    this.name = simulatorName(parts.config.tasks);
     this.metrics = parts.metrics;
     this.thresholds = parts.thresholds;
     this.vocab = parts.vocab;
@@ -251,10 +280,7 @@ export class MultiTaskSimulator implements UserSimulator {
   private async computeContext(input: SimulatorInput): Promise<ContextEntry> {
     const [features] = await this.features.contextFeatures([input]);
     const state = contextForward(this.parts.weights, this.parts.shapes, features!.x);
-    const ranked = Array.from({ length: this.vocab.size }, (_, i) => i).sort(
-      (a, b) => (state.attrProbs[b] as number) - (state.attrProbs[a] as number) || a - b,
-    );
-    return { features: features!, state, ranked };
+    return { features: features!, state, ranked: rankByProbability(state.attrProbs), preferences: new Map() };
   }
 
   private projection(item: ItemFeatures): Float32Array {
@@ -283,35 +309,52 @@ export class MultiTaskSimulator implements UserSimulator {
     return { predictedAttributes, judgments };
   }
 
-  private async run(input: SimulatorInput): Promise<SimulatorAnalysis & { entry: ContextEntry; allowed: Set<ItemId>; items: ItemFeatures[] }> {
+  /** The preference head given what was shown (R_{t-1} and the lists before it): probabilities and their order. */
+  private preference(input: SimulatorInput, entry: ContextEntry): { probs: Float32Array; ranked: number[] } {
+    if (input.previousList.length === 0 && input.earlierRounds.length === 0) return { probs: entry.state.attrProbs, ranked: entry.ranked };
+    const key = `${input.previousList.map((v) => v.id).join(',')}|${input.earlierRounds.map((r) => r.list.map((v) => v.id).join(',')).join(';')}`;
+    let hit = entry.preferences.get(key);
+    if (!hit) {
+      const probs = preferenceForward(this.parts.weights, this.parts.shapes, entry.state, entry.features.x, this.features.shownVector(input));
+      hit = { probs, ranked: rankByProbability(probs) };
+      if (entry.preferences.size >= MAX_PREFERENCES_PER_CONTEXT) entry.preferences.delete(entry.preferences.keys().next().value as string);
+      entry.preferences.set(key, hit);
+    }
+    return hit;
+  }
+
+  private async run(
+    input: SimulatorInput,
+  ): Promise<SimulatorAnalysis & { entry: ContextEntry; allowed: Set<ItemId>; items: ItemFeatures[]; probs: Float32Array; ranked: number[] }> {
     const entry = await this.context(input);
     const allowed = seenItemIds(input);
+    const { probs, ranked } = this.preference(input, entry);
+    const hasTargetHead = this.config.tasks.includes('target');
     const items = input.previousList.length > 0 ? await this.features.itemFeatures(input.previousList) : [];
     const judgments = input.previousList.map((view, j): ItemJudgment => {
       const item = items[j] as ItemFeatures;
       const pair = this.features.pairFeatures(entry.features, item);
-      const score = sigmoid(targetLogit(this.parts.weights, entry.state, this.projection(item), pair, item.indices));
+      const score = judgeScore(this.parts.weights, hasTargetHead, entry.state, probs, this.projection(item), pair, item.indices);
       return { itemId: view.id, title: view.title, score, verdict: this.verdict(score) };
     });
     const predictedAttributes: PredictedAttribute[] = [];
-    for (const i of entry.ranked) {
+    for (const i of ranked) {
       if (predictedAttributes.length >= this.config.topAttributes) break;
       const e = this.vocab.entries[i] as AttributeVocabEntry;
       if (!this.parts.guard.allowsValue(e.value, allowed)) continue;
-      predictedAttributes.push({ kind: e.kind, value: e.value, score: entry.state.attrProbs[i] as number });
+      predictedAttributes.push({ kind: e.kind, value: e.value, score: probs[i] as number });
     }
-    return { predictedAttributes, judgments, entry, allowed, items };
+    return { predictedAttributes, judgments, entry, allowed, items, probs, ranked };
   }
 
   async feedback(input: SimulatorInput, rng: Rng): Promise<Feedback> {
-    const { predictedAttributes, judgments, entry, allowed, items } = await this.run(input);
-    const probs = entry.state.attrProbs;
+    const { predictedAttributes, judgments, allowed, items, probs, ranked } = await this.run(input);
     const guard = this.parts.guard;
     const threshold = this.thresholds.attribute;
     // Wanted: the two likeliest genres, and people the head is fairly sure of.
     const wanted: Aspect[] = [];
     const perKind = new Map<VocabKind, number>();
-    for (const i of entry.ranked) {
+    for (const i of ranked) {
       const a = this.aspect(i, probs);
       const limit = a.kind === 'genre' ? 2 : 1;
       if ((perKind.get(a.kind) ?? 0) >= limit) continue;
@@ -339,6 +382,14 @@ export class MultiTaskSimulator implements UserSimulator {
       },
       rng,
     );
-    return { text: phrased.text, predictedAttributes, judgments, kind: phrased.kind, source: this.name };
+    return {
+      text: phrased.text,
+      predictedAttributes,
+      judgments,
+      kind: phrased.kind,
+      ...(phrased.verdict ? { verdict: phrased.verdict } : {}),
+      preference: phrased.stated.map(aspectKey),
+      source: this.name,
+    };
   }
 }

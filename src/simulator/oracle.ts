@@ -6,7 +6,7 @@
 import type { Rng } from '../core/rng.js';
 import type { AttributeKind, ItemId } from '../data/types.js';
 import type { NameGuard } from './name-guard.js';
-import { phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
+import { aspectKey, phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
 import type { Feedback, HintedSimulator, ItemJudgment, PredictedAttribute, SimulatorInput, TargetHint, Verdict } from './types.js';
 import { seenItemIds } from './types.js';
 import type { VocabKind } from './vocab.js';
@@ -110,6 +110,6 @@ export class OracleSimulator implements HintedSimulator {
       { wanted, listed, contextTitles: input.contextItems.map(say), likeAbove: 0.5, dislikeBelow: 0.5 },
       rng,
     );
-    return { text: phrased.text, predictedAttributes, judgments, kind: phrased.kind, source: this.name };
+    return { text: phrased.text, predictedAttributes, judgments, kind: phrased.kind, ...(phrased.verdict ? { verdict: phrased.verdict } : {}), preference: phrased.stated.map(aspectKey), source: this.name };
   }
 }

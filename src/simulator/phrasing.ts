@@ -5,7 +5,7 @@
 // screened by the caller (NameGuard) before they get here.
 import type { Rng } from '../core/rng.js';
 import type { ItemId } from '../data/types.js';
-import type { ItemJudgment, PredictedAttribute } from './types.js';
+import type { ItemJudgment, PredictedAttribute, Verdict } from './types.js';
 import { article, capitalize, joinAnd, spokenAttribute } from './text.js';
 import type { VocabKind } from './vocab.js';
 
@@ -41,6 +41,15 @@ export interface Phrased {
   kind: 'feedback' | 'accept';
   /** Which item was accepted, when kind is 'accept'. */
   acceptedId?: ItemId;
+  /** The verdict on the list (its best item's); absent at cold start. */
+  verdict?: Verdict;
+  /** The wanted aspects the text states (every answer states them, an acceptance too). */
+  stated: Aspect[];
+}
+
+/** An aspect as the canonical "kind:value" string of Feedback.preference. */
+export function aspectKey(a: Pick<Aspect, 'kind' | 'value'>): string {
+  return `${a.kind}:${a.value}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -121,11 +130,18 @@ function personForm(a: Aspect, rng: Rng): string {
   }
 }
 
-/** The wanted genres ("crime and drama") and a person qualifier (", ideally starring X"). */
-function wantedParts(wanted: Aspect[], rng: Rng, maxGenres = 2): { genres: string; person: string } {
+/** The wanted aspects a preference sentence states: the first two genres and the first person. */
+function statedAspects(wanted: readonly Aspect[], maxGenres = 2): Aspect[] {
   const genres = wanted.filter((a) => a.kind === 'genre').slice(0, maxGenres);
   const person = wanted.find((a) => a.kind !== 'genre');
-  return { genres: joinAnd(genres.map(said)), person: person ? personForm(person, rng) : '' };
+  return person ? [...genres, person] : genres;
+}
+
+/** The wanted genres ("crime and drama") and a person qualifier (", ideally starring X"). */
+function wantedParts(wanted: Aspect[], rng: Rng, maxGenres = 2): { genres: string; person: string } {
+  const stated = statedAspects(wanted, maxGenres);
+  const person = stated.find((a) => a.kind !== 'genre');
+  return { genres: joinAnd(stated.filter((a) => a.kind === 'genre').map(said)), person: person ? personForm(person, rng) : '' };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -210,7 +226,8 @@ function preferenceSentence(wanted: Aspect[], contextTitles: string[], rng: Rng,
   } else if (person) {
     options.push(`I'd like something ${person}.`, `Do you have anything ${person}?`);
   }
-  if (contextTitles.length > 0) {
+  // A reference to an item of D only when there is no attribute to state (the stated preference is always said).
+  if (options.length === 0 && contextTitles.length > 0) {
     const c = rng.choice(contextTitles);
     options.push(coldStart ? `I enjoyed ${c}, so something along those lines.` : `Maybe something closer to ${c}?`);
   }
@@ -240,14 +257,17 @@ export function phraseFeedback(input: PhrasingInput, rng: Rng): Phrased {
     const first = preferenceSentence(wanted, [], rng, true);
     // Sometimes add a reference to an item of D ("I enjoyed X, so something along those lines.").
     const second = contextTitles.length > 0 && rng.bernoulli(0.4) ? ` ${preferenceSentence([], contextTitles, rng, true)}` : '';
-    return { text: first + second, kind: 'feedback' };
+    return { text: first + second, kind: 'feedback', stated: statedAspects(wanted) };
   }
   const ranked = listed.slice().sort((a, b) => b.judgment.score - a.judgment.score);
   const best = ranked[0] as ListedItem;
-  if (best.judgment.verdict === 'accept') {
+  const verdict = best.judgment.verdict;
+  if (verdict === 'accept') {
     const reasonAspect = liked(best, input.likeAbove);
     const reason = reasonAspect && rng.bernoulli(0.7) ? ` ${acceptReason(reasonAspect, rng)}` : '';
-    return { text: acceptSentence(best.spoken, rng) + reason, kind: 'accept', acceptedId: best.judgment.itemId };
+    // An acceptance still says what the user is after (the recommender learns from it either way).
+    const preference = statedAspects(wanted).length > 0 ? ` ${preferenceSentence(wanted, [], rng, true)}` : '';
+    return { text: acceptSentence(best.spoken, rng) + reason + preference, kind: 'accept', acceptedId: best.judgment.itemId, verdict, stated: statedAspects(wanted) };
   }
 
   const parts: string[] = [];
@@ -269,13 +289,12 @@ export function phraseFeedback(input: PhrasingInput, rng: Rng): Phrased {
     parts.push(noneLiked(rng));
     if (wantsReject && rejectTarget) parts.push(`${capitalize(rejectClause(rejectTarget, rejectAspect, rng))}.`);
   }
-  // Say what is wanted instead: always when nothing was liked, often otherwise.
-  if (!partial || rng.bernoulli(0.7)) {
-    const likedValue = partial ? liked(partial, input.likeAbove)?.value : undefined;
-    const fresh = wanted.filter((a) => a.value !== likedValue);
-    parts.push(preferenceSentence(fresh.length > 0 ? fresh : wanted, contextTitles, rng, false));
-  }
-  return { text: parts.join(' '), kind: 'feedback' };
+  // Say what is wanted instead (beyond the liked aspect, when there is more).
+  const likedValue = partial ? liked(partial, input.likeAbove)?.value : undefined;
+  const fresh = wanted.filter((a) => a.value !== likedValue);
+  const wantedNow = fresh.length > 0 ? fresh : wanted;
+  parts.push(preferenceSentence(wantedNow, contextTitles, rng, false));
+  return { text: parts.join(' '), kind: 'feedback', verdict, stated: statedAspects(wantedNow) };
 }
 
 /** Predicted attributes as phrasing aspects. */

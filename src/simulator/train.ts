@@ -12,14 +12,17 @@ import {
   fromVariables,
   initWeights,
   itemForward,
+  listDim,
+  preferenceForward,
   sigmoid,
   targetLogit,
   tfForward,
   toVariables,
+  type ContextState,
   type HeadShapes,
   type HeadWeights,
 } from './heads.js';
-import { judgmentInstances, NegativeSampler, type JudgmentInstance } from './lists.js';
+import { judgmentInstances, NegativeSampler, type ConstructedLists, type JudgmentInstance, type ListKind } from './lists.js';
 import { auc, bestThreshold, microF1, precisionAtK, topK } from './metrics.js';
 import { buildSimulatorInput, itemView } from './types.js';
 
@@ -35,9 +38,11 @@ export interface SimulatorMetrics {
     threshold: number;
     /** Valid samples whose target has at least one vocab attribute. */
     samples: number;
+    /** Precision@5 of the preference head when the sample's hard list without the target (H-) was shown. */
+    'listPrecision@5': number;
   };
   target: {
-    /** AUC of target vs all negatives of the valid lists. */
+    /** AUC of target vs all negatives of the valid lists (the single-task simulator scores items by its preference). */
     auc: number;
     /** Target vs hard negatives only. */
     aucHard: number;
@@ -52,7 +57,7 @@ export interface SimulatorMetrics {
 export interface SimulatorThresholds {
   /** Attribute probability at which an attribute counts as predicted (and liked). */
   attribute: number;
-  /** Target score at which a listed item is accepted. */
+  /** Target score at which a listed item is accepted (above the best wrong catalog item of most valid samples). */
   accept: number;
   /** Target score at which a listed item is a partial match. */
   partial: number;
@@ -86,18 +91,7 @@ interface Prepared {
   dialogueTargets: ReadonlySet<ItemId>;
 }
 
-/** Train-target counts: in how many train dialogues each item is a target. */
-export function targetPopularity(dataset: Dataset): Map<ItemId, number> {
-  const perDialogue = new Map<string, Set<ItemId>>();
-  for (const s of dataset.samples.train) {
-    const set = perDialogue.get(s.dialogueId) ?? new Set<ItemId>();
-    set.add(s.target);
-    perDialogue.set(s.dialogueId, set);
-  }
-  const counts = new Map<ItemId, number>();
-  for (const set of perDialogue.values()) for (const id of set) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return counts;
-}
+export { targetPopularity } from '../data/popularity.js';
 
 async function prepare(dataset: Dataset, samples: readonly RecSample[], features: FeatureExtractor, isTrain: boolean): Promise<Prepared[]> {
   const usable = samples.filter((s) => dataset.itemById.has(s.target));
@@ -138,8 +132,34 @@ function popularityCount(features: FeatureExtractor, p: Prepared, id: ItemId): n
   return p.dialogueTargets.has(id) ? count - 1 : count;
 }
 
+/** How a listed item is scored: by the target head, or (without one: the single-task ablation) by the stated preference. */
+export function judgeScore(
+  w: HeadWeights,
+  hasTargetHead: boolean,
+  state: ContextState,
+  preference: Float32Array,
+  projection: Float32Array,
+  pair: Float32Array,
+  indices: Int32Array,
+): number {
+  if (hasTargetHead) return sigmoid(targetLogit(w, state, projection, pair, indices));
+  if (indices.length === 0) return 0;
+  let sum = 0;
+  for (const i of indices) sum += preference[i] as number;
+  return sum / indices.length;
+}
+
+function itemIndices(features: FeatureExtractor, ids: readonly ItemId[]): Int32Array[] {
+  return ids.flatMap((id) => {
+    const item = features.cachedItem(id);
+    return item ? [item.indices] : [];
+  });
+}
+
 interface Evaluation {
   attrProbs: Float32Array[];
+  /** The preference head's probabilities with the sample's H- list shown (when lists were given). */
+  preferenceProbs: Float32Array[];
   scores: number[];
   labels: number[];
   sources: JudgmentInstance['source'][];
@@ -152,8 +172,9 @@ function evaluate(
   s: HeadShapes,
   features: FeatureExtractor,
   prepared: readonly Prepared[],
-  instances: readonly JudgmentInstance[][] | undefined,
+  lists: readonly ConstructedLists[] | undefined,
   leaveOneOut: boolean,
+  hasTargetHead: boolean,
 ): Evaluation {
   const projections = new Map<ItemId, Float32Array>();
   const projection = (item: ItemFeatures): Float32Array => {
@@ -164,15 +185,19 @@ function evaluate(
     }
     return v;
   };
-  const out: Evaluation = { attrProbs: [], scores: [], labels: [], sources: [], popularity: [] };
+  const out: Evaluation = { attrProbs: [], preferenceProbs: [], scores: [], labels: [], sources: [], popularity: [] };
   prepared.forEach((p, k) => {
     const state = contextForward(w, s, p.ctx.x);
     out.attrProbs.push(state.attrProbs);
-    for (const inst of instances?.[k] ?? []) {
+    const list = lists?.[k];
+    if (!list) return;
+    const preference = preferenceForward(w, s, state, p.ctx.x, features.shownFromIndices(itemIndices(features, list.lists['H-']), []));
+    out.preferenceProbs.push(preference);
+    for (const inst of judgmentInstances(list)) {
       const item = features.cachedItem(inst.itemId);
       if (!item) continue;
       const pair = features.pairFeatures(p.ctx, item, leaveOneOut ? popularityCount(features, p, inst.itemId) : undefined);
-      out.scores.push(sigmoid(targetLogit(w, state, projection(item), pair, item.indices)));
+      out.scores.push(judgeScore(w, hasTargetHead, state, preference, projection(item), pair, item.indices));
       out.labels.push(inst.label);
       out.sources.push(inst.source);
       out.popularity.push(pair[4] as number);
@@ -204,51 +229,101 @@ function meanPrecisionAt5(probs: readonly Float32Array[], prepared: readonly Pre
   return n > 0 ? sum / n : 0;
 }
 
-/** Accept when at least 60% of valid items scoring that high are targets. */
-function calibrate(ev: Evaluation, config: MultiTaskConfig): { accept: number; partial: number } {
-  let accept = 0.95;
-  if (config.acceptThreshold !== 'auto') {
-    accept = config.acceptThreshold;
-  } else {
-    for (const t of [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]) {
-      let hit = 0;
-      let total = 0;
-      ev.scores.forEach((sc, i) => {
-        if (sc >= t) {
-          total++;
-          hit += ev.labels[i] as number;
-        }
-      });
-      if (total >= 5 && hit / total >= 0.6) {
-        accept = t;
-        break;
+/**
+ * The automatic accept threshold: for each of the first `calibrationSamples` valid samples, the best score any
+ * catalog item other than the target gets (the worst list a recommender could show without the target); the
+ * threshold sits above that for all but `falseAcceptanceRate` of the samples, so a list without the target is
+ * accepted about that rarely, whatever the recommender. Valid only: test never tunes anything.
+ */
+function calibrateAccept(
+  w: HeadWeights,
+  s: HeadShapes,
+  features: FeatureExtractor,
+  valid: readonly Prepared[],
+  lists: readonly ConstructedLists[],
+  catalog: readonly ItemId[],
+  config: MultiTaskConfig,
+): number {
+  if (config.acceptThreshold !== 'auto') return config.acceptThreshold;
+  const hasTargetHead = config.tasks.includes('target');
+  const projections = new Map<ItemId, Float32Array>();
+  const items = catalog.flatMap((id) => {
+    const item = features.cachedItem(id);
+    return item ? [item] : [];
+  });
+  const best: number[] = [];
+  valid.slice(0, config.calibrationSamples).forEach((p, k) => {
+    const state = contextForward(w, s, p.ctx.x);
+    const preference = preferenceForward(w, s, state, p.ctx.x, features.shownFromIndices(itemIndices(features, lists[k]!.lists['H-']), []));
+    let max = 0;
+    for (const item of items) {
+      if (item.id === p.sample.target) continue;
+      let projection = projections.get(item.id);
+      if (!projection) {
+        projection = itemForward(w, s, features.itemVector(item));
+        projections.set(item.id, projection);
       }
+      const score = judgeScore(w, hasTargetHead, state, preference, projection, features.pairFeatures(p.ctx, item), item.indices);
+      if (score > max) max = score;
+    }
+    best.push(max);
+  });
+  if (best.length === 0) return 0.95;
+  best.sort((a, b) => a - b);
+  const at = Math.min(best.length - 1, Math.ceil((1 - config.falseAcceptanceRate) * best.length) - 1);
+  // Just above that sample's best wrong score, so it is not accepted either.
+  return Math.min(1, (best[Math.max(0, at)] as number) + 1e-6);
+}
+
+/** Partial: the cut-off that best separates targets from the other listed items (max F1), below the accept threshold. */
+function calibratePartial(ev: Evaluation, config: MultiTaskConfig, accept: number): number {
+  if (config.partialThreshold !== 'auto') return config.partialThreshold;
+  let partial = 0.5;
+  let bestF1 = -1;
+  for (let k = 1; k < 50; k++) {
+    const t = k / 50;
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    ev.scores.forEach((sc, i) => {
+      const positive = ev.labels[i] === 1;
+      if (sc >= t && positive) tp++;
+      else if (sc >= t) fp++;
+      else if (positive) fn++;
+    });
+    const f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+    if (f1 > bestF1) {
+      bestF1 = f1;
+      partial = t;
     }
   }
-  // Partial: the cut-off that best separates targets from the other listed items (max F1).
-  let partial = config.partialThreshold !== 'auto' ? config.partialThreshold : 0.5;
-  if (config.partialThreshold === 'auto') {
-    let bestF1 = -1;
-    for (let k = 1; k < 45; k++) {
-      const t = k / 50;
-      let tp = 0;
-      let fp = 0;
-      let fn = 0;
-      ev.scores.forEach((sc, i) => {
-        const positive = ev.labels[i] === 1;
-        if (sc >= t && positive) tp++;
-        else if (sc >= t) fp++;
-        else if (positive) fn++;
-      });
-      const f1 = tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-      if (f1 > bestF1) {
-        bestF1 = f1;
-        partial = t;
-      }
+  return Math.min(partial, accept * 0.9);
+}
+
+/** Draws what a training sample was shown: R_{t-1} (none, or one of its constructed lists) and the lists before it. */
+function drawShown(
+  config: MultiTaskConfig,
+  sampler: NegativeSampler,
+  target: ItemId,
+  lists: ConstructedLists,
+  rng: Rng,
+): { previous: ItemId[]; earlier: ItemId[] } {
+  const kinds = ['none', 'H-', 'S-', 'H+', 'S+'] as const;
+  const weights = kinds.map((k) => config.shownLists[k]);
+  const total = weights.reduce((a, b) => a + b, 0);
+  let r = rng.uniform(0, total);
+  let kind: (typeof kinds)[number] = 'none';
+  for (let i = 0; i < kinds.length; i++) {
+    r -= weights[i] as number;
+    if (r < 0) {
+      kind = kinds[i] as (typeof kinds)[number];
+      break;
     }
-    partial = Math.min(partial, accept * 0.9);
   }
-  return { accept, partial };
+  if (kind === 'none') return { previous: [], earlier: [] };
+  const previous = lists.lists[kind as ListKind];
+  const earlier = rng.bernoulli(config.earlierListRate) ? sampler.build(target, config.listSize, rng).lists[rng.bernoulli(0.5) ? 'H-' : 'S-'] : [];
+  return { previous, earlier };
 }
 
 export async function trainHeads(
@@ -279,7 +354,9 @@ export async function trainHeads(
 
   const sampler = new NegativeSampler(dataset.items, config.hardPool);
   const validRng = rng.split('valid-lists');
-  const validInstances = valid.map((p) => judgmentInstances(sampler.build(p.sample.target, config.listSize, validRng)));
+  const validLists = valid.map((p) => sampler.build(p.sample.target, config.listSize, validRng));
+  const tasks = new Set(config.tasks);
+  const hasTargetHead = tasks.has('target');
 
   // Attribute biases start at the train log-odds.
   const prior = new Float32Array(V);
@@ -317,12 +394,16 @@ export async function trainHeads(
         const AM = new Float32Array(B);
         const YT = new Float32Array(B * L);
         const TM = new Float32Array(B * L);
+        const S = new Float32Array(B * listDim(shapes));
         idx.forEach((sampleIndex, b) => {
           const p = train[sampleIndex]!;
           X.set(p.ctx.x, b * shapes.contextDim);
           for (const i of p.truth) YA[b * V + i] = 1;
           AM[b] = p.labelled ? 1 : 0;
-          const inst = judgmentInstances(sampler.build(p.sample.target, config.listSize, epochRng)).slice(0, L);
+          const lists = sampler.build(p.sample.target, config.listSize, epochRng);
+          const shown = drawShown(config, sampler, p.sample.target, lists, epochRng);
+          features.shownFromIndices(itemIndices(features, shown.previous), itemIndices(features, shown.earlier), S, b * listDim(shapes));
+          const inst = judgmentInstances(lists).slice(0, L);
           inst.forEach((it, l) => {
             const item = features.cachedItem(it.itemId);
             if (!item) return;
@@ -342,6 +423,7 @@ export async function trainHeads(
             F: tf.tensor3d(F, [B, L, I]),
             M: tf.tensor3d(M, [B, L, V]),
             P: tf.tensor3d(P, [B, L, PAIR_DIM]),
+            S: tf.tensor2d(S, [B, listDim(shapes)]),
           };
           const ya = tf.tensor2d(YA, [B, V]);
           const am = tf.tensor2d(AM, [B, 1]);
@@ -349,20 +431,22 @@ export async function trainHeads(
           const tm = tf.tensor2d(TM, [B, L]);
           const cost = optimizer.minimize(
             () => {
-              const { attrLogits, targetLogits } = tfForward(tf, vars, shapes, batch, config.dropout, dropoutSeed);
-              // BCE = softplus(x) - y x, with positives weighted up in the attribute loss.
-              const attrBce = tf.mul(
-                tf.add(1, tf.mul(ya, config.attributePositiveWeight - 1)),
-                tf.softplus(tf.mul(attrLogits, tf.sub(1, tf.mul(ya, 2)))),
-              );
-              const attrLoss = tf.div(tf.sum(tf.mul(attrBce, am)), tf.maximum(tf.mul(tf.sum(am), V), 1));
-              const targetBce = tf.softplus(tf.mul(targetLogits, tf.sub(1, tf.mul(yt, 2))));
-              const targetLoss = tf.div(tf.sum(tf.mul(targetBce, tm)), tf.maximum(tf.sum(tm), 1));
-              const l2 = tf.mul(
-                config.l2,
-                tf.addN([tf.sum(tf.square(vars.W1)), tf.sum(tf.square(vars.Wa)), tf.sum(tf.square(vars.Wu)), tf.sum(tf.square(vars.Wv))]),
-              );
-              return tf.addN([attrLoss, tf.mul(targetLoss, config.targetLossWeight), l2]) as tfjs.Scalar;
+              const { attrLogits, preferenceLogits, targetLogits } = tfForward(tf, vars, shapes, batch, config.dropout, dropoutSeed);
+              // BCE = softplus(x) - y x, with positives weighted up in the attribute losses.
+              const attributeLoss = (logits: tfjs.Tensor2D): tfjs.Tensor => {
+                const bce = tf.mul(tf.add(1, tf.mul(ya, config.attributePositiveWeight - 1)), tf.softplus(tf.mul(logits, tf.sub(1, tf.mul(ya, 2)))));
+                return tf.div(tf.sum(tf.mul(bce, am)), tf.maximum(tf.mul(tf.sum(am), V), 1));
+              };
+              const terms: tfjs.Tensor[] = [];
+              if (tasks.has('attributes')) terms.push(attributeLoss(attrLogits));
+              if (tasks.has('feedback')) terms.push(attributeLoss(preferenceLogits));
+              if (hasTargetHead) {
+                const targetBce = tf.softplus(tf.mul(targetLogits, tf.sub(1, tf.mul(yt, 2))));
+                terms.push(tf.mul(tf.div(tf.sum(tf.mul(targetBce, tm)), tf.maximum(tf.sum(tm), 1)), config.targetLossWeight));
+              }
+              const matrices = [vars.W1, vars.Wa, vars.Ws, ...(hasTargetHead ? [vars.Wu, vars.Wv] : [])];
+              terms.push(tf.mul(config.l2, tf.addN(matrices.map((m) => tf.sum(tf.square(m))))));
+              return tf.addN(terms) as tfjs.Scalar;
             },
             true,
             Object.values(vars),
@@ -373,9 +457,10 @@ export async function trainHeads(
         batches++;
       }
       const weights = fromVariables(vars);
-      const ev = evaluate(weights, shapes, features, valid, validInstances, false);
+      const ev = evaluate(weights, shapes, features, valid, validLists, false, hasTargetHead);
       const validAuc = auc(ev.scores, ev.labels);
-      const validP5 = meanPrecisionAt5(ev.attrProbs, valid);
+      // The single-task simulator has no list-free attribute task: its preference with a list shown is what it is trained for.
+      const validP5 = meanPrecisionAt5(tasks.has('attributes') ? ev.attrProbs : ev.preferenceProbs, valid);
       // Without valid data the last epoch wins.
       const score = valid.length > 0 ? (Number.isNaN(validAuc) ? 0 : validAuc) + validP5 : epoch;
       const improved = !best || score > best.score;
@@ -403,15 +488,15 @@ export async function trainHeads(
 
   const weights = best!.weights;
   // Threshold for "predicted" attributes: tuned on train; the popularity prior gets the same treatment.
-  const trainEval = evaluate(weights, shapes, features, train, undefined, true);
+  const trainEval = evaluate(weights, shapes, features, train, undefined, true, hasTargetHead);
   const labelledTrain = train.filter((p) => p.truth.size > 0);
   const trainProbs = train.map((_, i) => trainEval.attrProbs[i]!).filter((_, i) => train[i]!.truth.size > 0);
   const { threshold } = bestThreshold(trainProbs, labelledTrain.map((p) => p.truth));
   const priorProbs = Float32Array.from(prior, (x) => sigmoid(x));
   const popularityThreshold = bestThreshold(labelledTrain.map(() => priorProbs), labelledTrain.map((p) => p.truth)).threshold;
 
-  const ev = evaluate(weights, shapes, features, valid, validInstances, false);
-  const labelledValid = valid.map((p, i) => ({ p, probs: ev.attrProbs[i]! })).filter((x) => x.p.truth.size > 0);
+  const ev = evaluate(weights, shapes, features, valid, validLists, false, hasTargetHead);
+  const labelledValid = valid.map((p, i) => ({ p, probs: ev.attrProbs[i]!, withList: ev.preferenceProbs[i]! })).filter((x) => x.p.truth.size > 0);
   const popularTop = features.vocab.mostFrequent(5);
   const popularityP5 =
     labelledValid.length > 0 ? labelledValid.reduce((acc, x) => acc + precisionAtK(popularTop, x.p.truth, 5), 0) / labelledValid.length : 0;
@@ -426,6 +511,10 @@ export async function trainHeads(
       popularityF1: microF1(labelledValid.map(() => priorProbs), labelledValid.map((x) => x.p.truth), popularityThreshold),
       threshold,
       samples: labelledValid.length,
+      'listPrecision@5': meanPrecisionAt5(
+        labelledValid.map((x) => x.withList),
+        labelledValid.map((x) => x.p),
+      ),
     },
     target: {
       auc: auc(ev.scores, ev.labels),
@@ -435,6 +524,7 @@ export async function trainHeads(
       instances: ev.scores.length,
     },
   };
-  const calibrated = calibrate(ev, config);
-  return { shapes, weights, thresholds: { attribute: threshold, ...calibrated }, metrics, epochsRun };
+  const accept = calibrateAccept(weights, shapes, features, valid, validLists, dataset.items.map((i) => i.id), config);
+  const partial = calibratePartial(ev, config, accept);
+  return { shapes, weights, thresholds: { attribute: threshold, accept, partial }, metrics, epochsRun };
 }

@@ -27,6 +27,21 @@ export interface SimulatorInput {
   readonly contextEntities: readonly string[];
   /** R_{t-1}, best first; empty in the cold-start round. */
   readonly previousList: readonly ItemView[];
+  /** The lists shown before R_{t-1} (R_1 .. R_{t-2}, oldest first) and what the user stated after each. */
+  readonly earlierRounds: readonly EarlierRound[];
+}
+
+/** A list shown before R_{t-1} and the preference the user stated in answer to it. */
+export interface EarlierRound {
+  readonly list: readonly ItemView[];
+  /** The stated preference as "kind:value" strings (Feedback.preference); empty when none was stated. */
+  readonly preference: readonly string[];
+}
+
+/** An earlier round as the env records it: item ids and the stated preference. */
+export interface EarlierRoundIds {
+  readonly list: readonly ItemId[];
+  readonly preference?: readonly string[];
 }
 
 export interface PredictedAttribute {
@@ -57,6 +72,13 @@ export interface Feedback {
   /** One judgment per item of R_{t-1}, in list order (empty when the simulator does not judge items). */
   judgments: ItemJudgment[];
   kind: FeedbackKind;
+  /** The verdict on R_{t-1} as a whole (its best item's); absent at cold start and for simulators that do not judge. */
+  verdict?: Verdict;
+  /**
+   * The preference the text states, as "kind:value" strings (e.g. "genre:Crime"); every answer to a list states one
+   * when the simulator has any belief, an acceptance too. Absent for simulators that do not say (LLM, chit-chat).
+   */
+  preference?: string[];
   /** Name of the simulator that wrote the text. */
   source: string;
   /** Set when the simulator fell back to a neutral reply (e.g. the LLM server failed). */
@@ -164,6 +186,7 @@ export function buildSimulatorInput(
   sample: RecSample,
   catalog: ItemCatalog,
   previousList: readonly ItemId[] = [],
+  earlierRounds: readonly EarlierRoundIds[] = [],
 ): SimulatorInput {
   const part = contextPart(sample, catalog);
   return Object.freeze({
@@ -171,24 +194,29 @@ export function buildSimulatorInput(
     contextItems: part.contextItems,
     contextEntities: part.contextEntities,
     previousList: frozenArray(previousList.map((id) => itemView(catalog, id))),
+    earlierRounds: frozenArray(
+      earlierRounds.map((r) => Object.freeze({ list: frozenArray(r.list.map((id) => itemView(catalog, id))), preference: frozenArray(r.preference ?? []) })),
+    ),
   });
 }
 
-/** The same input with another previous list (used by the blind variant and by tests). */
-export function withPreviousList(input: SimulatorInput, previousList: readonly ItemView[]): SimulatorInput {
+/** The same input with another previous list and earlier rounds (none by default: the blind variant; tests). */
+export function withPreviousList(input: SimulatorInput, previousList: readonly ItemView[], earlierRounds: readonly EarlierRound[] = []): SimulatorInput {
   return Object.freeze({
     context: input.context,
     contextItems: input.contextItems,
     contextEntities: input.contextEntities,
     previousList: frozenArray(previousList),
+    earlierRounds: frozenArray(earlierRounds),
   });
 }
 
-/** Ids the user has seen: items of D and of R_{t-1}. Feedback may name these and no others. */
+/** Ids the user has seen: items of D, of R_{t-1} and of the lists before it. Feedback may name these and no others. */
 export function seenItemIds(input: SimulatorInput): Set<ItemId> {
   const seen = new Set<ItemId>();
   for (const v of input.contextItems) seen.add(v.id);
   for (const u of input.context) for (const id of u.items) seen.add(id);
   for (const v of input.previousList) seen.add(v.id);
+  for (const r of input.earlierRounds) for (const v of r.list) seen.add(v.id);
   return seen;
 }

@@ -1,5 +1,5 @@
 // `crs-gym serve`: bad arguments exit 2 before anything loads; a real server process (INSPIRED with BM25 and the
-// single-task simulator, so no trained component is needed) answers /health and a RemoteEnv episode, and SIGTERM
+// dialogue-rule simulator, so no trained component is needed) answers /health and a RemoteEnv episode, and SIGTERM
 // drains it: a step sent just before the signal still gets its reply, then the process exits 0.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.runIf(realDataRoot('inspired') !== null)('crs-gym serve process', () => {
   it('serves INSPIRED, and drains on SIGTERM: the running step replies, then exit 0', async () => {
-    const options = { retriever: 'bm25', simulator: 'single-task', env: { rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } } };
+    const options = { retriever: 'bm25', simulator: 'dialogue-rule', env: { rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } } };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--options', JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';

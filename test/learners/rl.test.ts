@@ -9,7 +9,7 @@ import { iterationSamples, rolloutSpecs } from '../../src/learners/rl.js';
 import { resolveRlConfig } from '../../src/learners/config.js';
 import { readArchive } from '../../agents/neural/archive.js';
 import { PARAM_NAMES } from '../../agents/neural/model.js';
-import { readLog, RL_SETUP, SMALL_RL_CONFIG, type LogEntry } from './fixtures/runs.js';
+import { readLog, RL_ARGS, RL_SETUP, SMALL_RL_CONFIG, type LogEntry } from './fixtures/runs.js';
 
 const made: string[] = [];
 const tmp = (name: string): string => {
@@ -50,6 +50,16 @@ describe('multi-turn GRPO', () => {
     expect(first['optimizer_steps']).toBe(3); // num_iterations (3) epochs x one accumulated step each
     expect(its.at(-1)!['kl'] as number).toBeGreaterThan(0);
     expect(existsSync(join(result.policyDir, 'policy.bin'))).toBe(true);
+  });
+
+  it('improves on the initial policy with the label-free multi-task simulator as the user', async () => {
+    // The simulator is trained in the setup (hashing features, seeded) and never sees the target.
+    const setup = { ...RL_SETUP, args: { ...RL_ARGS, simulator: 'multi-task' as const } };
+    const result = await trainRl('grpo', { setup, outDir: tmp('grpo-multi-task'), config: { ...SMALL_RL_CONFIG, max_steps: 12, eval_steps: 12, eval_samples: 0 }, progress: false });
+    expect(result.completed).toBe(true);
+    const its = iterations(readLog(result.logFile));
+    // Rollouts play the training samples: the last third of the run against the first (the initial policy's).
+    expect(mean(its.slice(-4).map(rewardOf))).toBeGreaterThan(mean(its.slice(0, 4).map(rewardOf)) + 0.1);
   });
 
   it('gives identical results with 1 and 2 rollout workers (and in the main thread)', async () => {

@@ -82,12 +82,12 @@ describe.skipIf(!hasInspired).concurrent('crs-gym play (child process, piped std
     expect(eof.stdout).toContain('Input ended after 1 round.');
   }, 30_000);
 
-  it('--watch lets the single-task simulator answer with no input', async () => {
+  it('--watch lets the dialogue-rule simulator answer with no input', async () => {
     // Seed 3 draws a sample whose target BM25 never lists, so every round has feedback.
-    const run = await play(['--dataset', 'inspired', '--agent', 'bm25', '--artifacts', artifacts, '--seed', '3', '--watch', '--simulator', 'single-task', '--rounds', '3'], '');
+    const run = await play(['--dataset', 'inspired', '--agent', 'bm25', '--artifacts', artifacts, '--seed', '3', '--watch', '--simulator', 'dialogue-rule', '--rounds', '3'], '');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Watching the single-task simulator as the user.');
-    expect(run.stdout.match(/^single-task user> \S/gm)?.length).toBe(2);
+    expect(run.stdout).toContain('Watching the dialogue-rule simulator as the user.');
+    expect(run.stdout.match(/^dialogue-rule user> \S/gm)?.length).toBe(2);
     expect(run.stdout).toContain('All 3 rounds played without an acceptance.');
     expect(run.stdout).not.toContain('you>');
   }, 30_000);

@@ -12,7 +12,7 @@ function leaksTarget(dataset: Dataset, sample: RecSample): string[] {
   const input = buildSimulatorInput(sample, dataset, others);
   const problems: string[] = [];
   const keys = Object.keys(input).sort();
-  if (keys.join(',') !== 'context,contextEntities,contextItems,previousList') problems.push(`keys ${keys.join(',')}`);
+  if (keys.join(',') !== 'context,contextEntities,contextItems,earlierRounds,previousList') problems.push(`keys ${keys.join(',')}`);
   const json = JSON.stringify(input);
   if (json.includes(`"${sample.target}"`)) problems.push('target id');
   if (json.includes(target.title)) problems.push('target title');
@@ -61,13 +61,17 @@ describe('buildSimulatorInput (label-free by construction)', () => {
     expect(JSON.stringify(input)).not.toContain('"aliases"');
   });
 
-  it('seenItemIds = items of D and of R_{t-1}; withPreviousList swaps only the list', () => {
+  it('seenItemIds = items of D, of R_{t-1} and of the earlier lists; withPreviousList swaps the lists only', () => {
     const sample = dataset.samples.test[0]!;
-    const input = buildSimulatorInput(sample, dataset, ['13']);
-    expect([...seenItemIds(input)].sort()).toEqual([...new Set([...sample.contextItems, '13'])].sort());
+    const input = buildSimulatorInput(sample, dataset, ['13'], [{ list: ['14', '15'], preference: ['genre:sci-fi'] }]);
+    expect([...seenItemIds(input)].sort()).toEqual([...new Set([...sample.contextItems, '13', '14', '15'])].sort());
+    expect(input.earlierRounds[0]!.list.map((v) => v.id)).toEqual(['14', '15']);
+    expect(input.earlierRounds[0]!.preference).toEqual(['genre:sci-fi']);
+    expect(Object.isFrozen(input.earlierRounds[0]!.list)).toBe(true);
     const swapped = withPreviousList(input, []);
     expect(swapped.context).toBe(input.context);
     expect(swapped.previousList).toEqual([]);
+    expect(swapped.earlierRounds).toEqual([]);
   });
 
   it.skipIf(!realDataRoot('inspired'))('on INSPIRED, no test input leaks its target', () => {

@@ -6,7 +6,7 @@ import type { Dataset, Item } from '../../src/data/types.js';
 import { CHITCHAT_LINES } from '../../src/simulator/chitchat.js';
 import { NameGuard } from '../../src/simulator/name-guard.js';
 import { OracleSimulator } from '../../src/simulator/oracle.js';
-import { SingleTaskSimulator } from '../../src/simulator/single-task.js';
+import { DialogueRuleSimulator } from '../../src/simulator/dialogue-rule.js';
 import { buildSimulatorInput, seenItemIds, type Feedback, type SimulatorInput, type UserSimulator } from '../../src/simulator/types.js';
 import { BlindSimulator, NoisySimulator } from '../../src/simulator/wrappers.js';
 import { realDataRoot } from '../data/real-data.js';
@@ -53,7 +53,7 @@ describe('BlindSimulator', () => {
   });
 
   it('wrapping a real simulator gives list-independent judgments (none)', async () => {
-    const blind = new BlindSimulator(new SingleTaskSimulator({ guard }));
+    const blind = new BlindSimulator(new DialogueRuleSimulator({ guard }));
     const fb = await blind.feedback(buildSimulatorInput(caseSample, dataset, ['5']), new Rng(2));
     expect(fb.judgments).toEqual([]);
   });
@@ -184,13 +184,13 @@ describe('OracleSimulator', () => {
   });
 });
 
-describe('SingleTaskSimulator', () => {
-  const single = new SingleTaskSimulator({ guard });
+describe('DialogueRuleSimulator', () => {
+  const single = new DialogueRuleSimulator({ guard });
 
   it('restates preferences stated in D and has no attribute head', async () => {
     const fb = await single.feedback(buildSimulatorInput(caseSample, dataset, []), new Rng(1));
     expect(fb.predictedAttributes).toEqual([]);
-    expect(fb.source).toBe('single-task');
+    expect(fb.source).toBe('dialogue-rule');
     expect(fb.text.length).toBeGreaterThan(10);
   });
 

@@ -24,7 +24,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--rounds <n>', 'rounds per sample (T)', '5')
     .requiredOption('--out <dir>', 'folder for summary.json, rankings.jsonl, report.md and plots')
     .option('--seed <n>', 'base seed', '0')
-    .option('--simulator <variant>', 'multi-task | single-task | blind | noisy | oracle | llm', 'multi-task')
+    .option('--simulator <variant>', 'multi-task | single-task (trained on the feedback task alone) | blind | noisy | oracle | llm | dialogue-rule (no training)', 'multi-task')
     .option('--exclude-context-items', 'drop items mentioned in the dialogue from the candidates (a separate protocol)')
     .option('--limit <n>', 'only the first N samples of the split')
     .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')

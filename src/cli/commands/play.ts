@@ -44,7 +44,7 @@ export function registerPlayCommand(program: Command): void {
     .option('--seed <n>', 'seed of the sample draw and of the agent', '0')
     .option('--rounds <n>', 'rounds of recommendation (T)', '5')
     .option('--watch', 'a simulated user answers instead of you')
-    .option('--simulator <variant>', 'with --watch: multi-task | single-task | blind | noisy | oracle | llm', 'multi-task')
+    .option('--simulator <variant>', 'with --watch: multi-task | single-task | blind | noisy | oracle | llm | dialogue-rule', 'multi-task')
     .option('--load-only', 'never train missing components; fail instead')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')

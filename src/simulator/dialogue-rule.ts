@@ -1,12 +1,12 @@
-// The single-task ablation (paper 4.3, "w/ Single-task"): feedback from the dialogue alone, with no
-// attribute-alignment or target-prediction head. It restates the preferences the user stated in D
-// (genres spoken, entities, the attributes of the items they mentioned) and judges R_{t-1} only by how
-// many of an item's attributes were stated, so its feedback is shallower than the multi-task one.
+// A simulator with no training at all: feedback from the dialogue alone by hand-written rules. It restates the
+// preferences the user stated in D (genres spoken, entities, the attributes of the items they mentioned) and
+// judges R_{t-1} only by how many of an item's attributes were stated. Useful where nothing may be trained (quick
+// tests, serving demos); the paper's single-task ablation is the trained MultiTaskSimulator with tasks ['feedback'].
 import type { Rng } from '../core/rng.js';
 import { GENRE_VOCAB, matchGenres } from '../data/genres.js';
 import type { ItemId } from '../data/types.js';
 import type { NameGuard } from './name-guard.js';
-import { phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
+import { aspectKey, phraseFeedback, type Aspect, type ListedItem } from './phrasing.js';
 import type { ContextUtterance, Feedback, ItemJudgment, SimulatorInput, UserSimulator, Verdict } from './types.js';
 import { seenItemIds } from './types.js';
 import { VOCAB_KINDS, type VocabKind } from './vocab.js';
@@ -14,7 +14,7 @@ import { VOCAB_KINDS, type VocabKind } from './vocab.js';
 const PREFERENCE_CUE = /\b(?:i (?:really )?(?:like|love|enjoy|prefer|want|adore)|i'?m (?:into|looking for|in the mood for)|my fav(?:ou?rite)?|fan of|big fan)\b/i;
 const GENRES = new Set(GENRE_VOCAB);
 
-export interface SingleTaskOptions {
+export interface DialogueRuleOptions {
   /** Without a guard the user's own sentences are never echoed (they could name unlinked titles). */
   guard?: NameGuard;
   /** Score (0.7 x share of the item's genres stated + 0.3 if a stated person is in it) for a partial match / an accept. */
@@ -32,15 +32,15 @@ interface Stated {
   namedInText: Set<ItemId>;
 }
 
-export class SingleTaskSimulator implements UserSimulator {
-  readonly name = 'single-task';
+export class DialogueRuleSimulator implements UserSimulator {
+  readonly name = 'dialogue-rule';
   private readonly guard: NameGuard | undefined;
   private readonly partialAt: number;
   private readonly acceptAt: number;
   private readonly echoRate: number;
   private readonly cache = new WeakMap<readonly ContextUtterance[], Stated>();
 
-  constructor(options: SingleTaskOptions = {}) {
+  constructor(options: DialogueRuleOptions = {}) {
     this.guard = options.guard;
     this.partialAt = options.partialAt ?? 0.4;
     this.acceptAt = options.acceptAt ?? 0.9;
@@ -116,7 +116,7 @@ export class SingleTaskSimulator implements UserSimulator {
       const echo = this.guard.sanitize(rng.choice(stated.statements), allowed);
       if (echo) text = `${text} ${rng.choice(['Like I said,', 'Again,', 'Remember,', 'As I mentioned,'])} ${lowerFirst(echo)}${/[.!?]$/.test(echo) ? '' : '.'}`;
     }
-    return { text, predictedAttributes: [], judgments, kind: phrased.kind, source: this.name };
+    return { text, predictedAttributes: [], judgments, kind: phrased.kind, ...(phrased.verdict ? { verdict: phrased.verdict } : {}), preference: phrased.stated.map(aspectKey), source: this.name };
   }
 }
 
