@@ -27,7 +27,8 @@ function play(args: string[], stdin: string): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    // Generous: five tsx child processes start at once, and a loaded 2-core machine takes 30-45 s for that.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -62,7 +63,7 @@ describe.skipIf(!hasInspired).concurrent('crs-gym play (child process, piped std
     expect(out.slice(0, result).toLowerCase()).not.toContain('target');
     // Nothing was trained into the empty artifacts folder.
     expect(readdirSync(artifacts)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   it('survives odd bytes, asks again after a number not in the list, and takes item #2 on "2"', async () => {
     const run = await play(common(), '\u0000\u001b[A\uFFFD 99999\n#\n99\n2\n');
@@ -74,13 +75,13 @@ describe.skipIf(!hasInspired).concurrent('crs-gym play (child process, piped std
     expect(second).toBeTruthy();
     expect(run.stdout).toContain(`You took #2 ${second} in round 3.`);
     expect(run.stdout).toContain(`User: I'll take ${second}.`);
-  }, 30_000);
+  }, 120_000);
 
   it('ends cleanly on empty stdin (EOF)', async () => {
     const eof = await play(common(), '');
     expect(eof.code).toBe(0);
     expect(eof.stdout).toContain('Input ended after 1 round.');
-  }, 30_000);
+  }, 120_000);
 
   it('--watch lets the dialogue-rule simulator answer with no input', async () => {
     // Seed 3 draws a sample whose target BM25 never lists, so every round has feedback.
@@ -90,7 +91,7 @@ describe.skipIf(!hasInspired).concurrent('crs-gym play (child process, piped std
     expect(run.stdout.match(/^dialogue-rule user> \S/gm)?.length).toBe(2);
     expect(run.stdout).toContain('All 3 rounds played without an acceptance.');
     expect(run.stdout).not.toContain('you>');
-  }, 30_000);
+  }, 120_000);
 
   it('exits 2 with a one-line message on a bad --agent, --sample or --rounds', async () => {
     const [bad, policy, sample, rounds] = await Promise.all([
@@ -106,5 +107,5 @@ describe.skipIf(!hasInspired).concurrent('crs-gym play (child process, piped std
     expect(sample.code).toBe(2);
     expect(sample.stderr).toContain("--sample 'nope' is not a sample of inspired");
     expect(rounds.code).toBe(2);
-  }, 30_000);
+  }, 120_000);
 });
