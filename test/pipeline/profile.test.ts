@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load.js';
-import { PROFILES, resolveProfile } from '../../src/pipeline/reproduce.js';
+import { ablationSeedsOf, PROFILES, resolveProfile } from '../../src/pipeline/reproduce.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crs-gym-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,9 +47,10 @@ describe('resolveProfile', () => {
     expect(() => resolveProfile('full', 'inspired', file('abl.json', { seeds: [4], ablationSeeds: 2 }))).toThrow(/ablationSeeds is 2 but only 1 seeds/);
   });
 
-  it('trains the policies with three seeds by default, the ablations with all of them; --seeds replaces the list', () => {
+  it('trains the policies with three seeds by default, the ablations with the first; --seeds replaces the list', () => {
     expect(resolveProfile('full', 'inspired').seeds).toEqual([0, 1, 2]);
-    expect(resolveProfile('full', 'inspired').ablationSeeds).toBeNull();
+    expect(resolveProfile('full', 'inspired').ablationSeeds).toBe(1);
+    expect(ablationSeedsOf(resolveProfile('full', 'inspired'))).toEqual([0]);
     expect(resolveProfile('full', 'inspired', undefined, { seeds: [5, 7] }).seeds).toEqual([5, 7]);
     expect(resolveProfile('quick', 'inspired').seeds).toEqual([0, 1]);
   });

@@ -19,7 +19,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--fresh', 'redo every stage even when a cached one matches')
     .option('--no-ablations', 'only the baselines and the main SFT / SFT+GRPO runs')
     .option('--seeds <list>', 'seeds of the policy stages (SFT, GRPO, ablation trainings) and their evaluations, e.g. 0,1,2 (default: 3 seeds in the full profile, 2 in --quick)')
-    .option('--ablation-seeds <n>', 'how many of the seeds the ablation trainings and tables use (default: all)')
+    .option('--ablation-seeds <n>', 'how many of the seeds the ablation trainings and tables use (default: 1, the first seed)')
     .option('--config <file>', 'JSON of profile fields (components, sft, grpo, ablationGrpo, evalLimit, ...) over the profile and configs/reproduce.<dataset>.json')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (default <out>/artifacts)')
