@@ -73,7 +73,17 @@ export function policyFile(dir: string): string {
   return join(dir, POLICY_FILE);
 }
 
+// A brand rather than `instanceof`: a rollout worker may load the setup module through tsx's tsImport, a module
+// graph of its own, so the policy it builds is another copy of this class than the one the worker imported.
+const NEURAL_BRAND = Symbol.for('crs-gym.NeuralRecommender');
+
+/** Whether `value` is a NeuralRecommender, from whichever copy of this module built it. */
+export function isNeuralRecommender(value: unknown): value is NeuralRecommender {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[NEURAL_BRAND] === true;
+}
+
 export class NeuralRecommender implements TrainableAgent {
+  readonly [NEURAL_BRAND] = true;
   readonly name = 'neural';
   mode: ActMode = 'greedy';
   readonly config: NeuralRecommenderConfig;

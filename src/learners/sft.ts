@@ -15,7 +15,7 @@ import type { Scalar } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import type { AttributeKind } from '../data/types.js';
 import { getTf, type Tf } from '../nn/tf.js';
-import { NeuralRecommender } from '../../agents/neural/recommender.js';
+import { isNeuralRecommender, NeuralRecommender } from '../../agents/neural/recommender.js';
 import { tfParamsOf } from '../../agents/neural/tf-policy.js';
 import type { StepRecord } from '../../agents/neural/types.js';
 import { PARAM_NAMES } from '../../agents/neural/model.js';
@@ -126,7 +126,7 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
   const mod = await importSetup(setup.module);
   const created = await mod.createPolicy(setup.args);
   // SFT's teacher speaks in the neural recommender's candidate and option indices (teacher-rollout.ts).
-  if (!(created instanceof NeuralRecommender)) throw new Error(`trainSft: the setup's policy '${created.name}' is not the neural recommender; SFT trains that one only`);
+  if (!isNeuralRecommender(created)) throw new Error(`trainSft: the setup's policy '${created.name}' is not the neural recommender; SFT trains that one only`);
   let policy = created;
   if (opts.initPolicy) policy = await NeuralRecommender.load(opts.initPolicy, policy.extractor);
   let trainIds = await mod.sampleIds(setup.args, 'train');

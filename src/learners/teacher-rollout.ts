@@ -3,7 +3,7 @@
 // indices), so these modes train NeuralRecommender only; the RL learners need no more than TrainablePolicy.
 import type { AttributeKind } from '../data/types.js';
 import type { CrsAction } from '../../envs/action.js';
-import { NeuralRecommender } from '../../agents/neural/recommender.js';
+import { isNeuralRecommender, type NeuralRecommender } from '../../agents/neural/recommender.js';
 import { candidateLogits, sampleRanking } from '../../agents/neural/model.js';
 import type { StepRecord } from '../../agents/neural/types.js';
 import type { TrainablePolicy } from '../../agents/trainable.js';
@@ -13,7 +13,7 @@ import type { RecSample } from '../data/types.js';
 import type { CrsObservation } from '../../envs/types.js';
 
 export function teacherActor(policy: TrainablePolicy, mode: 'teacher' | 'withheld', kinds: AttributeKind[] | undefined): (observation: CrsObservation, rng: Rng, sample: RecSample) => Promise<{ action: CrsAction; record: StepRecord }> {
-  if (!(policy instanceof NeuralRecommender)) throw new Error(`runEpisode: '${mode}' rollouts (SFT) need the neural recommender, not the policy '${policy.name}'`);
+  if (!isNeuralRecommender(policy)) throw new Error(`runEpisode: '${mode}' rollouts (SFT) need the neural recommender, not the policy '${policy.name}'`);
   let targetAttributes: ReturnType<NeuralRecommender['extractor']['attributesOf']> | undefined;
   return async (observation, turnRng, sample) => {
     targetAttributes ??= policy.extractor.attributesOf(sample.target);

@@ -56,6 +56,15 @@ describe('SFT on teacher trajectories', () => {
     expect((teacher['target_steps_by_turn'] as number[])[1]).toBeGreaterThan(0);
   });
 
+  it('builds teacher trajectories on a worker thread as in the main thread (the worker may load its setup as another module copy)', async () => {
+    const config = { num_train_epochs: 1, per_device_train_batch_size: 16, learning_rate: 0.02, eval_samples: 8, early_stopping_patience: 0, max_samples: 24 };
+    const main = await trainSft({ setup: { ...RL_SETUP, args: SFT_ARGS }, outDir: tmp(), config, progress: false, workers: 0 });
+    const worker = await trainSft({ setup: { ...RL_SETUP, args: SFT_ARGS }, outDir: tmp(), config, progress: false, workers: 1 });
+    expect(worker.steps).toBe(main.steps);
+    expect(worker.targetSteps).toBe(main.targetSteps);
+    expect(worker.after.teacher_nll).toBeCloseTo(main.after.teacher_nll, 6);
+  });
+
   it("still trains on the teacher's whole list with loss 'list' and no withheld episodes", async () => {
     const result = await trainSft({
       setup: { ...RL_SETUP, args: SFT_ARGS },
