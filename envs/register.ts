@@ -1,6 +1,7 @@
 // Registers CrsEnv/inspired-v0 and CrsEnv/redial-v0. `await make('CrsEnv/inspired-v0')` with no options
 // loads the trained retriever and simulator from the artifacts folder, or trains and caches them first
 // (progress on stderr). Options override the JSON config in configs/crs-env.<dataset>.json.
+import type { DatasetName } from '../src/data/paths.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -68,7 +69,7 @@ function configFile(dataset: string): Record<string, unknown> {
 const datasets = new Map<string, Dataset>();
 const components = new Map<string, Promise<EnvComponents>>();
 
-export function sharedDataset(name: 'inspired' | 'redial', dataRoot?: string): Dataset {
+export function sharedDataset(name: DatasetName, dataRoot?: string): Dataset {
   const key = `${name}|${dataRoot ?? ''}`;
   let dataset = datasets.get(key);
   if (!dataset) {
@@ -131,17 +132,17 @@ function buildSimulator(options: z.output<typeof CrsEnvOptionsSchema>, dataset: 
 }
 
 /** The dataset's config file with `rawOptions` merged over it, validated. */
-function parseCrsEnvOptions(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown>): z.output<typeof CrsEnvOptionsSchema> {
+function parseCrsEnvOptions(datasetName: DatasetName, rawOptions: Record<string, unknown>): z.output<typeof CrsEnvOptionsSchema> {
   return parseConfig(CrsEnvOptionsSchema, deepMerge(configFile(datasetName), rawOptions), `CrsEnv/${datasetName} options`);
 }
 
 /** Whether `makeCrsEnv(datasetName, rawOptions)` would load (or train) the trained components. */
-export function crsEnvNeedsComponents(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown> = {}): boolean {
+export function crsEnvNeedsComponents(datasetName: DatasetName, rawOptions: Record<string, unknown> = {}): boolean {
   return needsTrainedComponents(parseCrsEnvOptions(datasetName, rawOptions));
 }
 
 /** Builds a CrsEnv for `datasetName` from options (see CrsEnvOptionsSchema). */
-export async function makeCrsEnv(datasetName: 'inspired' | 'redial', rawOptions: Record<string, unknown> = {}): Promise<CrsEnv> {
+export async function makeCrsEnv(datasetName: DatasetName, rawOptions: Record<string, unknown> = {}): Promise<CrsEnv> {
   const options = parseCrsEnvOptions(datasetName, rawOptions);
   const envConfig = parseConfig(CrsEnvConfigSchema, options.env, `CrsEnv/${datasetName} options.env`);
   const dataset = sharedDataset(datasetName, options.dataRoot);
@@ -173,7 +174,7 @@ export function registerCrsEnvs(): void {
 export { createObservationCodec } from './observation-codec.js';
 
 /** Setup module for AsyncVectorEnv workers: `createEnv({ dataset, options })`. */
-export async function createEnv(args: { dataset: 'inspired' | 'redial'; options?: Record<string, unknown> }): Promise<CrsEnv> {
+export async function createEnv(args: { dataset: DatasetName; options?: Record<string, unknown> }): Promise<CrsEnv> {
   return makeCrsEnv(args.dataset, args.options ?? {});
 }
 

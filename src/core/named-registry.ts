@@ -3,6 +3,7 @@
 // Each layer owns one `NamedRegistry` of its kind and registers its built-ins there; a plugin registers more with
 // one call. CLI choices, `--help` and docs read `names()` / `describe()`, so nothing lists the names twice, and an
 // unknown name is an error that lists the known ones (and the closest, for a typo).
+import { z } from 'zod';
 import { RegistryError } from './registry.js';
 import { preview } from './deep-equal.js';
 
@@ -99,6 +100,16 @@ export class NamedRegistry<T> {
   /** Removes a name; returns whether it was registered (tests and plugin reloads). */
   unregister(name: string): boolean {
     return this.entries.delete(name);
+  }
+
+  /**
+   * A zod string that must name an entry, checked when parsed (so names a plugin registers later count); the
+   * issue lists the known names.
+   */
+  schema(): z.ZodString {
+    return z.string().superRefine((name, ctx) => {
+      if (!this.has(name)) ctx.addIssue({ code: 'custom', message: this.unknown(name).message });
+    }) as unknown as z.ZodString;
   }
 
   /** "a | b | c" for a CLI option's help text. */

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseConfig } from '../config/load.js';
-import { loadDataset, makeSyntheticDataset, type Dataset, type Split } from '../data/index.js';
+import { datasets, loadDataset, makeSyntheticDataset, type Dataset, type Split } from '../data/index.js';
 import { HashingEncoder } from '../encoders/hash-encoder.js';
 import type { TextEncoder } from '../encoders/text-encoder.js';
 import { Bm25Retriever, PopularityRetriever, TfidfRetriever, type Retriever } from '../retriever/index.js';
@@ -22,14 +22,14 @@ import { FeatureExtractor } from '../../agents/neural/features.js';
 export const StandardSetupArgsSchema = z
   .object({
     dataset: z
-      .discriminatedUnion('name', [
+      .union([
         z.object({
           name: z.literal('synthetic'),
           seed: z.number().int().default(0),
           items: z.number().int().min(6).default(60),
           dialogues: z.number().int().min(3).default(40),
         }),
-        z.object({ name: z.enum(['inspired', 'redial']), dataRoot: z.string().optional() }),
+        z.object({ name: datasets.schema(), dataRoot: z.string().optional() }),
       ])
       .default({ name: 'synthetic', seed: 0, items: 60, dialogues: 40 }),
     retriever: z.enum(['bm25', 'tfidf', 'popularity']).default('bm25'),
@@ -66,7 +66,8 @@ async function sharedParts(args: z.output<typeof StandardSetupArgsSchema>): Prom
   if (!parts) {
     parts = (async () => {
       const d = args.dataset;
-      const dataset = d.name === 'synthetic' ? makeSyntheticDataset({ seed: d.seed, items: d.items, dialogues: d.dialogues }) : loadDataset(d.name, d.dataRoot ? { dataRoot: d.dataRoot } : {});
+      const dataset =
+        'seed' in d ? makeSyntheticDataset({ seed: d.seed, items: d.items, dialogues: d.dialogues }) : loadDataset(d.name, d.dataRoot ? { dataRoot: d.dataRoot } : {});
       let encoder: TextEncoder;
       if (args.encoder.kind === 'hash') encoder = new HashingEncoder({ dim: args.encoder.dim });
       else {

@@ -1,5 +1,6 @@
 // One evaluation (every sample plays all rounds; both protocols from that play), from an agent SPEC to the files in a folder,
 // in this thread or on an EvalPool's worker threads (eval-pool.ts).
+import type { DatasetName } from '../data/paths.js';
 import type { RecSample, Split } from '../data/types.js';
 import { evaluate, type EvalProtocol, type EvalRun, type SampleTrace } from '../eval/protocol.js';
 import { summarizeRun } from '../eval/subsets.js';
@@ -18,7 +19,7 @@ import { SimulatorFailureCounter, simulatorFailureNote, type SimulatorFailures }
 
 /** What an evaluation plays: plain data, so that an eval worker builds the same envs and agent. */
 export interface EvalSetup {
-  dataset: 'inspired' | 'redial';
+  dataset: DatasetName;
   split: Split;
   agent: string;
   rounds: number;

@@ -3,6 +3,7 @@
 // the single-task simulator) need no trained parts at all; a lexical baseline watched with the multi-task
 // simulator loads just E_C and the simulator; the dual-view retriever and trained policies load (or train
 // once) every component.
+import type { DatasetName } from '../data/paths.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -41,7 +42,7 @@ export class PlaySetupError extends Error {
 }
 
 export interface PlaySetupOptions {
-  dataset: 'inspired' | 'redial';
+  dataset: DatasetName;
   /** Agent SPEC (see src/pipeline/agent-spec.ts) or a trained policy folder. */
   agent: string;
   /** The user side: a person (pass their simulator) or a simulator variant. */

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readEvalRun } from '../../eval/files.js';
-import { isDatasetName } from '../../data/index.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
 import { SimulatorVariantSchema } from '../../../envs/register.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
 import { EvalPool } from '../../pipeline/eval-pool.js';
@@ -18,7 +19,7 @@ export function registerEvalCommand(program: Command): void {
   const command = program
     .command('eval')
     .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split, cumulative and per turn')
-    .requiredOption('--dataset <name>', 'inspired or redial')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
     .option('--split <split>', 'train, valid or test', 'test')
     .requiredOption('--agent <spec>', 'popularity | repeat | bm25 | tfidf | retriever | random | llm | neural:DIR (sft:DIR, grpo:DIR)')
     .option('--rounds <n>', 'rounds per sample (T)', '5')
@@ -35,7 +36,7 @@ export function registerEvalCommand(program: Command): void {
   addLlmOptions(command).action(async (o: Record<string, string | boolean | undefined>) => {
     // Every argument is checked before anything loads.
     const dataset = String(o.dataset);
-    if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+    registryChoice(datasets, dataset, '--dataset');
     const split = String(o.split);
     if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
     const simulator = SimulatorVariantSchema.safeParse(o.simulator);

@@ -1,8 +1,10 @@
 // `crs-gym play`: a person plays the user while the recommender explains and lists ten items per round
 // (or, with --watch, a simulated user answers). Ends with the env's transcript and, only then, the target.
+import type { DatasetName } from '../../data/paths.js';
 import type { Command } from 'commander';
 import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
-import { isDatasetName } from '../../data/index.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
 import type { Dataset, Split } from '../../data/types.js';
 import { SimulatorVariantSchema, sharedDataset } from '../../../envs/register.js';
 import { ArchiveError } from '../../../agents/neural/archive.js';
@@ -16,7 +18,7 @@ import { intOption } from '../options.js';
 
 type Options = Record<string, string | boolean | undefined>;
 
-function loadDataset(name: 'inspired' | 'redial', dataRoot: string | undefined): Dataset {
+function loadDataset(name: DatasetName, dataRoot: string | undefined): Dataset {
   try {
     return sharedDataset(name, dataRoot);
   } catch (err) {
@@ -37,7 +39,7 @@ export function registerPlayCommand(program: Command): void {
   program
     .command('play')
     .description('Play the user yourself (type feedback each round) or --watch a simulated user, against a recommender')
-    .requiredOption('--dataset <name>', 'inspired or redial')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
     .option('--agent <spec|dir>', 'retriever | bm25 | tfidf | popularity | repeat | random | llm | neural:DIR, or a trained policy folder', 'retriever')
     .option('--sample <id>', 'play this sample (default: one drawn from --split with --seed)')
     .option('--split <split>', 'train, valid or test (where a sample is drawn from)', 'test')
@@ -50,7 +52,7 @@ export function registerPlayCommand(program: Command): void {
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
     .action(async (o: Options) => {
       const datasetName = String(o.dataset);
-      if (!isDatasetName(datasetName)) throw new UsageError(`--dataset must be inspired or redial, got '${datasetName}'`);
+      registryChoice(datasets, datasetName, '--dataset');
       const split = String(o.split);
       if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
       const rounds = intOption(o.rounds, '--rounds', 1);

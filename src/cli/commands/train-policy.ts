@@ -1,7 +1,8 @@
 // `crs-gym train sft|grpo|rloo|reinforce`: the recommender policy on the real CrsEnv (trained components
 // are loaded from the artifacts folder, or trained there first).
 import type { Command } from 'commander';
-import { isDatasetName } from '../../data/index.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfigFile } from '../../config/load.js';
 import { GrpoConfigSchema, resolveRlConfig, SftConfigSchema, type GrpoConfigInput, type RlAlgorithm } from '../../learners/config.js';
@@ -17,7 +18,7 @@ import { intOption, workersOption } from '../options.js';
 
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption('--dataset <name>', 'inspired or redial')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
     .requiredOption('--out <dir>', 'run folder (config.json, log.jsonl, checkpoints, policy/)')
     .option('--config <file>', 'JSON config (fields as documented in docs/learners.md)')
     .option('--workers <n>', 'rollout worker threads (0 = main thread)', '2')
@@ -29,7 +30,7 @@ function common(cmd: Command): Command {
 /** Every flag and the config, checked before anything loads or trains. */
 function checkArguments(o: Record<string, string | boolean | undefined>) {
   const dataset = String(o.dataset);
-  if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+  registryChoice(datasets, dataset, '--dataset');
   const workers = workersOption(o.workers);
   const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
   if (typeof o.init === 'string' && !existsSync(policyFile(o.init))) throw new UsageError(`--init: no trained policy at ${policyFile(o.init)}`);
