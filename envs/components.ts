@@ -24,7 +24,7 @@ import { queryFromSample } from '../src/retriever/evaluate.js';
 import { trainDualView, type Augmentation } from '../src/retriever/train.js';
 import { loadDualViewRetriever } from '../src/retriever/load.js';
 import type { DualViewRetriever } from '../src/retriever/dual-view.js';
-import { cachedStage } from '../src/pipeline/stage-cache.js';
+import { cachedStage } from '../src/core/stage-cache.js';
 import { referencePreference } from '../rewards/reference-preference.js';
 import { errorMessage } from '../src/core/errors.js';
 import { PieceBagEncoder } from '../src/encoders/student.js';

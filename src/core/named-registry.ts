@@ -42,6 +42,7 @@ function editDistance(a: string, b: string): number {
 
 export class NamedRegistry<T> {
   private readonly entries = new Map<string, NamedEntry<T>>();
+  private readonly listeners: ((entry: NamedEntry<T>) => void)[] = [];
 
   /**
    * @param kind what the entries are, singular ('dataset', 'reward component'): used in every message.
@@ -70,7 +71,16 @@ export class NamedRegistry<T> {
     }
     const entry: NamedEntry<T> = Object.freeze({ name, value, description: options.description ?? '', source: options.source ?? 'builtin' });
     this.entries.set(name, entry);
+    for (const listener of this.listeners) listener(entry);
     return entry;
+  }
+
+  /**
+   * Calls `listener` for every entry registered from now on (a higher layer follows a lower one's registry: each
+   * registered dataset gets its env id without the data layer knowing about envs).
+   */
+  onRegister(listener: (entry: NamedEntry<T>) => void): void {
+    this.listeners.push(listener);
   }
 
   has(name: string): boolean {

@@ -9,15 +9,24 @@ import { parseConfig } from '../config/load.js';
 import { datasets, loadDataset, makeSyntheticDataset, type Dataset, type Split } from '../data/index.js';
 import { HashingEncoder } from '../encoders/hash-encoder.js';
 import type { TextEncoder } from '../encoders/text-encoder.js';
-import { Bm25Retriever, PopularityRetriever, TfidfRetriever, type Retriever } from '../retriever/index.js';
-import { NameGuard } from '../simulator/name-guard.js';
-import { OracleSimulator } from '../simulator/oracle.js';
-import { SingleTaskSimulator } from '../simulator/single-task.js';
+import type { NamedRegistry } from '../core/named-registry.js';
+import { retrievers } from '../retriever/registry.js';
+import type { Retriever } from '../retriever/types.js';
+import { simulators } from '../simulator/registry.js';
 import type { UserSimulator } from '../simulator/types.js';
 import { CrsEnv } from '../../envs/crs-env.js';
 import { CrsEnvConfigSchema } from '../../envs/config.js';
 import { NeuralRecommender, NeuralRecommenderConfigSchema } from '../../agents/neural/recommender.js';
 import { FeatureExtractor } from '../../agents/neural/features.js';
+
+/** A registered name whose entry needs no trained components (this setup trains none). */
+function untrained<T extends { needsTrained: boolean }>(registry: NamedRegistry<T>): z.ZodString {
+  return registry.schema().superRefine((name, ctx) => {
+    if (!registry.has(name) || !registry.get(name).needsTrained) return;
+    const usable = registry.list().filter((e) => !e.value.needsTrained).map((e) => e.name);
+    ctx.addIssue({ code: 'custom', message: `${registry.kind} '${name}' needs trained components; this setup takes ${usable.join(', ')}` });
+  });
+}
 
 export const StandardSetupArgsSchema = z
   .object({
@@ -32,9 +41,10 @@ export const StandardSetupArgsSchema = z
         z.object({ name: datasets.schema(), dataRoot: z.string().optional() }),
       ])
       .default({ name: 'synthetic', seed: 0, items: 60, dialogues: 40 }),
-    retriever: z.enum(['bm25', 'tfidf', 'popularity']).default('bm25'),
-    /** 'oracle' knows the target's attributes (not label-free); 'single-task' reads only the dialogue. */
-    simulator: z.enum(['oracle', 'single-task']).default('oracle'),
+    /** A registered retriever that needs no training (src/retriever/registry.ts). */
+    retriever: untrained(retrievers).default('bm25'),
+    /** A registered simulator that needs no training: 'oracle' knows the target's attributes (not label-free), 'single-task' reads only the dialogue. */
+    simulator: untrained(simulators).default('oracle'),
     encoder: z
       .discriminatedUnion('kind', [z.object({ kind: z.literal('hash'), dim: z.number().int().min(8).default(256) }), z.object({ kind: z.literal('use-lite') })])
       .default({ kind: 'hash', dim: 256 }),
@@ -82,14 +92,11 @@ async function sharedParts(args: z.output<typeof StandardSetupArgsSchema>): Prom
 }
 
 function makeRetriever(kind: string, dataset: Dataset): Retriever {
-  if (kind === 'popularity') return new PopularityRetriever(dataset);
-  if (kind === 'tfidf') return new TfidfRetriever(dataset);
-  return new Bm25Retriever(dataset);
+  return retrievers.get(kind).create({ dataset });
 }
 
 function makeSimulator(kind: string, dataset: Dataset): UserSimulator {
-  const guard = new NameGuard(dataset.items);
-  return kind === 'single-task' ? new SingleTaskSimulator({ guard }) : new OracleSimulator({ guard });
+  return simulators.get(kind).create({ dataset, noiseProbability: 0.5 });
 }
 
 export async function createEnv(rawArgs: unknown): Promise<CrsEnv> {

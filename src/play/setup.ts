@@ -20,22 +20,16 @@ import { STAGE_FILE } from '../pipeline/stage-cache.js';
 import type { Retriever } from '../retriever/types.js';
 import { LightGcnEncoder } from '../encoders/collaborative.js';
 import { MultiTaskSimulator } from '../simulator/multi-task.js';
-import { SingleTaskSimulator } from '../simulator/single-task.js';
-import { OracleSimulator } from '../simulator/oracle.js';
-import { BlindSimulator, NoisySimulator } from '../simulator/wrappers.js';
-import { LlmSimulator } from '../simulator/llm.js';
-import { NameGuard } from '../simulator/name-guard.js';
+import { simulators } from '../simulator/registry.js';
 import type { UserSimulator } from '../simulator/types.js';
-import { createChatClient } from '../llm/client.js';
 
-export type SimulatorVariant = z.output<typeof SimulatorVariantSchema>;
+/** A registered simulator's name (src/simulator/registry.ts). */
+export type SimulatorVariant = string;
 type RetrieverChoice = NonNullable<CrsEnvOptions['retriever']>;
 
 /** Baselines over a lexical or count-based retriever: nothing to train. */
 const LEXICAL = new Set<RetrieverChoice>(['popularity', 'repeat', 'bm25', 'tfidf']);
 const POLICY_KINDS = new Set(['neural', 'sft', 'grpo', 'rloo', 'reinforce']);
-/** Simulator variants built on the trained multi-task simulator. */
-const TRAINED_SIMULATORS = new Set<SimulatorVariant>(['multi-task', 'blind', 'noisy']);
 
 export class PlaySetupError extends Error {
   override name = 'PlaySetupError';
@@ -106,25 +100,10 @@ async function loadTrainedSimulator(dataset: Dataset, artifactsDir: string | und
 }
 
 function buildSimulator(variant: SimulatorVariant, dataset: Dataset, trained: MultiTaskSimulator | undefined): UserSimulator {
-  const guard = () => new NameGuard(dataset.items);
-  const need = (): MultiTaskSimulator => {
-    if (!trained) throw new PlaySetupError(`simulator '${variant}' needs the trained multi-task simulator`);
-    return trained;
-  };
-  switch (variant) {
-    case 'multi-task':
-      return need();
-    case 'blind':
-      return new BlindSimulator(need());
-    case 'noisy':
-      return new NoisySimulator(need(), 0.5);
-    case 'single-task':
-      return new SingleTaskSimulator({ guard: guard() });
-    case 'oracle':
-      return new OracleSimulator({ guard: guard() });
-    case 'llm':
-      return new LlmSimulator(createChatClient({}), { guard: guard() });
-  }
+  const entry = simulators.get(variant);
+  if (entry.needsTrained && !trained) throw new PlaySetupError(`simulator '${variant}' needs the trained multi-task simulator`);
+  // The env's defaults for the options play has no flag for (noise 0.5, the LLM server from the environment).
+  return entry.create({ dataset, ...(trained ? { trained } : {}), noiseProbability: 0.5 });
 }
 
 export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
@@ -133,7 +112,7 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
   const dataset = sharedDataset(opts.dataset, opts.dataRoot);
   const kind = spec.split(':')[0] as RetrieverChoice;
   const lexical = LEXICAL.has(kind);
-  const wantsTrainedSimulator = opts.user.kind === 'simulator' && TRAINED_SIMULATORS.has(opts.user.variant);
+  const wantsTrainedSimulator = opts.user.kind === 'simulator' && simulators.get(opts.user.variant).needsTrained;
 
   let parts: EnvComponents | undefined;
   let trainedSimulator: MultiTaskSimulator | undefined;

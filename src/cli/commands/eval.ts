@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readEvalRun } from '../../eval/files.js';
 import { datasets } from '../../data/registry.js';
 import { choicesHelp, registryChoice } from '../registry-options.js';
-import { SimulatorVariantSchema } from '../../../envs/register.js';
+import { simulators } from '../../simulator/registry.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
 import { EvalPool } from '../../pipeline/eval-pool.js';
 import { withRunLock } from '../../core/run-lock.js';
@@ -25,7 +25,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--rounds <n>', 'rounds per sample (T)', '5')
     .requiredOption('--out <dir>', 'folder for summary.json, rankings.jsonl, report.md and plots')
     .option('--seed <n>', 'base seed', '0')
-    .option('--simulator <variant>', 'multi-task | single-task | blind | noisy | oracle | llm', 'multi-task')
+    .option('--simulator <variant>', choicesHelp(simulators), 'multi-task')
     .option('--exclude-context-items', 'drop items mentioned in the dialogue from the candidates (a separate protocol)')
     .option('--limit <n>', 'only the first N samples of the split')
     .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')
@@ -39,8 +39,7 @@ export function registerEvalCommand(program: Command): void {
     registryChoice(datasets, dataset, '--dataset');
     const split = String(o.split);
     if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
-    const simulator = SimulatorVariantSchema.safeParse(o.simulator);
-    if (!simulator.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
+    const simulator = { data: registryChoice(simulators, o.simulator, '--simulator') };
     const workers = workersOption(o.workers);
     const rounds = intOption(o.rounds, '--rounds', 1);
     const seed = intOption(o.seed, '--seed', 0);

@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
 import { datasets } from '../../data/registry.js';
 import { choicesHelp, registryChoice } from '../registry-options.js';
+import { simulators } from '../../simulator/registry.js';
 import type { Dataset, Split } from '../../data/types.js';
-import { SimulatorVariantSchema, sharedDataset } from '../../../envs/register.js';
+import { sharedDataset } from '../../../envs/register.js';
 import { ArchiveError } from '../../../agents/neural/archive.js';
 import { AgentSpecError } from '../../pipeline/agent-spec.js';
 import { HumanSimulator } from '../../play/human-simulator.js';
@@ -46,7 +47,7 @@ export function registerPlayCommand(program: Command): void {
     .option('--seed <n>', 'seed of the sample draw and of the agent', '0')
     .option('--rounds <n>', 'rounds of recommendation (T)', '5')
     .option('--watch', 'a simulated user answers instead of you')
-    .option('--simulator <variant>', 'with --watch: multi-task | single-task | blind | noisy | oracle | llm', 'multi-task')
+    .option('--simulator <variant>', `with --watch: ${choicesHelp(simulators)}`, 'multi-task')
     .option('--load-only', 'never train missing components; fail instead')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
@@ -59,8 +60,7 @@ export function registerPlayCommand(program: Command): void {
       if (rounds > 49) throw new UsageError(`--rounds must be at most 49, got ${rounds}`);
       const seed = intOption(o.seed, '--seed', 0);
       const watch = o.watch === true;
-      const variant = SimulatorVariantSchema.safeParse(o.simulator);
-      if (!variant.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
+      const variant = { data: registryChoice(simulators, o.simulator, '--simulator') };
       const dataRoot = typeof o.data === 'string' ? o.data : undefined;
       const artifactsDir = typeof o.artifacts === 'string' ? o.artifacts : undefined;
 
