@@ -15,7 +15,7 @@ export * from '../agents/index.js';
 export { reproduce, PROFILES, type ReproduceOptions } from './pipeline/reproduce.js';
 export { runEvaluation, type RunEvalOptions, type EvalSetup } from './pipeline/run-eval.js';
 export { EvalPool } from './pipeline/eval-pool.js';
-export { resolveAgentSpec, describeAgentSpec, BASELINE_SPECS } from './pipeline/agent-spec.js';
+export { resolveAgentSpec, describeAgentSpec, baselineSpecs, agentChoices } from './pipeline/agent-spec.js';
 export { CRS_SETUP_MODULE } from './pipeline/crs-setup.js';
 // Names two layers both export: the env's item view and the eval layer's atomic writer are the public ones.
 export type { ItemView } from '../envs/types.js';

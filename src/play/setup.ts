@@ -6,16 +6,16 @@
 import type { DatasetName } from '../data/paths.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Dataset, Split } from '../data/types.js';
 import type { Agent } from '../../agents/types.js';
-import { RetrieverOrderAgent } from '../../agents/baselines.js';
 import { policyFile } from '../../agents/neural/recommender.js';
 import { CrsEnv } from '../../envs/crs-env.js';
 import { defaultArtifactsRoot, makeTextEncoder, type EnvComponents } from '../../envs/components.js';
-import { buildRetriever, sharedComponents, sharedDataset, SimulatorVariantSchema, type CrsEnvOptions } from '../../envs/register.js';
+import { buildRetriever, sharedComponents, sharedDataset } from '../../envs/register.js';
 import type { CrsEnvConfigInput } from '../../envs/config.js';
-import { AgentSpecError, BASELINE_SPECS, resolveAgentSpec } from '../pipeline/agent-spec.js';
+import { AgentSpecError, describeAgentSpec, resolveAgentSpec } from '../pipeline/agent-spec.js';
+import { agents } from '../../agents/registry.js';
+import { retrievers } from '../retriever/registry.js';
 import { STAGE_FILE } from '../pipeline/stage-cache.js';
 import type { Retriever } from '../retriever/types.js';
 import { LightGcnEncoder } from '../encoders/collaborative.js';
@@ -25,11 +25,7 @@ import type { UserSimulator } from '../simulator/types.js';
 
 /** A registered simulator's name (src/simulator/registry.ts). */
 export type SimulatorVariant = string;
-type RetrieverChoice = NonNullable<CrsEnvOptions['retriever']>;
 
-/** Baselines over a lexical or count-based retriever: nothing to train. */
-const LEXICAL = new Set<RetrieverChoice>(['popularity', 'repeat', 'bm25', 'tfidf']);
-const POLICY_KINDS = new Set(['neural', 'sft', 'grpo', 'rloo', 'reinforce']);
 
 export class PlaySetupError extends Error {
   override name = 'PlaySetupError';
@@ -64,27 +60,23 @@ export function normalizeAgentSpec(spec: string): string {
   const trimmed = spec.trim();
   if (trimmed === '') throw new AgentSpecError('--agent is empty');
   const kind = trimmed.split(':')[0] as string;
-  if (kind in BASELINE_SPECS || POLICY_KINDS.has(kind)) return trimmed;
+  if (agents.has(kind)) return trimmed;
   if (existsSync(trimmed) && statSync(trimmed).isDirectory()) return `neural:${trimmed}`;
   return trimmed;
 }
 
 /** Fails fast (before any loading or training) on a SPEC that cannot work. */
 export function checkAgentSpec(spec: string): void {
-  const [kind = '', ...rest] = spec.split(':');
-  const dir = rest.join(':');
-  if (POLICY_KINDS.has(kind)) {
-    if (!dir) throw new AgentSpecError(`agent '${spec}': give the policy folder, e.g. ${kind}:runs/inspired/grpo`);
-    if (!existsSync(policyFile(dir))) throw new AgentSpecError(`agent '${spec}': no trained policy at ${policyFile(dir)}`);
-    return;
+  let described;
+  try {
+    described = describeAgentSpec(spec);
+  } catch (err) {
+    if (err instanceof AgentSpecError && !agents.has(spec.split(':')[0] ?? '')) throw new AgentSpecError(`${err.message.replace(/\)$/, '')}, or a policy folder)`);
+    throw err;
   }
-  if (!(kind in BASELINE_SPECS)) {
-    throw new AgentSpecError(`unknown agent '${spec}' (known: ${Object.keys(BASELINE_SPECS).join(', ')}, neural:DIR, or a policy folder)`);
+  if (described.policyDir !== undefined && !existsSync(policyFile(described.policyDir))) {
+    throw new AgentSpecError(`agent '${spec}': no trained policy at ${policyFile(described.policyDir)}`);
   }
-}
-
-function lexicalRetriever(choice: RetrieverChoice, dataset: Dataset): Retriever {
-  return buildRetriever(choice, dataset, undefined);
 }
 
 /** E_C and the multi-task simulator straight from their stage folders, when both are finished there. */
@@ -110,8 +102,9 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
   const spec = normalizeAgentSpec(opts.agent);
   checkAgentSpec(spec);
   const dataset = sharedDataset(opts.dataset, opts.dataRoot);
-  const kind = spec.split(':')[0] as RetrieverChoice;
-  const lexical = LEXICAL.has(kind);
+  const described = describeAgentSpec(spec);
+  // An agent over a retriever that needs no training (the lexical baselines) needs no trained parts.
+  const lexical = !described.entry.needsComponents && !retrievers.get(described.entry.retriever).needsTrained;
   const wantsTrainedSimulator = opts.user.kind === 'simulator' && simulators.get(opts.user.variant).needsTrained;
 
   let parts: EnvComponents | undefined;
@@ -129,19 +122,10 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
     loaded = 'all';
   }
 
-  let agent: Agent;
-  let retriever: Retriever;
-  let label = spec;
-  if (lexical) {
-    agent = new RetrieverOrderAgent();
-    retriever = lexicalRetriever(kind, dataset);
-  } else {
-    const resolved = await resolveAgentSpec(spec, parts as EnvComponents);
-    agent = resolved.agent;
-    label = resolved.label;
-    const choice = resolved.envOptions.retriever ?? 'dual-view';
-    retriever = choice === 'dual-view' ? (parts as EnvComponents).retriever : lexicalRetriever(choice, dataset);
-  }
+  const resolved = await resolveAgentSpec(spec, parts, {}, dataset);
+  const agent: Agent = resolved.agent;
+  const label = lexical ? spec : resolved.label;
+  const retriever: Retriever = buildRetriever(resolved.envOptions.retriever ?? 'dual-view', dataset, parts);
 
   const simulator = opts.user.kind === 'human' ? opts.user.simulator : buildSimulator(opts.user.variant, dataset, trainedSimulator);
   // Rewards are not shown in play; without the trained text encoder the preference reward is left out so

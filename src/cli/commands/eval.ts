@@ -9,7 +9,7 @@ import { runEvaluation } from '../../pipeline/run-eval.js';
 import { EvalPool } from '../../pipeline/eval-pool.js';
 import { withRunLock } from '../../core/run-lock.js';
 import { printError } from '../run-program.js';
-import { AgentSpecError, describeAgentSpec } from '../../pipeline/agent-spec.js';
+import { AgentSpecError, agentChoices, describeAgentSpec } from '../../pipeline/agent-spec.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
@@ -21,7 +21,7 @@ export function registerEvalCommand(program: Command): void {
     .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split, cumulative and per turn')
     .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
     .option('--split <split>', 'train, valid or test', 'test')
-    .requiredOption('--agent <spec>', 'popularity | repeat | bm25 | tfidf | retriever | random | llm | neural:DIR (sft:DIR, grpo:DIR)')
+    .requiredOption('--agent <spec>', `agent: ${agentChoices().replaceAll(', ', ' | ')}, or a module path (./my-agent.js) whose default export is an Agent`)
     .option('--rounds <n>', 'rounds per sample (T)', '5')
     .requiredOption('--out <dir>', 'folder for summary.json, rankings.jsonl, report.md and plots')
     .option('--seed <n>', 'base seed', '0')

@@ -13,6 +13,7 @@ import { AgentSpecError } from '../../pipeline/agent-spec.js';
 import { HumanSimulator } from '../../play/human-simulator.js';
 import { StreamLineSource } from '../../play/line-source.js';
 import { formatResult, humanEnvConfig, runPlaySession } from '../../play/session.js';
+import { agentChoices } from '../../pipeline/agent-spec.js';
 import { checkAgentSpec, normalizeAgentSpec, setupPlay, type PlaySetup } from '../../play/setup.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { intOption } from '../options.js';
@@ -41,7 +42,7 @@ export function registerPlayCommand(program: Command): void {
     .command('play')
     .description('Play the user yourself (type feedback each round) or --watch a simulated user, against a recommender')
     .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
-    .option('--agent <spec|dir>', 'retriever | bm25 | tfidf | popularity | repeat | random | llm | neural:DIR, or a trained policy folder', 'retriever')
+    .option('--agent <spec|dir>', `agent: ${agentChoices().replaceAll(', ', ' | ')}, a trained policy folder, or a module path (./my-agent.js) whose default export is an Agent`, 'retriever')
     .option('--sample <id>', 'play this sample (default: one drawn from --split with --seed)')
     .option('--split <split>', 'train, valid or test (where a sample is drawn from)', 'test')
     .option('--seed <n>', 'seed of the sample draw and of the agent', '0')
