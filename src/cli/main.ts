@@ -1,5 +1,6 @@
 // The crs-gym command line. Each subcommand lives in src/cli/commands/ and registers itself here.
 import { Command } from 'commander';
+import { learners } from '../learners/registry.js';
 import { runAsMain, runProgram } from './run-program.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   registerDataCommands(program);
-  const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
+  const train = program.command('train').description(`train a component: encoder, retriever, simulator, sft, ${learners.names().join(', ')}`);
   registerTrainRetrieverCommands(train);
   registerTrainSimulatorCommand(train);
   registerTrainPolicyCommands(train);

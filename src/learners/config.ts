@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '../config/load.js';
 
-export type RlAlgorithm = 'grpo' | 'rloo' | 'reinforce';
-export const RL_ALGORITHMS: readonly RlAlgorithm[] = ['grpo', 'rloo', 'reinforce'];
+/** A registered learner's name (src/learners/registry.ts): 'grpo', 'rloo', 'reinforce' built in. */
+export type RlAlgorithm = string;
 
 /** The paper's five reward components, each weighted 1. */
 export const DEFAULT_REWARD_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });

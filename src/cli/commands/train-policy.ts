@@ -5,6 +5,7 @@ import { datasets } from '../../data/registry.js';
 import { choicesHelp, registryChoice } from '../registry-options.js';
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfigFile } from '../../config/load.js';
+import { learners } from '../../learners/registry.js';
 import { GrpoConfigSchema, resolveRlConfig, SftConfigSchema, type GrpoConfigInput, type RlAlgorithm } from '../../learners/config.js';
 import { withRunLock } from '../../core/run-lock.js';
 import { BUILTIN_REWARDS } from '../../../rewards/components.js';
@@ -66,8 +67,9 @@ export function registerTrainPolicyCommands(train: Command): void {
         process.stdout.write(`SFT done: policy in ${result.policyDir}; teacher NLL ${result.before.teacher_nll.toFixed(3)} -> ${result.after.teacher_nll.toFixed(3)}\n`);
       });
     });
-  for (const algorithm of ['grpo', 'rloo', 'reinforce'] as const) {
-    common(train.command(algorithm).description(`Multi-turn ${algorithm.toUpperCase()} on CrsEnv rollouts (piscina workers)`))
+  // One command per registered learner (plugins loaded before the program is built count).
+  for (const { name: algorithm, description } of learners.list()) {
+    common(train.command(algorithm).description(`Multi-turn ${description || algorithm.toUpperCase()} on CrsEnv rollouts (piscina workers)`))
       .option('--init <dir>', 'start from (and keep as KL reference) a saved policy, e.g. the SFT output')
       .option('--resume', 'continue from the run folder\'s last checkpoint (the default when one exists)')
       .option('--no-resume', 'start over even when a checkpoint exists')
