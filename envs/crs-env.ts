@@ -199,6 +199,8 @@ interface Episode {
   observation: CrsObservation;
   referenceEmbedding?: Float32Array;
   transcript: string[];
+  /** R_1 .. R_{t-1} as the env read them (for reward components). */
+  lists: ItemId[][];
 }
 
 export class CrsEnv implements Env<CrsObservation, CrsAction> {
@@ -268,6 +270,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       observation,
       referenceEmbedding,
       transcript: sample.context.map(renderUtterance),
+      lists: [],
     };
     // Nothing about the target: the sample id is opaque, and whether the target was mentioned before is the
     // evaluator's to read (env.currentSample), not the agent's.
@@ -292,6 +295,12 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     }
     const breakdown = this.reward.compute({
       turn,
+      sampleId: sample.id,
+      dialogue: observation.context,
+      contextItems: observation.contextItems.map((item) => item.id),
+      feedback: observation.feedback,
+      candidates: observation.candidates.map((c) => c.id),
+      earlierLists: episode.lists.slice(),
       target: sample.target,
       ranking: parsed.ranking,
       thinkSteps: parsed.thinkSteps,
@@ -301,6 +310,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       referencePreferenceEmbedding: episode.referenceEmbedding,
     });
     const rewardMs = performance.now() - t0;
+    episode.lists.push(parsed.ranking.slice());
 
     const targetRank = parsed.ranking.indexOf(sample.target) + 1;
     const accepted = this.accepts(targetRank);

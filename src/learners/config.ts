@@ -8,8 +8,9 @@ import { ConfigError, parseConfig } from '../config/load.js';
 /** A registered learner's name (src/learners/registry.ts): 'grpo', 'rloo', 'reinforce' built in. */
 export type RlAlgorithm = string;
 
-/** The paper's five reward components, each weighted 1. */
-export const DEFAULT_REWARD_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });
+/** The paper's five reward components, each weighted 1 (one definition, in rewards/). */
+import { DEFAULT_REWARD_WEIGHTS } from '../../rewards/weighted-sum.js';
+export { DEFAULT_REWARD_WEIGHTS };
 
 const optimizerFields = {
   /** Adam step size. Paper: 1e-5 (GRPO) on LoRA weights; 1e-3 suits this ~10k-parameter policy. */

@@ -132,7 +132,7 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
   // nothing loads USE lite just to score it.
   const env: CrsEnvConfigInput = parts
     ? opts.env
-    : { ...opts.env, rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } };
+    : { ...opts.env, rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: null } };
   return {
     env: new CrsEnv({ dataset, retriever, simulator, ...(parts ? { textEncoder: parts.textEncoder } : {}) }, env),
     agent,

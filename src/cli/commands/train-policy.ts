@@ -8,7 +8,7 @@ import { ConfigError, loadConfigFile } from '../../config/load.js';
 import { learners } from '../../learners/registry.js';
 import { GrpoConfigSchema, resolveRlConfig, SftConfigSchema, type GrpoConfigInput, type RlAlgorithm } from '../../learners/config.js';
 import { withRunLock } from '../../core/run-lock.js';
-import { BUILTIN_REWARDS } from '../../../rewards/components.js';
+import { rewardComponents } from '../../../rewards/registry.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
 import { trainSft } from '../../learners/sft.js';
 import { trainRl } from '../../learners/rl.js';
@@ -41,7 +41,7 @@ function checkArguments(o: Record<string, string | boolean | undefined>) {
 /** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
 function checkRewardWeights(weights: Readonly<Record<string, number>>, source: string): void {
   const unknown = Object.keys(weights).filter((name) => !(name in BUILTIN_REWARDS));
-  if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${Object.keys(BUILTIN_REWARDS).join(', ')})`, source);
+  if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${rewardComponents.names().join(', ')})`, source);
 }
 
 /** Trains the components in this process (workers only load them), under the run folder's lock. */
