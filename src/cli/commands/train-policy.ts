@@ -40,7 +40,7 @@ function checkArguments(o: Record<string, string | boolean | undefined>) {
 
 /** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
 function checkRewardWeights(weights: Readonly<Record<string, number>>, source: string): void {
-  const unknown = Object.keys(weights).filter((name) => !(name in BUILTIN_REWARDS));
+  const unknown = Object.keys(weights).filter((name) => !rewardComponents.has(name));
   if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${rewardComponents.names().join(', ')})`, source);
 }
 
