@@ -81,3 +81,6 @@ for (const [name, what] of [
 ] as const) {
   agents.register(name, { retriever: 'dual-view', needsComponents: true, argument: 'DIR', create: loadPolicy }, { description: `${what} from its folder (${name}:DIR)` });
 }
+
+/** Agent module files (`--agent ./my-agent.js`) and the name each registered as (src/plugins/load.ts fills it). */
+export const agentModules = new Map<string, string>();

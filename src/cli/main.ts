@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { learners } from '../learners/registry.js';
 import { runAsMain, runProgram } from './run-program.js';
+import { addPluginOption, loadCliPlugins } from './plugin-options.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
@@ -33,6 +34,8 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   const override = (command: Command): void => {
     command.exitOverride();
+    // Every command takes --plugin (read before the program is built, so its names show in --help and choices).
+    if (command.commands.length === 0) addPluginOption(command);
     command.commands.forEach(override);
   };
   override(program);
@@ -42,6 +45,9 @@ export function buildProgram(): Command {
 export { runAsMain };
 
 export async function runCli(argv: string[]): Promise<number> {
+  // Plugins and agent modules register names the program's choices and help are built from: load them first.
+  const loaded = await runProgram(null, argv, () => loadCliPlugins(argv));
+  if (loaded !== 0) return loaded;
   return runProgram(buildProgram(), argv);
 }
 

@@ -3,7 +3,7 @@
 // options it is evaluated with (its retriever: popularity over the catalogue is popularity retrieval + retriever
 // order).
 import type { Agent } from '../../agents/types.js';
-import { agents, type AgentEntry } from '../../agents/registry.js';
+import { agentModules, agents, type AgentEntry } from '../../agents/registry.js';
 import type { EnvComponents } from '../../envs/components.js';
 import type { CrsEnvOptions } from '../../envs/register.js';
 import type { Dataset } from '../data/types.js';
@@ -51,10 +51,12 @@ export function agentChoices(): string {
     .join(', ');
 }
 
-export function describeAgentSpec(spec: string): AgentSpecDescription {
+export function describeAgentSpec(given: string): AgentSpecDescription {
+  // An agent module (`--agent ./my-agent.js`, loaded by src/plugins/load.ts) goes by the name it registered.
+  const spec = agentModules.get(given) ?? given;
   const [name = '', ...rest] = spec.split(':');
   const arg = rest.join(':');
-  if (!agents.has(name)) throw new AgentSpecError(`unknown agent '${spec}' (known: ${agentChoices()})`);
+  if (!agents.has(name)) throw new AgentSpecError(`unknown agent '${spec}' (known: ${agentChoices()}, or an agent module file such as ./my-agent.js)`);
   const entry = agents.get(name);
   if (entry.argument !== undefined && !arg) {
     throw new AgentSpecError(`agent '${spec}': give the ${entry.argument === 'DIR' ? 'policy folder' : entry.argument}, e.g. ${name}:${entry.argument === 'DIR' ? 'runs/inspired/grpo' : entry.argument}`);

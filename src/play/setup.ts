@@ -14,7 +14,7 @@ import { defaultArtifactsRoot, makeTextEncoder, type EnvComponents } from '../..
 import { buildRetriever, sharedComponents, sharedDataset } from '../../envs/register.js';
 import type { CrsEnvConfigInput } from '../../envs/config.js';
 import { AgentSpecError, describeAgentSpec, resolveAgentSpec } from '../pipeline/agent-spec.js';
-import { agents } from '../../agents/registry.js';
+import { agentModules, agents } from '../../agents/registry.js';
 import { retrievers } from '../retriever/registry.js';
 import { STAGE_FILE } from '../pipeline/stage-cache.js';
 import type { Retriever } from '../retriever/types.js';
@@ -60,7 +60,7 @@ export function normalizeAgentSpec(spec: string): string {
   const trimmed = spec.trim();
   if (trimmed === '') throw new AgentSpecError('--agent is empty');
   const kind = trimmed.split(':')[0] as string;
-  if (agents.has(kind)) return trimmed;
+  if (agents.has(kind) || agentModules.has(trimmed)) return trimmed;
   if (existsSync(trimmed) && statSync(trimmed).isDirectory()) return `neural:${trimmed}`;
   return trimmed;
 }

@@ -5,6 +5,8 @@ import { readEvalRun } from '../../eval/files.js';
 import { datasets } from '../../data/registry.js';
 import { choicesHelp, registryChoice } from '../registry-options.js';
 import { simulators } from '../../simulator/registry.js';
+import { rewardComponents } from '../../../rewards/registry.js';
+import { rewardWeightsOption } from '../options.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
 import { EvalPool } from '../../pipeline/eval-pool.js';
 import { withRunLock } from '../../core/run-lock.js';
@@ -26,6 +28,7 @@ export function registerEvalCommand(program: Command): void {
     .requiredOption('--out <dir>', 'folder for summary.json, rankings.jsonl, report.md and plots')
     .option('--seed <n>', 'base seed', '0')
     .option('--simulator <variant>', choicesHelp(simulators), 'multi-task')
+    .option('--reward-weights <json>', `reward weights by component, merged over the defaults (null leaves one out), e.g. '{"novelty":0.5}'; components: ${choicesHelp(rewardComponents)}`)
     .option('--exclude-context-items', 'drop items mentioned in the dialogue from the candidates (a separate protocol)')
     .option('--limit <n>', 'only the first N samples of the split')
     .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')
@@ -46,6 +49,7 @@ export function registerEvalCommand(program: Command): void {
     const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
     const concurrency = o.concurrency !== undefined ? intOption(o.concurrency, '--concurrency', 1) : undefined;
     const llm = llmOptions(o);
+    const rewardWeights = o.rewardWeights !== undefined ? rewardWeightsOption(o.rewardWeights) : undefined;
     checkAgentSpec(String(o.agent));
     const baseline = typeof o.baseline === 'string' ? (await readEvalRun(o.baseline)).run : undefined;
     const out = String(o.out);
@@ -62,7 +66,7 @@ export function registerEvalCommand(program: Command): void {
         out,
         ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
         ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
-        envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true } },
+        envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true, ...(rewardWeights ? { rewardWeights } : {}) } },
         ...(limit !== undefined ? { limit } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(Object.keys(llm).length > 0 ? { llm } : {}),
