@@ -25,7 +25,7 @@ import { trainDualView, type Augmentation } from '../src/retriever/train.js';
 import { loadDualViewRetriever } from '../src/retriever/load.js';
 import type { DualViewRetriever } from '../src/retriever/dual-view.js';
 import { cachedStage } from '../src/core/stage-cache.js';
-import { referencePreference } from '../rewards/reference-preference.js';
+import { referencePreference } from '../src/data/reference-preference.js';
 import { errorMessage } from '../src/core/errors.js';
 import { PieceBagEncoder } from '../src/encoders/student.js';
 import { StudentConfigSchema, studentCorpus, trainTextStudent, wantsStudent } from './text-student.js';
