@@ -13,6 +13,7 @@ import { registerExportCommands } from './commands/export-sft.js';
 import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerListCommand } from './commands/list.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPlayCommand(program);
   registerCacheCommands(program);
   registerServeCommand(program);
+  registerListCommand(program);
   const override = (command: Command): void => {
     command.exitOverride();
     // Every command takes --plugin (read before the program is built, so its names show in --help and choices).
