@@ -15,7 +15,7 @@ import { trainRl } from '../../learners/rl.js';
 import { CRS_SETUP_MODULE } from '../../pipeline/crs-setup.js';
 import { sharedComponents, sharedDataset } from '../../../envs/register.js';
 import { UsageError } from '../errors.js';
-import { intOption, workersOption } from '../options.js';
+import { intOption, rewardWeightsOption, workersOption } from '../options.js';
 
 function common(cmd: Command): Command {
   return cmd
@@ -25,7 +25,8 @@ function common(cmd: Command): Command {
     .option('--workers <n>', 'rollout worker threads (0 = main thread)', '2')
     .option('--limit <n>', 'use only the first N samples of each split')
     .option('--data <dir>', 'data folder')
-    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)');
+    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
+    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}'; a plugin's component needs --workers 0");
 }
 
 /** Every flag and the config, checked before anything loads or trains. */
@@ -35,7 +36,8 @@ function checkArguments(o: Record<string, string | boolean | undefined>) {
   const workers = workersOption(o.workers);
   const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
   if (typeof o.init === 'string' && !existsSync(policyFile(o.init))) throw new UsageError(`--init: no trained policy at ${policyFile(o.init)}`);
-  return { dataset, workers, limit, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
+  const rewardWeights = o.rewardWeights !== undefined ? rewardWeightsOption(o.rewardWeights) : undefined;
+  return { dataset, workers, limit, rewardWeights, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
 }
 
 /** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
@@ -46,11 +48,17 @@ function checkRewardWeights(weights: Readonly<Record<string, number>>, source: s
 
 /** Trains the components in this process (workers only load them), under the run folder's lock. */
 async function prepare(args: ReturnType<typeof checkArguments>) {
-  const { dataset, dataRoot, artifactsDir, limit } = args;
+  const { dataset, dataRoot, artifactsDir, limit, rewardWeights } = args;
   await sharedComponents(sharedDataset(dataset, dataRoot), { ...(artifactsDir ? { artifactsDir } : {}) });
   return {
     module: CRS_SETUP_MODULE,
-    args: { dataset, ...(dataRoot ? { dataRoot } : {}), ...(artifactsDir ? { artifactsDir } : {}), ...(limit !== undefined ? { limit } : {}) },
+    args: {
+      dataset,
+      ...(dataRoot ? { dataRoot } : {}),
+      ...(artifactsDir ? { artifactsDir } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(rewardWeights ? { envOptions: { env: { rewardWeights } } } : {}),
+    },
   };
 }
 
