@@ -1,10 +1,10 @@
 // Load time of each real dataset (targets: INSPIRED < 2 s, ReDial < 10 s), cold then warm.
 import { loadDataset } from '../src/data/load.js';
-import { DATASET_NAMES } from '../src/data/paths.js';
+import { datasetNames } from '../src/data/paths.js';
 
 export async function run(): Promise<Record<string, number>> {
   const figures: Record<string, number> = {};
-  for (const name of DATASET_NAMES) {
+  for (const name of datasetNames()) {
     for (const pass of ['cold', 'warm'] as const) {
       const t0 = performance.now();
       const dataset = loadDataset(name);

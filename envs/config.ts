@@ -34,8 +34,11 @@ export const CrsEnvConfigSchema = z.object({
   runAllRounds: z.boolean().default(false),
   /** Drop items mentioned in the dialogue from the candidates (a separate protocol; off by default). */
   excludeContextItems: z.boolean().default(false),
-  /** Reward weights by component name (paper eq. 15-19). */
-  rewardWeights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
+  /**
+   * Reward weights by component name (paper eq. 15-19, and registered custom components), merged over the
+   * defaults (the five, each 1): 0 keeps a component in `info.rewards` but out of the sum, null leaves it out.
+   */
+  rewardWeights: z.record(z.string(), z.number().finite().nullable()).default({ ...DEFAULT_REWARD_WEIGHTS }),
   /** Switches for the retriever's query inputs (ablations w/o Pref, w/o Rec, w/o Feedback). */
   retrieverInputs: RetrieverInputsSchema,
   /** Whether the simulator is asked for feedback at all (w/o feedback: F is always empty). */

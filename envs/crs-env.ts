@@ -202,6 +202,8 @@ interface Episode {
   transcript: string[];
   /** The lists shown so far whose answers were asked, and the preference stated in each answer (the simulator reads them). */
   shown: EarlierRoundIds[];
+  /** R_1 .. R_{t-1} as the env read them (for reward components). */
+  lists: ItemId[][];
 }
 
 export class CrsEnv implements Env<CrsObservation, CrsAction> {
@@ -272,6 +274,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       referenceEmbedding,
       transcript: sample.context.map(renderUtterance),
       shown: [],
+      lists: [],
     };
     // Nothing about the target: the sample id is opaque, and whether the target was mentioned before is the
     // evaluator's to read (env.currentSample), not the agent's.
@@ -296,6 +299,12 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     }
     const breakdown = this.reward.compute({
       turn,
+      sampleId: sample.id,
+      dialogue: observation.context,
+      contextItems: observation.contextItems.map((item) => item.id),
+      feedback: observation.feedback,
+      candidates: observation.candidates.map((c) => c.id),
+      earlierLists: episode.lists.slice(),
       target: sample.target,
       ranking: parsed.ranking,
       thinkSteps: parsed.thinkSteps,
@@ -305,6 +314,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       referencePreferenceEmbedding: episode.referenceEmbedding,
     });
     const rewardMs = performance.now() - t0;
+    episode.lists.push(parsed.ranking.slice());
 
     const targetRank = parsed.ranking.indexOf(sample.target) + 1;
     const accepted = this.accepts(targetRank);

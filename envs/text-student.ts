@@ -15,7 +15,7 @@ import { itemText } from '../src/retriever/query-text.js';
 import { itemsByIndex } from '../src/retriever/types.js';
 import type { UserSimulator } from '../src/simulator/types.js';
 import { buildSimulatorInput } from '../src/simulator/types.js';
-import { referencePreference } from '../rewards/reference-preference.js';
+import { referencePreference } from '../src/data/reference-preference.js';
 
 export const StudentConfigSchema = z
   .object({

@@ -1,10 +1,26 @@
 // A reward component is a named function of one turn's outcome (TRL/verifiers style): the env sums them
 // with weights and reports each one separately in `info.rewards`.
-import type { ItemId } from '../src/data/types.js';
+import type { ItemId, Utterance } from '../src/data/types.js';
 
+/**
+ * What a reward component sees at one turn: the episode's public state (what the agent saw), the agent's parsed
+ * answer, and the target (teacher side: rewards are computed by the env, never shown to the agent).
+ */
 export interface RewardContext {
   /** 1-based round index t. */
   turn: number;
+  /** The episode's sample id. */
+  sampleId: string;
+  /** The dialogue D before the recommendation turn. */
+  dialogue: readonly Utterance[];
+  /** I_D: the items mentioned in the dialogue. */
+  contextItems: readonly ItemId[];
+  /** F_t, the feedback the agent answered ('' in round 1). */
+  feedback: string;
+  /** I_cand^t: the candidates the agent chose from, best first. */
+  candidates: readonly ItemId[];
+  /** R_1 .. R_{t-1}: the lists of the earlier rounds, oldest first. */
+  earlierLists: readonly (readonly ItemId[])[];
   /** The target item i* (known to the env, never to the agent or a label-free simulator). */
   target: ItemId;
   /** R_t after parsing: candidate ids only, deduplicated, at most top-10. */

@@ -1,17 +1,26 @@
 // A reward function built from config: named components with weights, each value reported on its own.
+// The weights given are merged OVER the defaults (the paper's five, each 1): `{ myReward: 1 }` adds a sixth
+// component; `{ preference: null }` leaves one out; `{ hit: 0 }` keeps it in `info.rewards` but out of the sum.
 import { z } from 'zod';
 import { parseConfig } from '../src/config/load.js';
-import { BUILTIN_REWARDS } from './components.js';
+import { rewardComponents } from './registry.js';
 import type { RewardComponent, RewardContext } from './types.js';
 
-/** The paper's five reward components, each weighted 1: the one place the default weights are written. */
+/** The paper's five reward components, each weighted 1: what any weights given are merged over. */
 export const DEFAULT_REWARD_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });
 
-/** Weights by component name; a weight of 0 keeps the component in `info.rewards` but out of the sum. */
-export const RewardWeightsSchema = z
-  .record(z.string(), z.number().finite())
-  .default({ ...DEFAULT_REWARD_WEIGHTS });
-export type RewardWeights = z.output<typeof RewardWeightsSchema>;
+/**
+ * Weights by component name, merged over DEFAULT_REWARD_WEIGHTS: a weight of 0 keeps the component in
+ * `info.rewards` but out of the sum; null leaves the component out altogether.
+ */
+export const RewardWeightsSchema = z.record(z.string(), z.number().finite().nullable()).default({ ...DEFAULT_REWARD_WEIGHTS });
+export type RewardWeights = z.input<typeof RewardWeightsSchema>;
+
+/** `weights` over the defaults, without the components set to null. */
+export function mergeRewardWeights(weights: Readonly<Record<string, number | null>> = {}): Record<string, number> {
+  const merged: Record<string, number | null> = { ...DEFAULT_REWARD_WEIGHTS, ...weights };
+  return Object.fromEntries(Object.entries(merged).filter((e): e is [string, number] => e[1] !== null));
+}
 
 export interface RewardBreakdown {
   total: number;
@@ -25,8 +34,9 @@ export class WeightedReward {
     weights: RewardWeights,
     custom: readonly RewardComponent[] = [],
   ) {
-    const parsed = parseConfig(RewardWeightsSchema, weights, 'rewards');
-    const available = new Map<string, RewardComponent>(Object.entries(BUILTIN_REWARDS));
+    const parsed = mergeRewardWeights(parseConfig(RewardWeightsSchema, weights, 'rewards'));
+    // Registered components (built-ins and plugins'), then those passed in (they win on a shared name).
+    const available = new Map<string, RewardComponent>(rewardComponents.list().map((e) => [e.name, e.value]));
     for (const component of custom) available.set(component.name, component);
     this.entries = Object.entries(parsed).map(([name, weight]) => {
       const component = available.get(name);

@@ -15,8 +15,14 @@ export * from '../agents/index.js';
 export { reproduce, PROFILES, type ReproduceOptions } from './pipeline/reproduce.js';
 export { runEvaluation, type RunEvalOptions, type EvalSetup } from './pipeline/run-eval.js';
 export { EvalPool } from './pipeline/eval-pool.js';
-export { resolveAgentSpec, describeAgentSpec, BASELINE_SPECS } from './pipeline/agent-spec.js';
+export { resolveAgentSpec, describeAgentSpec, baselineSpecs, agentChoices } from './pipeline/agent-spec.js';
 export { CRS_SETUP_MODULE } from './pipeline/crs-setup.js';
+// For plugin authors (docs/extending.md): the registries a plugin's default export receives, and loading plugins in code.
+export * from './plugins/index.js';
+export { simulators, type SimulatorBuildContext, type SimulatorEntry } from './simulator/registry.js';
+export { retrievers, type RetrieverBuildContext, type RetrieverEntry } from './retriever/registry.js';
+export { agents, agentModules, isAgent, type AgentBuildContext, type AgentEntry } from '../agents/registry.js';
+export { NamedRegistry, type NamedEntry, type NamedRegisterOptions } from './core/named-registry.js';
 // Names two layers both export: the env's item view and the eval layer's atomic writer are the public ones.
 export type { ItemView } from '../envs/types.js';
 export type { ItemView as SimulatorItemView } from './simulator/types.js';

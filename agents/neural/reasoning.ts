@@ -2,7 +2,7 @@
 // from what the policy actually computed (chosen attributes, matches, scores, the list), so the format
 // rewards apply to it exactly as to an LLM's output.
 import type { AttributeKind, Attributes } from '../../src/data/types.js';
-import { referencePreference } from '../../rewards/reference-preference.js';
+import { referencePreference } from '../../src/data/reference-preference.js';
 import { REASONING_STEPS } from '../../envs/action.js';
 import type { AttributeOption } from './features.js';
 

@@ -1,6 +1,8 @@
 // The crs-gym command line. Each subcommand lives in src/cli/commands/ and registers itself here.
 import { Command } from 'commander';
+import { learners } from '../learners/registry.js';
 import { runAsMain, runProgram } from './run-program.js';
+import { addPluginOption, loadCliPlugins } from './plugin-options.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
@@ -11,6 +13,7 @@ import { registerExportCommands } from './commands/export-sft.js';
 import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerListCommand } from './commands/list.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -20,7 +23,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   registerDataCommands(program);
-  const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
+  const train = program.command('train').description(`train a component: encoder, retriever, simulator, sft, ${learners.names().join(', ')}`);
   registerTrainRetrieverCommands(train);
   registerTrainSimulatorCommand(train);
   registerTrainPolicyCommands(train);
@@ -30,8 +33,11 @@ export function buildProgram(): Command {
   registerPlayCommand(program);
   registerCacheCommands(program);
   registerServeCommand(program);
+  registerListCommand(program);
   const override = (command: Command): void => {
     command.exitOverride();
+    // Every command takes --plugin (read before the program is built, so its names show in --help and choices).
+    if (command.commands.length === 0) addPluginOption(command);
     command.commands.forEach(override);
   };
   override(program);
@@ -41,6 +47,9 @@ export function buildProgram(): Command {
 export { runAsMain };
 
 export async function runCli(argv: string[]): Promise<number> {
+  // Plugins and agent modules register names the program's choices and help are built from: load them first.
+  const loaded = await runProgram(null, argv, () => loadCliPlugins(argv));
+  if (loaded !== 0) return loaded;
   return runProgram(buildProgram(), argv);
 }
 

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { LlmConfigInput } from '../llm/config.js';
 import { UsageError } from './errors.js';
+import { rewardComponents } from '../../rewards/registry.js';
 
 export function intOption(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER): number {
   const n = Number(value);
@@ -55,4 +56,23 @@ export function intListOption(value: unknown, name: string, min = 0): number[] {
   });
   if (new Set(out).size !== out.length) throw new UsageError(`${name} lists a value twice: '${value}'`);
   return out;
+}
+
+/**
+ * `--reward-weights '{"hit":2,"novelty":0.5}'`: weights by reward component, merged over the defaults by the env;
+ * null leaves a component out. Every name must be a registered component (a plugin's count).
+ */
+export function rewardWeightsOption(value: unknown, known: { has(name: string): boolean; names(): string[] } = rewardComponents): Record<string, number | null> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(value));
+  } catch {
+    throw new UsageError(`--reward-weights must be a JSON object such as '{"hit":2}', got '${String(value)}'`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--reward-weights must be a JSON object such as '{"hit":2}', got '${String(value)}'`);
+  for (const [name, weight] of Object.entries(parsed)) {
+    if (!known.has(name)) throw new UsageError(`--reward-weights: unknown reward component '${name}' (known: ${known.names().join(', ')})`);
+    if (weight !== null && (typeof weight !== 'number' || !Number.isFinite(weight))) throw new UsageError(`--reward-weights: the weight of '${name}' must be a number or null, got ${JSON.stringify(weight)}`);
+  }
+  return parsed as Record<string, number | null>;
 }

@@ -11,9 +11,11 @@ export function printError(message: string): void {
   process.stderr.write(`crs-gym: ${escapeControlChars(message)}\n`);
 }
 
-export async function runProgram(program: Command, argv: string[]): Promise<number> {
+/** Runs `program` on `argv` (or `run` instead, when given: a step before the program with the same error handling). */
+export async function runProgram(program: Command | null, argv: string[], run?: () => Promise<void>): Promise<number> {
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    if (run) await run();
+    else await program?.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     const code = exitCodeOf(err);

@@ -3,6 +3,7 @@
 // Each layer owns one `NamedRegistry` of its kind and registers its built-ins there; a plugin registers more with
 // one call. CLI choices, `--help` and docs read `names()` / `describe()`, so nothing lists the names twice, and an
 // unknown name is an error that lists the known ones (and the closest, for a typo).
+import { z } from 'zod';
 import { RegistryError } from './registry.js';
 import { preview } from './deep-equal.js';
 
@@ -41,6 +42,7 @@ function editDistance(a: string, b: string): number {
 
 export class NamedRegistry<T> {
   private readonly entries = new Map<string, NamedEntry<T>>();
+  private readonly listeners: ((entry: NamedEntry<T>) => void)[] = [];
 
   /**
    * @param kind what the entries are, singular ('dataset', 'reward component'): used in every message.
@@ -69,7 +71,16 @@ export class NamedRegistry<T> {
     }
     const entry: NamedEntry<T> = Object.freeze({ name, value, description: options.description ?? '', source: options.source ?? 'builtin' });
     this.entries.set(name, entry);
+    for (const listener of this.listeners) listener(entry);
     return entry;
+  }
+
+  /**
+   * Calls `listener` for every entry registered from now on (a higher layer follows a lower one's registry: each
+   * registered dataset gets its env id without the data layer knowing about envs).
+   */
+  onRegister(listener: (entry: NamedEntry<T>) => void): void {
+    this.listeners.push(listener);
   }
 
   has(name: string): boolean {
@@ -99,6 +110,16 @@ export class NamedRegistry<T> {
   /** Removes a name; returns whether it was registered (tests and plugin reloads). */
   unregister(name: string): boolean {
     return this.entries.delete(name);
+  }
+
+  /**
+   * A zod string that must name an entry, checked when parsed (so names a plugin registers later count); the
+   * issue lists the known names.
+   */
+  schema(): z.ZodString {
+    return z.string().superRefine((name, ctx) => {
+      if (!this.has(name)) ctx.addIssue({ code: 'custom', message: this.unknown(name).message });
+    }) as unknown as z.ZodString;
   }
 
   /** "a | b | c" for a CLI option's help text. */

@@ -6,7 +6,7 @@
 import { preview } from './deep-equal.js';
 import type { Env } from './env.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
-import { errorMessage } from './errors.js';
+import { errorMessage, OneLineError } from './errors.js';
 
 /** Builds an env from merged options. Options are untyped here: validate them (e.g. with zod). */
 export type EnvFactory = (options: Record<string, unknown>) => Env<unknown, unknown> | Promise<Env<unknown, unknown>>;
@@ -45,7 +45,7 @@ export interface MakeOptions {
 
 export type RegistryErrorKind = 'malformed-id' | 'unknown-id' | 'duplicate-id' | 'bad-argument' | 'factory-failed';
 
-export class RegistryError extends Error {
+export class RegistryError extends OneLineError {
   override name = 'RegistryError';
 
   constructor(

@@ -10,6 +10,10 @@ export interface LoadOptions {
 export interface DatasetDescriptor {
   /** Registry name (`--dataset NAME`, `Dataset.name`). */
   readonly name: string;
+  /** How reports and `--help` write it ('INSPIRED', 'ReDial'); defaults to `name`. */
+  readonly title?: string;
+  /** One line for `--help` and `crs-gym data list`. */
+  readonly description?: string;
   /** Folder under the data root that holds the dataset; a root counts for this dataset when it has it. */
   readonly folder: string;
   /** The files `load` reads (required and optional), relative to the data root; each may also be found with or without `.gz`. */

@@ -2,8 +2,8 @@
 export * from './types.js';
 export { DataFormatError, DataNotFoundError, type TriedRoot } from './errors.js';
 export {
-  DATASET_NAMES,
   DATA_ENV_VAR,
+  datasetNames,
   findPackageRoot,
   isDatasetName,
   resolveDataRoot,
@@ -12,8 +12,9 @@ export {
 } from './paths.js';
 export { loadInspired, INSPIRED_DATASET, INSPIRED_FILES, type LoadOptions } from './inspired.js';
 export { loadRedial, REDIAL_DATASET, REDIAL_FILES } from './redial.js';
-export { loadOpenDialKG, OPENDIALKG_DATASET, OPENDIALKG_FILES } from './opendialkg.js';
+export { loadOpenDialKG, OPENDIALKG_DATASET, OPENDIALKG_FILES } from './opendialkg/index.js';
 export type { DatasetDescriptor } from './descriptor.js';
+export { datasets, datasetTitle, registerDataset } from './registry.js';
 export { signalOfDialogue, trainItemCounts, trainSignals, type TrainCountKind } from './signals.js';
 export { loadDataset, type LoadDatasetOptions } from './load.js';
 export { makeSyntheticDataset, type SyntheticOptions } from './synthetic.js';

@@ -379,6 +379,8 @@ export function loadInspired(root: string, options: LoadOptions = {}): Dataset {
 /** The descriptor a dataset registry takes as is. */
 export const INSPIRED_DATASET: DatasetDescriptor = {
   name: 'inspired',
+  title: 'INSPIRED',
+  description: 'INSPIRED movie dialogues (CRSLab form)',
   folder: 'inspired',
   files: [INSPIRED_FILES.entity2id, INSPIRED_FILES.itemIds, INSPIRED_FILES.itemsUnicrs, INSPIRED_FILES.itemsCfcrs, ...SPLITS.map(INSPIRED_FILES.dialogues)],
   load: loadInspired,

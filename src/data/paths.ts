@@ -4,18 +4,24 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataNotFoundError, type TriedRoot } from './errors.js';
+import { datasets } from './registry.js';
 
-export type DatasetName = 'inspired' | 'redial';
-export const DATASET_NAMES: readonly DatasetName[] = ['inspired', 'redial'];
+/** A registered dataset's name (src/data/registry.ts); plugins add more at run time. */
+export type DatasetName = string;
+
+/** The registered datasets, built-ins first. */
+export function datasetNames(): string[] {
+  return datasets.names();
+}
 
 export function isDatasetName(value: unknown): value is DatasetName {
-  return typeof value === 'string' && (DATASET_NAMES as readonly string[]).includes(value);
+  return typeof value === 'string' && datasets.has(value);
 }
 
 export const DATA_ENV_VAR = 'CRS_GYM_DATA';
 
 export interface ResolveOptions {
-  /** Require this dataset's folder; without it either dataset's folder makes a root valid. */
+  /** Require this dataset's folder; without it any registered dataset's folder makes a root valid. */
   dataset?: DatasetName;
   /** Defaults to process.cwd(). */
   cwd?: string;
@@ -74,17 +80,19 @@ function candidates(explicit: string | undefined, options: ResolveOptions): Cand
   return out;
 }
 
-/** Why `path` is not a data root for `dataset` (or for either dataset), or '' when it is one. */
+/** Why `path` is not a data root for `dataset` (or for any registered dataset), or '' when it is one. */
 export function rejectReason(path: string, dataset?: DatasetName): string {
   if (!existsSync(path)) return 'does not exist';
   if (!statSync(path).isDirectory()) return 'is not a directory';
-  const wanted = dataset === undefined ? DATASET_NAMES : [dataset];
-  for (const name of wanted) {
-    const sub = join(path, name);
+  // An unknown dataset fails here, listing the registered ones.
+  const wanted = (dataset === undefined ? datasets.names() : [dataset]).map((name) => datasets.get(name).folder);
+  for (const folder of wanted) {
+    const sub = join(path, folder);
     if (existsSync(sub) && statSync(sub).isDirectory()) return '';
   }
   const folders = wanted.map((n) => `${n}/`).join(' or ');
-  const hint = isDatasetName(basename(path)) ? ` (it looks like a dataset folder itself; pass its parent, ${dirname(path)})` : '';
+  const isDatasetFolder = datasets.list().some((e) => e.value.folder === basename(path));
+  const hint = isDatasetFolder ? ` (it looks like a dataset folder itself; pass its parent, ${dirname(path)})` : '';
   return `has no ${folders} folder${hint}`;
 }
 
@@ -105,7 +113,7 @@ export function resolveDataRoot(explicit?: string, options: ResolveOptions = {})
   const lines = tried.map((t) => `  ${t.source}: ${t.path} ${t.reason}`);
   throw new DataNotFoundError(
     `could not find ${what}; tried:\n${lines.join('\n')}\n` +
-      `Pass --data DIR or set ${DATA_ENV_VAR} to a folder that holds inspired/ and/or redial/ (see docs/data.md).`,
+      `Pass --data DIR or set ${DATA_ENV_VAR} to a folder that holds ${datasets.list().map((e) => `${e.value.folder}/`).join(', ')} (any of them; see docs/data.md).`,
     tried,
   );
 }

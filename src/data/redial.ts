@@ -473,6 +473,8 @@ export function loadRedial(root: string, options: LoadOptions = {}): Dataset {
 /** The descriptor a dataset registry takes as is (the official train and the extra train-portion files are optional). */
 export const REDIAL_DATASET: DatasetDescriptor = {
   name: 'redial',
+  title: 'ReDial',
+  description: 'ReDial movie dialogues (CRSLab form, optional official train)',
   folder: 'redial',
   files: Object.values(REDIAL_FILES),
   load: loadRedial,

@@ -4,7 +4,7 @@
 // who reads the list should). Verdicts and preferences are read from the env's `info.feedback`; an env that
 // reports no verdict counts an answer of kind 'accept' as an acceptance.
 import { bootstrapRatioInterval, type Interval } from './bootstrap.js';
-import type { RoundFeedback, SampleTrace } from './protocol.js';
+import type { RoundFeedback, SampleTrace } from './trace.js';
 
 export interface FeedbackStats {
   /** Rounds whose list the simulator answered. */

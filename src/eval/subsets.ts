@@ -4,7 +4,7 @@
 // Every metric comes in two blocks from the same play (see protocol.ts): cumulative (a sample keeps the list of
 // the first round the env accepted) and per turn (each round's own list).
 import { metricAtRank, rankOf } from './metrics.js';
-import type { SampleRound, SampleTrace } from './protocol.js';
+import type { SampleRound, SampleTrace } from './trace.js';
 import { bootstrapMeanIntervals, type Interval } from './bootstrap.js';
 import { feedbackStats, type FeedbackStats } from './feedback-stats.js';
 

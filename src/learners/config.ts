@@ -6,17 +6,17 @@ import { z } from 'zod';
 import { ConfigError, parseConfig } from '../config/load.js';
 import { DEFAULT_REWARD_WEIGHTS } from '../../rewards/weighted-sum.js';
 
-export type RlAlgorithm = 'grpo' | 'rloo' | 'reinforce';
-export const RL_ALGORITHMS: readonly RlAlgorithm[] = ['grpo', 'rloo', 'reinforce'];
+/** A registered learner's name (src/learners/registry.ts): 'grpo', 'rloo', 'reinforce' built in. */
+export type RlAlgorithm = string;
 
 export { DEFAULT_REWARD_WEIGHTS };
 
 /**
  * reward_weights: the env's reward weights for this run, by component name (info.rewards). The env weights the
  * components (it owns the reward); the learner hands these to every env copy it builds and optimizes the env's
- * reward as it comes. null: the env's own weights (DEFAULT_REWARD_WEIGHTS unless its config says otherwise).
+ * reward as it comes. Merged over the defaults by the env (a null weight leaves a component out). null: the env's own weights (DEFAULT_REWARD_WEIGHTS unless its config says otherwise).
  */
-const RewardWeightsField = z.record(z.string(), z.number().finite()).nullable().default(null);
+const RewardWeightsField = z.record(z.string(), z.number().finite().nullable()).nullable().default(null);
 
 const optimizerFields = {
   /** Adam step size. Paper: 1e-5 (GRPO) on LoRA weights; 1e-3 suits this ~10k-parameter policy. */

@@ -6,7 +6,6 @@ export {
   SftConfigSchema,
   resolveRlConfig,
   DEFAULT_REWARD_WEIGHTS,
-  RL_ALGORITHMS,
   type GrpoConfig,
   type GrpoConfigInput,
   type ResolvedRlConfig,
@@ -14,7 +13,8 @@ export {
   type SftConfigInput,
   type RlAlgorithm,
 } from './config.js';
-export { createLearner, type Learner } from './learner.js';
+export { GrpoLearner, ReinforceLearner, RlooLearner, type Learner } from './learner.js';
+export { createLearner, learners, type LearnerFactory } from './registry.js';
 export { groupAdvantages, MovingBaseline, padRewards, turnSignal, type AdvantageOptions, type AdvantageMode, type RewardScaling } from './advantages.js';
 export { clippedSurrogate, clippedSurrogateTf, k3Kl, k3KlTf, lossWeights, policyGradientTf, type LossType } from './objective.js';
 export { Adam, clipGradNorm, type AdamOptions, type AdamState } from './optimizer.js';

@@ -1,5 +1,6 @@
 // What distinguishes GRPO, RLOO and REINFORCE-with-baseline: how advantages are formed from a batch of
-// rollout groups, and which per-step objective is maximized. The loop in rl.ts is shared.
+// rollout groups, and which per-step objective is maximized. The loop in rl.ts is shared; the learners are
+// registered by name in registry.ts (a plugin registers more).
 import type { Tensor } from '@tensorflow/tfjs';
 import type { Tf } from '../nn/tf.js';
 import { groupAdvantages, MovingBaseline, type AdvantageOptions } from './advantages.js';
@@ -22,7 +23,7 @@ function options(config: ResolvedRlConfig, rounds: number): Omit<AdvantageOption
 }
 
 /** GRPO: group-mean baseline, std scaling ('group' by default), clipped ratio objective. */
-class GrpoLearner implements Learner {
+export class GrpoLearner implements Learner {
   readonly algorithm: RlAlgorithm = 'grpo';
   constructor(protected readonly config: ResolvedRlConfig) {}
   advantages(groups: readonly (readonly (readonly number[])[])[], rounds: number): number[][][] {
@@ -38,7 +39,7 @@ class GrpoLearner implements Learner {
 }
 
 /** RLOO: leave-one-out baseline (the mean of the other G-1 rollouts), same clipped objective. */
-class RlooLearner extends GrpoLearner {
+export class RlooLearner extends GrpoLearner {
   override readonly algorithm: RlAlgorithm = 'rloo';
   override advantages(groups: readonly (readonly (readonly number[])[])[], rounds: number): number[][][] {
     return groupAdvantages(groups, { ...options(this.config, rounds), baseline: 'leave-one-out' });
@@ -46,7 +47,7 @@ class RlooLearner extends GrpoLearner {
 }
 
 /** REINFORCE with a per-turn moving-average baseline; plain policy gradient A * log pi. */
-class ReinforceLearner implements Learner {
+export class ReinforceLearner implements Learner {
   readonly algorithm: RlAlgorithm = 'reinforce';
   private readonly baseline: MovingBaseline;
   constructor(private readonly config: ResolvedRlConfig) {
@@ -65,10 +66,4 @@ class ReinforceLearner implements Learner {
     const values = (state as { baseline?: unknown } | null)?.baseline;
     this.baseline.values = Array.isArray(values) ? values.filter((v): v is number => typeof v === 'number') : [];
   }
-}
-
-export function createLearner(algorithm: RlAlgorithm, config: ResolvedRlConfig): Learner {
-  if (algorithm === 'grpo') return new GrpoLearner(config);
-  if (algorithm === 'rloo') return new RlooLearner(config);
-  return new ReinforceLearner(config);
 }

@@ -16,12 +16,13 @@ import { OneLineError } from '../core/errors.js';
 import { getTf, type Tf } from '../nn/tf.js';
 import { parameterTensors, type PolicyStep, type TrainablePolicy } from '../../agents/trainable.js';
 import { configHash, loadCheckpoint, saveCheckpoint, type BestWeights } from './checkpoint.js';
-import { resolveRlConfig, type GrpoConfigInput, type ResolvedRlConfig, type RlAlgorithm, RL_ALGORITHMS } from './config.js';
+import { resolveRlConfig, type GrpoConfigInput, type ResolvedRlConfig, type RlAlgorithm } from './config.js';
 import { evaluatePolicy, evaluationIds } from './evaluate.js';
 import { addInto, lossAndGrads } from './gradients.js';
 import { bestModelMetric, summarizeEpisodes, type EpisodeSummary } from './metrics.js';
 import { k3KlTf, lossWeights } from './objective.js';
-import { createLearner, type Learner } from './learner.js';
+import type { Learner } from './learner.js';
+import { createLearner, learners } from './registry.js';
 import { Adam, clipGradNorm } from './optimizer.js';
 import type { EpisodeRecord, RolloutSpec } from './rollout.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
@@ -220,7 +221,7 @@ export class CheckpointMismatchError extends OneLineError {
 }
 
 export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Promise<RlResult> {
-  if (!RL_ALGORITHMS.includes(algorithm)) throw new Error(`trainRl: unknown algorithm '${String(algorithm)}' (known: ${RL_ALGORITHMS.join(', ')})`);
+  learners.get(algorithm); // an unknown learner fails here, listing the registered ones
   const config = resolveRlConfig(algorithm, opts.config ?? {}, `${algorithm} config`);
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import type { Split } from '../data/types.js';
 import { deepEqual } from '../core/deep-equal.js';
+import { loadPluginOnce } from '../core/loaded-plugins.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import type { TrainablePolicy } from '../../agents/trainable.js';
 import { isTrainablePolicy } from '../../agents/trainable.js';
@@ -35,7 +36,7 @@ export interface SetupSpec {
 /** What a learner's config sets on the env (the env owns the reward weighting; learners only read it). */
 export interface EnvOverrides {
   /** The env's reward weights for this run (the learner config's reward_weights). */
-  rewardWeights?: Record<string, number>;
+  rewardWeights?: Record<string, number | null>;
 }
 
 export interface SetupModule {
@@ -82,25 +83,21 @@ export async function importSetup(specifier: string): Promise<SetupModule> {
   return mod as SetupModule;
 }
 
-// Plugins already loaded in this thread (the main thread's local runner shares them with the learner).
-const loadedPlugins = new Map<string, Promise<void>>();
-
-/** Loads plugin modules once per thread: each default export receives the registries it may add to. */
+/**
+ * Loads plugin modules once per thread (shared with the CLI's --plugin loader, src/core/loaded-plugins.ts): in a
+ * rollout worker each default export receives the registries a rollout needs (`policies`).
+ */
 export function loadPolicyPlugins(files: readonly string[]): Promise<void[]> {
   return Promise.all(
     files.map((file) => {
       const url = moduleUrl(file);
-      let loading = loadedPlugins.get(url);
-      if (!loading) {
-        loading = (async () => {
-          const mod = await importModule(url);
-          const register = mod['default'];
-          if (typeof register !== 'function') throw new Error(`plugin ${fileURLToPath(url)}: its default export must be a function (registries) => void`);
-          await (register as (r: { policies: typeof policies; source: string }) => unknown)({ policies, source: fileURLToPath(url) });
-        })();
-        loadedPlugins.set(url, loading);
-      }
-      return loading;
+      const path = fileURLToPath(url);
+      return loadPluginOnce(path, async () => {
+        const mod = await importModule(url);
+        const register = mod['default'];
+        if (typeof register !== 'function') throw new Error(`plugin ${path}: its default export must be a function (registries) => void`);
+        await (register as (r: { policies: typeof policies; source: string }) => unknown)({ policies, source: path });
+      });
     }),
   );
 }
@@ -120,7 +117,7 @@ export async function buildPolicy(setup: SetupSpec, mod?: SetupModule): Promise<
 export async function buildRolloutParts(setup: SetupSpec, index: number, overrides: EnvOverrides = {}): Promise<{ env: CrsEnv; policy: TrainablePolicy }> {
   const mod = await importSetup(setup.module);
   const env = await mod.createEnv(setup.args, index, overrides);
-  const weights = env.config.rewardWeights as Readonly<Record<string, number>>;
+  const weights = env.config.rewardWeights as Readonly<Record<string, number | null>>;
   if (overrides.rewardWeights !== undefined && !Object.entries(overrides.rewardWeights).every(([name, w]) => deepEqual(weights[name], w))) {
     throw new Error(`setup module ${setup.module}: createEnv ignored the reward_weights it was given (see EnvOverrides in src/learners/setup.ts)`);
   }

@@ -7,14 +7,14 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseConfig } from '../config/load.js';
-import { loadDataset, makeSyntheticDataset, type Dataset, type Split } from '../data/index.js';
+import { datasets, loadDataset, makeSyntheticDataset, type Dataset, type Split } from '../data/index.js';
 import { HashingEncoder } from '../encoders/hash-encoder.js';
 import type { TextEncoder } from '../encoders/text-encoder.js';
-import { Bm25Retriever, PopularityRetriever, TfidfRetriever, type Retriever } from '../retriever/index.js';
-import { NameGuard } from '../simulator/name-guard.js';
-import { OracleSimulator } from '../simulator/oracle.js';
-import { DialogueRuleSimulator } from '../simulator/dialogue-rule.js';
+import type { NamedRegistry } from '../core/named-registry.js';
+import { retrievers } from '../retriever/registry.js';
+import type { Retriever } from '../retriever/types.js';
 import { MultiTaskSimulator } from '../simulator/multi-task.js';
+import { simulators } from '../simulator/registry.js';
 import type { UserSimulator } from '../simulator/types.js';
 import { CrsEnv } from '../../envs/crs-env.js';
 import { CrsEnvConfigSchema } from '../../envs/config.js';
@@ -22,25 +22,36 @@ import { NeuralRecommender, NeuralRecommenderConfigSchema } from '../../agents/n
 import { FeatureExtractor } from '../../agents/neural/features.js';
 import type { EnvOverrides } from './setup.js';
 
+/** A registered name whose entry needs no trained components (this setup trains none). */
+function untrained<T extends { needsTrained: boolean }>(registry: NamedRegistry<T>): z.ZodString {
+  return registry.schema().superRefine((name, ctx) => {
+    if (!registry.has(name) || !registry.get(name).needsTrained) return;
+    const usable = registry.list().filter((e) => !e.value.needsTrained).map((e) => e.name);
+    ctx.addIssue({ code: 'custom', message: `${registry.kind} '${name}' needs trained components; this setup takes ${usable.join(', ')}` });
+  });
+}
+
 export const StandardSetupArgsSchema = z
   .object({
     dataset: z
-      .discriminatedUnion('name', [
+      .union([
         z.object({
           name: z.literal('synthetic'),
           seed: z.number().int().default(0),
           items: z.number().int().min(6).default(60),
           dialogues: z.number().int().min(3).default(40),
         }),
-        z.object({ name: z.enum(['inspired', 'redial']), dataRoot: z.string().optional() }),
+        z.object({ name: datasets.schema(), dataRoot: z.string().optional() }),
       ])
       .default({ name: 'synthetic', seed: 0, items: 60, dialogues: 40 }),
-    retriever: z.enum(['bm25', 'tfidf', 'popularity']).default('bm25'),
+    /** A registered retriever that needs no training (src/retriever/registry.ts). */
+    retriever: untrained(retrievers).default('bm25'),
     /**
-     * 'oracle' knows the target's attributes (not label-free); 'dialogue-rule' restates the dialogue by rules;
-     * 'multi-task' is the label-free simulator, trained here on the dataset (hashing features, a few epochs).
+     * A registered simulator that needs no training ('oracle' knows the target's attributes, not label-free;
+     * 'dialogue-rule' restates the dialogue by rules), or 'multi-task': the label-free simulator, trained here on
+     * the dataset (hashing features, a few epochs).
      */
-    simulator: z.enum(['oracle', 'dialogue-rule', 'multi-task']).default('oracle'),
+    simulator: z.union([z.literal('multi-task'), untrained(simulators)]).default('oracle'),
     encoder: z
       .discriminatedUnion('kind', [z.object({ kind: z.literal('hash'), dim: z.number().int().min(8).default(256) }), z.object({ kind: z.literal('use-lite') })])
       .default({ kind: 'hash', dim: 256 }),
@@ -76,7 +87,8 @@ async function sharedParts(args: z.output<typeof StandardSetupArgsSchema>): Prom
   if (!parts) {
     parts = (async () => {
       const d = args.dataset;
-      const dataset = d.name === 'synthetic' ? makeSyntheticDataset({ seed: d.seed, items: d.items, dialogues: d.dialogues }) : loadDataset(d.name, d.dataRoot ? { dataRoot: d.dataRoot } : {});
+      const dataset =
+        'seed' in d ? makeSyntheticDataset({ seed: d.seed, items: d.items, dialogues: d.dialogues }) : loadDataset(d.name, d.dataRoot ? { dataRoot: d.dataRoot } : {});
       let encoder: TextEncoder;
       if (args.encoder.kind === 'hash') encoder = new HashingEncoder({ dim: args.encoder.dim });
       else {
@@ -91,9 +103,7 @@ async function sharedParts(args: z.output<typeof StandardSetupArgsSchema>): Prom
 }
 
 function makeRetriever(kind: string, dataset: Dataset): Retriever {
-  if (kind === 'popularity') return new PopularityRetriever(dataset);
-  if (kind === 'tfidf') return new TfidfRetriever(dataset);
-  return new Bm25Retriever(dataset);
+  return retrievers.get(kind).create({ dataset });
 }
 
 async function makeSimulator(kind: string, parts: Shared): Promise<UserSimulator> {
@@ -102,8 +112,7 @@ async function makeSimulator(kind: string, parts: Shared): Promise<UserSimulator
     parts.multiTask ??= MultiTaskSimulator.train(dataset, { text: new HashingEncoder({ dim: 128 }) }, SMALL_SIMULATOR);
     return parts.multiTask;
   }
-  const guard = new NameGuard(dataset.items);
-  return kind === 'dialogue-rule' ? new DialogueRuleSimulator({ guard }) : new OracleSimulator({ guard });
+  return simulators.get(kind).create({ dataset, noiseProbability: 0.5 });
 }
 
 export async function createEnv(rawArgs: unknown, _index = 0, overrides: EnvOverrides = {}): Promise<CrsEnv> {

@@ -8,7 +8,8 @@
 // Two more wasm slow spots are not gradients: tf.gather's forward (use embeddingLookup, embedding.ts) and
 // matMul's transpose flags in a forward pass (use matMulT below).
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
-import { tf } from './tf.js';
+// The tfjs namespace itself (not ./tf.js, which installs these fixes: importing it back would be a cycle).
+import * as tf from '@tensorflow/tfjs';
 
 type GradMap = Record<string, () => Tensor>;
 

@@ -1,13 +1,12 @@
-// Agent SPECs on the command line and in the reproduction: a name, or `neural:DIR` for a trained policy.
-// Each resolves to an agent plus the env options it is evaluated with (its retriever, for the baselines
-// that are really retrievers: popularity over the catalogue is popularity retrieval + retriever order).
+// Agent SPECs on the command line and in the reproduction: a registered agent's name (agents/registry.ts), or
+// `NAME:ARG` for one that takes an argument (`grpo:DIR`, a trained policy). Each resolves to an agent plus the env
+// options it is evaluated with (its retriever: popularity over the catalogue is popularity retrieval + retriever
+// order).
 import type { Agent } from '../../agents/types.js';
-import { RandomAgent, RetrieverOrderAgent } from '../../agents/baselines.js';
-import { LlmAgent } from '../../agents/llm-agent.js';
-import { NeuralRecommender } from '../../agents/neural/recommender.js';
+import { agentModules, agents, type AgentEntry } from '../../agents/registry.js';
 import type { EnvComponents } from '../../envs/components.js';
 import type { CrsEnvOptions } from '../../envs/register.js';
-import { createChatClient } from '../llm/client.js';
+import type { Dataset } from '../data/types.js';
 import type { LlmConfigInput } from '../llm/config.js';
 
 export interface ResolvedAgent {
@@ -17,15 +16,10 @@ export interface ResolvedAgent {
   label: string;
 }
 
-export const BASELINE_SPECS: Readonly<Record<string, string>> = {
-  popularity: 'most frequent training targets (popularity retrieval, passed through)',
-  repeat: 'items mentioned in the dialogue, most recent first, then popularity',
-  bm25: 'text-only: BM25 over item text, passed through',
-  tfidf: 'text-only: TF-IDF over item text, passed through',
-  retriever: 'the dual-view retriever order, passed through',
-  random: 'a random top-10 of the dual-view candidates',
-  llm: 'an LLM behind an OpenAI-compatible server (CRS_GYM_LLM_* variables)',
-};
+/** The registered agents that take no argument, with their descriptions (for listings). */
+export function baselineSpecs(): Record<string, string> {
+  return Object.fromEntries(agents.list().filter((e) => e.value.argument === undefined).map((e) => [e.name, e.description]));
+}
 
 export class AgentSpecError extends Error {
   override name = 'AgentSpecError';
@@ -33,61 +27,72 @@ export class AgentSpecError extends Error {
 
 /** What a SPEC names, checked, without building the agent (no policy is loaded). */
 export interface AgentSpecDescription {
-  kind: 'retriever-order' | 'random' | 'llm' | 'neural';
-  /** The policy folder of a neural spec. */
+  /** The registered agent's name. */
+  name: string;
+  entry: AgentEntry;
+  /**
+   * 'neural' for an agent that needs the trained components (a trained policy), 'llm' for one that waits on a
+   * server, else 'other'.
+   */
+  kind: 'neural' | 'llm' | 'other';
+  /** The argument after `NAME:` (a trained policy's folder). */
+  arg?: string;
+  /** The policy folder of a trained-policy spec (same as `arg` for those). */
   policyDir?: string;
   envOptions: Partial<CrsEnvOptions>;
   label: string;
 }
 
-export function describeAgentSpec(spec: string): AgentSpecDescription {
-  const [kind, ...rest] = spec.split(':');
+/** "popularity, ..., llm, neural:DIR, sft:DIR, ..." for messages and help. */
+export function agentChoices(): string {
+  return agents
+    .list()
+    .map((e) => (e.value.argument === undefined ? e.name : `${e.name}:${e.value.argument}`))
+    .join(', ');
+}
+
+export function describeAgentSpec(given: string): AgentSpecDescription {
+  // An agent module (`--agent ./my-agent.js`, loaded by src/plugins/load.ts) goes by the name it registered.
+  const spec = agentModules.get(given) ?? given;
+  const [name = '', ...rest] = spec.split(':');
   const arg = rest.join(':');
-  switch (kind) {
-    case 'popularity':
-    case 'repeat':
-    case 'bm25':
-    case 'tfidf':
-      return { kind: 'retriever-order', envOptions: { retriever: kind }, label: kind };
-    case 'retriever':
-      return { kind: 'retriever-order', envOptions: { retriever: 'dual-view' }, label: 'retriever' };
-    case 'random':
-      return { kind: 'random', envOptions: { retriever: 'dual-view' }, label: 'random' };
-    case 'llm':
-      return { kind: 'llm', envOptions: { retriever: 'dual-view' }, label: 'llm' };
-    case 'neural':
-    case 'sft':
-    case 'grpo':
-    case 'rloo':
-    case 'reinforce':
-      if (!arg) throw new AgentSpecError(`agent '${spec}': give the policy folder, e.g. ${kind}:runs/inspired/grpo`);
-      return { kind: 'neural', policyDir: arg, envOptions: { retriever: 'dual-view' }, label: `${kind}:${arg}` };
-    default:
-      throw new AgentSpecError(
-        `unknown agent '${spec}' (known: ${Object.keys(BASELINE_SPECS).join(', ')}, neural:DIR, sft:DIR, grpo:DIR)`,
-      );
+  if (!agents.has(name)) throw new AgentSpecError(`unknown agent '${spec}' (known: ${agentChoices()}, or an agent module file such as ./my-agent.js)`);
+  const entry = agents.get(name);
+  if (entry.argument !== undefined && !arg) {
+    throw new AgentSpecError(`agent '${spec}': give the ${entry.argument === 'DIR' ? 'policy folder' : entry.argument}, e.g. ${name}:${entry.argument === 'DIR' ? 'runs/inspired/grpo' : entry.argument}`);
   }
+  const kind = entry.needsComponents ? 'neural' : entry.waitsOnServer ? 'llm' : 'other';
+  return {
+    name,
+    entry,
+    kind,
+    ...(arg ? { arg } : {}),
+    ...(entry.argument === 'DIR' && arg ? { policyDir: arg } : {}),
+    envOptions: { retriever: entry.retriever },
+    label: arg ? `${name}:${arg}` : name,
+  };
 }
 
 /**
- * Builds the agent a SPEC names; a neural policy needs the components its features come from. `llm` sets the LLM
- * agent's client (timeout, retries, ...) over the CRS_GYM_LLM_* variables.
+ * Builds the agent a SPEC names; an agent that needs the components gets them. `llm` sets the LLM agent's client
+ * (timeout, retries, ...) over the CRS_GYM_LLM_* variables.
  */
-export async function resolveAgentSpec(spec: string, components: EnvComponents | undefined, llm: Partial<LlmConfigInput> = {}): Promise<ResolvedAgent> {
+export async function resolveAgentSpec(
+  spec: string,
+  components: EnvComponents | undefined,
+  llm: Partial<LlmConfigInput> = {},
+  dataset: Dataset | undefined = components?.dataset,
+): Promise<ResolvedAgent> {
   const described = describeAgentSpec(spec);
-  const { envOptions, label } = described;
-  switch (described.kind) {
-    case 'retriever-order':
-      return { agent: new RetrieverOrderAgent(), envOptions, label };
-    case 'random':
-      return { agent: new RandomAgent(), envOptions, label };
-    case 'llm':
-      return { agent: new LlmAgent({ client: createChatClient(llm) }), envOptions, label };
-    case 'neural': {
-      if (components === undefined) throw new Error(`resolveAgentSpec: agent '${spec}' needs the trained components (text encoder, E_C)`);
-      const agent = await NeuralRecommender.load(described.policyDir as string, { dataset: components.dataset, textEncoder: components.textEncoder, collaborative: components.collaborative });
-      agent.mode = 'greedy';
-      return { agent, envOptions, label };
-    }
+  if (described.entry.needsComponents && components === undefined) {
+    throw new Error(`resolveAgentSpec: agent '${spec}' needs the trained components (text encoder, E_C)`);
   }
+  const agent = await described.entry.create({
+    spec,
+    arg: described.arg ?? '',
+    ...(components ? { components } : {}),
+    ...(dataset ? { dataset } : {}),
+    llm,
+  });
+  return { agent, envOptions: described.envOptions, label: described.label };
 }

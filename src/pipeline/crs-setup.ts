@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseConfig } from '../config/load.js';
+import { datasets } from '../data/registry.js';
 import type { Split } from '../data/types.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import { makeCrsEnv, sharedComponents, sharedDataset } from '../../envs/register.js';
@@ -12,7 +13,7 @@ import { FeatureExtractor } from '../../agents/neural/features.js';
 import type { EnvOverrides } from '../learners/setup.js';
 
 export const CrsSetupArgsSchema = z.object({
-  dataset: z.enum(['inspired', 'redial']),
+  dataset: datasets.schema(),
   dataRoot: z.string().optional(),
   artifactsDir: z.string().optional(),
   /** makeCrsEnv options (simulator variant, retriever choice, env config, components config). */

@@ -2,6 +2,8 @@
 // success by turn t; per turn: each round's own list), with mean +/- sd over the policy seeds and 95% bootstrap
 // intervals, plots, and plainly what differs in the setting. Written as report.md (for people) and report.json
 // (for scripts).
+import type { DatasetName } from '../data/paths.js';
+import { datasetTitle } from '../data/registry.js';
 import { join } from 'node:path';
 import type { EvalRun, SampleTrace } from '../eval/protocol.js';
 import { perSampleValues, subsetTraces, type EvalBlock, type EvalMetricKey, type EvalSubset, type RoundSummary } from '../eval/subsets.js';
@@ -29,7 +31,7 @@ export interface StageTime {
 }
 
 export interface ReproductionSummary {
-  dataset: 'inspired' | 'redial';
+  dataset: DatasetName;
   profile: string;
   out: string;
   seconds: number;
@@ -217,7 +219,7 @@ function comparisonSentence(c: SeedComparison): string {
 export function headline(summary: ReproductionSummary): string {
   const grpo = findGroup(summary, 'grpo');
   if (!grpo) return 'No SFT+GRPO run.';
-  const paper = PAPER_TABLE1[summary.dataset].find((p) => p.model === 'SMTPO')!;
+  const paper = PAPER_TABLE1[summary.dataset]?.find((p) => p.model === 'SMTPO');
   const first = (grpo.results[0] as ExperimentResult).run;
   const round = lastOf(first, 'cumulative').round;
   const seeds = grpo.results.length;
@@ -229,7 +231,7 @@ export function headline(summary: ReproductionSummary): string {
   const comparisons = BLOCKS.map((b) => grpoVsSft(summary, b)).filter((c): c is SeedComparison => c !== null);
   return [
     `SFT+GRPO on ${summary.dataset} test, round ${round}, ${first.samples.length} samples, ${seeds} seed${seeds === 1 ? '' : 's'} (mean ± sd [95% interval]): ` +
-      `Recall@10 ${parts.join('; ')}; the paper reports ${paper['recall@10'].toFixed(3)} (all samples).`,
+      `Recall@10 ${parts.join('; ')}; ${paper ? `the paper reports ${paper['recall@10'].toFixed(3)} (all samples)` : `the paper reports no ${datasetTitle(summary.dataset)} figures`}.`,
     ...(comparisons.length > 0 ? [`SFT+GRPO > SFT across seeds? ${comparisons.map(comparisonSentence).join('. ')}.`] : []),
   ].join(' ');
 }
@@ -242,7 +244,7 @@ function table(header: string[], rows: string[][]): string {
 }
 
 function paperRowFor(dataset: string, id: string): readonly number[] | undefined {
-  const rows = PAPER_TABLE1[dataset as 'inspired' | 'redial'];
+  const rows = PAPER_TABLE1[dataset] ?? [];
   const byModel = (name: string) => rows.find((r) => r.model === name);
   const t1 = id === 'popularity' ? byModel('Popularity') : id === 'grpo' ? byModel('SMTPO') : id === 'bm25' ? byModel('BERT') : undefined;
   if (t1) return KEYS.map((k) => t1[k]);
@@ -508,7 +510,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
   const byKind = timeByKind(summary.timings);
   const comparisons = BLOCKS.map((b) => grpoVsSft(summary, b));
   const md = [
-    `# SMTPO reproduction on ${dataset === 'inspired' ? 'INSPIRED' : 'ReDial'} (${summary.profile} profile)`,
+    `# SMTPO reproduction on ${datasetTitle(dataset)} (${summary.profile} profile)`,
     '',
     `**Headline.** ${headline(summary)}`,
     '',
@@ -598,7 +600,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
       perTurnRounds: e.run.perTurnRounds,
       feedback: e.run.feedback,
     })),
-    paper: { table1: PAPER_TABLE1[dataset], table2: dataset === 'inspired' ? PAPER_TABLE2 : null, table3: dataset === 'inspired' ? PAPER_TABLE3_INSPIRED_RECALL10 : null },
+    paper: { table1: PAPER_TABLE1[dataset] ?? null, table2: dataset === 'inspired' ? PAPER_TABLE2 : null, table3: dataset === 'inspired' ? PAPER_TABLE3_INSPIRED_RECALL10 : null },
   };
   await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
 }

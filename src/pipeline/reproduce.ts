@@ -2,6 +2,7 @@
 // GRPO and the ablation trainings once per seed, then every experiment of the paper evaluated with its protocol
 // (both blocks, cumulative and per turn), each in its own eval folder, and one report beside the paper's numbers
 // with mean +/- sd over seeds and 95% intervals. Every stage is cached by a hash of its config and inputs.
+import type { DatasetName } from '../data/paths.js';
 import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -93,7 +94,7 @@ export const PROFILES: Readonly<Record<'full' | 'quick', z.input<typeof ProfileS
 };
 
 export interface ReproduceOptions {
-  dataset: 'inspired' | 'redial';
+  dataset: DatasetName;
   out?: string;
   profile?: 'full' | 'quick';
   /** A JSON file of profile fields, on top of the profile and the dataset's configs/reproduce.<dataset>.json. */

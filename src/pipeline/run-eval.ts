@@ -1,5 +1,6 @@
 // One evaluation (every sample plays all rounds; both protocols from that play), from an agent SPEC to the files in a folder,
 // in this thread or on an EvalPool's worker threads (eval-pool.ts).
+import type { DatasetName } from '../data/paths.js';
 import type { RecSample, Split } from '../data/types.js';
 import { evaluate, type EvalProtocol, type EvalRun, type SampleTrace } from '../eval/protocol.js';
 import { summarizeRun } from '../eval/subsets.js';
@@ -8,6 +9,7 @@ import type { EvalMeta } from '../eval/report.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
 import type { EnvComponents } from '../../envs/components.js';
 import { crsEnvNeedsComponents, makeCrsEnv, sharedComponents, sharedDataset, type CrsEnvOptions } from '../../envs/register.js';
+import { agents } from '../../agents/registry.js';
 import { describeAgentSpec, resolveAgentSpec, type ResolvedAgent } from './agent-spec.js';
 import { resolveLlmConfig, type LlmConfigInput } from '../llm/config.js';
 import { EvalWorkerError, type EvalPool } from './eval-pool.js';
@@ -18,7 +20,7 @@ import { SimulatorFailureCounter, simulatorFailureNote, type SimulatorFailures }
 
 /** What an evaluation plays: plain data, so that an eval worker builds the same envs and agent. */
 export interface EvalSetup {
-  dataset: 'inspired' | 'redial';
+  dataset: DatasetName;
   split: Split;
   agent: string;
   rounds: number;
@@ -73,10 +75,15 @@ export class PartialEvaluationError extends OneLineError {
   }
 }
 
+function agentWaitsOnServer(spec: string): boolean {
+  const name = spec.split(':')[0] ?? '';
+  return agents.has(name) && agents.get(name).waitsOnServer === true;
+}
+
 /** The default concurrency: an LLM agent or simulator waits on its server, so as many samples as it takes requests. */
 export function defaultConcurrency(agentSpec: string, envOptions: Record<string, unknown>, env: Readonly<Record<string, string | undefined>> = process.env, llm: Partial<LlmConfigInput> = {}): number {
   const limits: number[] = [];
-  if (agentSpec === 'llm') limits.push(resolveLlmConfig(llm, env).maxConcurrency);
+  if (agentWaitsOnServer(agentSpec)) limits.push(resolveLlmConfig(llm, env).maxConcurrency);
   if (envOptions.simulator === 'llm') limits.push(resolveLlmConfig((envOptions.llm ?? {}) as Record<string, unknown>, env).maxConcurrency);
   return limits.length === 0 ? 1 : Math.min(...limits);
 }
@@ -137,7 +144,7 @@ export async function prepareEvaluation(setup: EvalSetup, opts: { loadOnly?: boo
           ...(opts.loadOnly ? { loadOnly: true } : {}),
         })
       : undefined;
-  const resolved = await resolveAgentSpec(setup.agent, components, setup.llm);
+  const resolved = await resolveAgentSpec(setup.agent, components, setup.llm, dataset);
   const samples = evalSamples(setup);
   // Copies share the dataset and the trained components; more than one per sample would only idle.
   const copies = Math.max(1, Math.min(concurrencyOf(setup, envOptions), samples.length));

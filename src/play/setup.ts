@@ -3,46 +3,36 @@
 // the single-task simulator) need no trained parts at all; a lexical baseline watched with the multi-task
 // simulator loads just E_C and the simulator; the dual-view retriever and trained policies load (or train
 // once) every component.
+import type { DatasetName } from '../data/paths.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Dataset, Split } from '../data/types.js';
 import type { Agent } from '../../agents/types.js';
-import { RetrieverOrderAgent } from '../../agents/baselines.js';
 import { policyFile } from '../../agents/neural/recommender.js';
 import { CrsEnv } from '../../envs/crs-env.js';
 import { defaultArtifactsRoot, makeTextEncoder, type EnvComponents } from '../../envs/components.js';
-import { buildRetriever, sharedComponents, sharedDataset, SimulatorVariantSchema, type CrsEnvOptions } from '../../envs/register.js';
+import { buildRetriever, sharedComponents, sharedDataset } from '../../envs/register.js';
 import type { CrsEnvConfigInput } from '../../envs/config.js';
-import { AgentSpecError, BASELINE_SPECS, resolveAgentSpec } from '../pipeline/agent-spec.js';
+import { AgentSpecError, describeAgentSpec, resolveAgentSpec } from '../pipeline/agent-spec.js';
+import { agentModules, agents } from '../../agents/registry.js';
+import { retrievers } from '../retriever/registry.js';
 import { STAGE_FILE } from '../pipeline/stage-cache.js';
 import type { Retriever } from '../retriever/types.js';
 import { LightGcnEncoder } from '../encoders/collaborative.js';
 import { MultiTaskSimulator } from '../simulator/multi-task.js';
-import { DialogueRuleSimulator } from '../simulator/dialogue-rule.js';
-import { OracleSimulator } from '../simulator/oracle.js';
-import { BlindSimulator, NoisySimulator } from '../simulator/wrappers.js';
-import { LlmSimulator } from '../simulator/llm.js';
-import { NameGuard } from '../simulator/name-guard.js';
+import { simulators } from '../simulator/registry.js';
 import type { UserSimulator } from '../simulator/types.js';
-import { createChatClient } from '../llm/client.js';
-import { DEFAULT_REWARD_WEIGHTS } from '../../rewards/weighted-sum.js';
 
-export type SimulatorVariant = z.output<typeof SimulatorVariantSchema>;
-type RetrieverChoice = NonNullable<CrsEnvOptions['retriever']>;
+/** A registered simulator's name (src/simulator/registry.ts). */
+export type SimulatorVariant = string;
 
-/** Baselines over a lexical or count-based retriever: nothing to train. */
-const LEXICAL = new Set<RetrieverChoice>(['popularity', 'repeat', 'bm25', 'tfidf']);
-const POLICY_KINDS = new Set(['neural', 'sft', 'grpo', 'rloo', 'reinforce']);
-/** Simulator variants built on the trained multi-task simulator. */
-const TRAINED_SIMULATORS = new Set<SimulatorVariant>(['multi-task', 'blind', 'noisy', 'single-task']);
 
 export class PlaySetupError extends Error {
   override name = 'PlaySetupError';
 }
 
 export interface PlaySetupOptions {
-  dataset: 'inspired' | 'redial';
+  dataset: DatasetName;
   /** Agent SPEC (see src/pipeline/agent-spec.ts) or a trained policy folder. */
   agent: string;
   /** The user side: a person (pass their simulator) or a simulator variant. */
@@ -70,27 +60,23 @@ export function normalizeAgentSpec(spec: string): string {
   const trimmed = spec.trim();
   if (trimmed === '') throw new AgentSpecError('--agent is empty');
   const kind = trimmed.split(':')[0] as string;
-  if (kind in BASELINE_SPECS || POLICY_KINDS.has(kind)) return trimmed;
+  if (agents.has(kind) || agentModules.has(trimmed)) return trimmed;
   if (existsSync(trimmed) && statSync(trimmed).isDirectory()) return `neural:${trimmed}`;
   return trimmed;
 }
 
 /** Fails fast (before any loading or training) on a SPEC that cannot work. */
 export function checkAgentSpec(spec: string): void {
-  const [kind = '', ...rest] = spec.split(':');
-  const dir = rest.join(':');
-  if (POLICY_KINDS.has(kind)) {
-    if (!dir) throw new AgentSpecError(`agent '${spec}': give the policy folder, e.g. ${kind}:runs/inspired/grpo`);
-    if (!existsSync(policyFile(dir))) throw new AgentSpecError(`agent '${spec}': no trained policy at ${policyFile(dir)}`);
-    return;
+  let described;
+  try {
+    described = describeAgentSpec(spec);
+  } catch (err) {
+    if (err instanceof AgentSpecError && !agents.has(spec.split(':')[0] ?? '')) throw new AgentSpecError(`${err.message.replace(/\)$/, '')}, or a policy folder)`);
+    throw err;
   }
-  if (!(kind in BASELINE_SPECS)) {
-    throw new AgentSpecError(`unknown agent '${spec}' (known: ${Object.keys(BASELINE_SPECS).join(', ')}, neural:DIR, or a policy folder)`);
+  if (described.policyDir !== undefined && !existsSync(policyFile(described.policyDir))) {
+    throw new AgentSpecError(`agent '${spec}': no trained policy at ${policyFile(described.policyDir)}`);
   }
-}
-
-function lexicalRetriever(choice: RetrieverChoice, dataset: Dataset): Retriever {
-  return buildRetriever(choice, dataset, undefined);
 }
 
 /** E_C and the multi-task simulator straight from their stage folders, when both are finished there. */
@@ -105,38 +91,26 @@ async function loadTrainedSimulator(dataset: Dataset, artifactsDir: string | und
   return MultiTaskSimulator.load(simulatorDir, { text, collaborative });
 }
 
-function buildSimulator(variant: SimulatorVariant, dataset: Dataset, trained: MultiTaskSimulator | undefined, singleTask: MultiTaskSimulator | undefined): UserSimulator {
-  const guard = () => new NameGuard(dataset.items);
-  const need = (): MultiTaskSimulator => {
-    if (!trained) throw new PlaySetupError(`simulator '${variant}' needs the trained multi-task simulator`);
-    return trained;
-  };
-  switch (variant) {
-    case 'multi-task':
-      return need();
-    case 'blind':
-      return new BlindSimulator(need());
-    case 'noisy':
-      return new NoisySimulator(need(), 0.5);
-    case 'single-task':
-      if (!singleTask) throw new PlaySetupError(`simulator 'single-task' needs the trained single-task simulator`);
-      return singleTask;
-    case 'dialogue-rule':
-      return new DialogueRuleSimulator({ guard: guard() });
-    case 'oracle':
-      return new OracleSimulator({ guard: guard() });
-    case 'llm':
-      return new LlmSimulator(createChatClient({}), { guard: guard() });
-  }
+function buildSimulator(variant: SimulatorVariant, dataset: Dataset, trained: MultiTaskSimulator | undefined, parts: EnvComponents | undefined): Promise<UserSimulator> | UserSimulator {
+  const entry = simulators.get(variant);
+  if (entry.needsTrained && !trained) throw new PlaySetupError(`simulator '${variant}' needs the trained multi-task simulator`);
+  // The env's defaults for the options play has no flag for (noise 0.5, the LLM server from the environment).
+  return entry.create({
+    dataset,
+    ...(trained ? { trained } : {}),
+    ...(parts ? { trainedSingleTask: () => parts.singleTaskSimulator() } : {}),
+    noiseProbability: 0.5,
+  });
 }
 
 export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
   const spec = normalizeAgentSpec(opts.agent);
   checkAgentSpec(spec);
   const dataset = sharedDataset(opts.dataset, opts.dataRoot);
-  const kind = spec.split(':')[0] as RetrieverChoice;
-  const lexical = LEXICAL.has(kind);
-  const wantsTrainedSimulator = opts.user.kind === 'simulator' && TRAINED_SIMULATORS.has(opts.user.variant);
+  const described = describeAgentSpec(spec);
+  // An agent over a retriever that needs no training (the lexical baselines) needs no trained parts.
+  const lexical = !described.entry.needsComponents && !retrievers.get(described.entry.retriever).needsTrained;
+  const wantsTrainedSimulator = opts.user.kind === 'simulator' && simulators.get(opts.user.variant).needsTrained;
 
   let parts: EnvComponents | undefined;
   let trainedSimulator: MultiTaskSimulator | undefined;
@@ -155,27 +129,17 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
     loaded = 'all';
   }
 
-  let agent: Agent;
-  let retriever: Retriever;
-  let label = spec;
-  if (lexical) {
-    agent = new RetrieverOrderAgent();
-    retriever = lexicalRetriever(kind, dataset);
-  } else {
-    const resolved = await resolveAgentSpec(spec, parts as EnvComponents);
-    agent = resolved.agent;
-    label = resolved.label;
-    const choice = resolved.envOptions.retriever ?? 'dual-view';
-    retriever = choice === 'dual-view' ? (parts as EnvComponents).retriever : lexicalRetriever(choice, dataset);
-  }
+  const resolved = await resolveAgentSpec(spec, parts, {}, dataset);
+  const agent: Agent = resolved.agent;
+  const label = lexical ? spec : resolved.label;
+  const retriever: Retriever = buildRetriever(resolved.envOptions.retriever ?? 'dual-view', dataset, parts);
 
-  const singleTask = wantsSingleTask && parts ? await parts.singleTaskSimulator() : undefined;
-  const simulator = opts.user.kind === 'human' ? opts.user.simulator : buildSimulator(opts.user.variant, dataset, trainedSimulator, singleTask);
+  const simulator = opts.user.kind === 'human' ? opts.user.simulator : await buildSimulator(opts.user.variant, dataset, trainedSimulator, parts);
   // Rewards are not shown in play; without the trained text encoder the preference reward is left out so
   // nothing loads USE lite just to score it.
   const env: CrsEnvConfigInput = parts
     ? opts.env
-    : { ...opts.env, rewardWeights: Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).filter(([name]) => name !== 'preference')) };
+    : { ...opts.env, rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: null } };
   return {
     env: new CrsEnv({ dataset, retriever, simulator, ...(parts ? { textEncoder: parts.textEncoder } : {}) }, env),
     agent,

@@ -1,7 +1,7 @@
 // Offline evaluation of a retriever on recommendation samples, at cold start (no feedback, no preference).
 import type { Dataset, ItemId, RecSample } from '../data/types.js';
-import { meanMetrics, metricKeys } from '../eval/metrics.js';
-import type { MetricReport, RankedSample } from '../eval/metrics.js';
+import { meanMetrics, metricKeys } from '../data/rank-metrics.js';
+import type { MetricReport, RankedSample } from '../data/rank-metrics.js';
 import { maskQuery } from './types.js';
 import type { RetrievalQuery, Retriever, RetrieverInputs } from './types.js';
 

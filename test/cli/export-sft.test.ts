@@ -32,7 +32,7 @@ describe('crs-gym export sft: bad arguments', () => {
     expect((noDataset.error as Error).message).toMatch(/--dataset is required/);
     const unknown = await runTestCli(['export', 'sft', '--dataset', 'movielens', '--task', 'target', '--out', join(dir, 'y.jsonl')]);
     expect(unknown.code).toBe(2);
-    expect((unknown.error as Error).message).toMatch(/--dataset must be one of inspired, redial, synthetic/);
+    expect((unknown.error as Error).message).toMatch(/--dataset must be one of inspired, redial, opendialkg, synthetic/);
     const limit = await runTestCli(['export', 'sft', '--dataset', 'synthetic', '--task', 'target', '--out', join(dir, 'y.jsonl'), '--limit', '0']);
     expect(limit.error).toBeInstanceOf(UsageError);
     expect(existsSync(join(dir, 'y.jsonl'))).toBe(false);

@@ -45,7 +45,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.runIf(realDataRoot('inspired') !== null)('crs-gym serve process', () => {
   it('serves INSPIRED, and drains on SIGTERM: the running step replies, then exit 0', async () => {
-    const options = { retriever: 'bm25', simulator: 'dialogue-rule', env: { rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } } };
+    const options = { retriever: 'bm25', simulator: 'dialogue-rule', env: { rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: null } } };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--options', JSON.stringify(options)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';

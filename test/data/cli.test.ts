@@ -24,7 +24,7 @@ describe('crs-gym data stats', () => {
   it('rejects an unknown dataset with exit code 2 and one line', async () => {
     const io = capture();
     expect(await runCli(['data', 'stats', '--dataset', 'movielens'])).toBe(2);
-    expect(io.err().trim().split('\n')).toEqual(['crs-gym: --dataset must be one of inspired, redial (got "movielens")']);
+    expect(io.err().trim().split('\n')).toEqual(["crs-gym: --dataset: unknown dataset 'movielens' (known: inspired, redial, opendialkg)"]);
   });
 
   it('reports missing data with exit code 1 and the tried path', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildItemGraph } from '../../src/encoders/item-graph.js';
 import { DataFormatError, DataNotFoundError } from '../../src/data/errors.js';
-import { OPENDIALKG_DATASET, OPENDIALKG_FILES, baseName, loadOpenDialKG } from '../../src/data/opendialkg.js';
+import { OPENDIALKG_DATASET, OPENDIALKG_FILES, baseName, loadOpenDialKG } from '../../src/data/opendialkg/index.js';
 import { resolveDataRoot } from '../../src/data/paths.js';
 import { INSPIRED_DATASET } from '../../src/data/inspired.js';
 import { LoadReport, readJsonl } from '../../src/data/read.js';

@@ -36,7 +36,7 @@ export function evalDataset(): { dataset: Dataset; samples: RecSample[] } {
   return { dataset, samples };
 }
 
-export const NO_PREFERENCE_REWARDS = { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 };
+export const NO_PREFERENCE_REWARDS = { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: null };
 
 export function evalEnv(
   dataset: Dataset,

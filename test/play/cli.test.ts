@@ -11,7 +11,7 @@ import { realDataRoot } from '../data/real-data.js';
 
 const root = findPackageRoot() as string;
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-const entry = join(root, 'src/play/cli-entry.ts');
+const entry = join(root, 'src/cli/play-entry.ts');
 const hasInspired = realDataRoot('inspired') !== null;
 
 interface Run {

@@ -20,7 +20,7 @@ import { formatResult, humanEnvConfig, runPlaySession, type PlayResult } from '.
 import { MORE_TEXT } from '../../src/play/user-input.js';
 
 const dataset: Dataset = makeSyntheticDataset({ seed: 5, items: 60, dialogues: 30 });
-const NO_PREFERENCE_REWARD = { rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } };
+const NO_PREFERENCE_REWARD = { rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: null } };
 const sampleId = (dataset.samples.test[0] ?? dataset.samples.train[0])!.id;
 
 function makeEnv(simulator: UserSimulator, config: Record<string, unknown>): CrsEnv {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { answerFormat, hit, preference, processFormat, rank, WeightedReward } from '../../rewards/index.js';
+import { answerFormat, hit, mergeRewardWeights, preference, processFormat, rank, registerReward, rewardComponents, WeightedReward } from '../../rewards/index.js';
 import type { RewardComponent, RewardContext } from '../../rewards/index.js';
 
 function ctx(overrides: Partial<RewardContext> = {}): RewardContext {
-  return { turn: 1, target: 't', ranking: ['a', 't', 'b', 'c'], thinkSteps: 5, answerWellFormed: true, preference: '', ...overrides };
+  return { turn: 1, sampleId: 's', dialogue: [], contextItems: [], feedback: '', candidates: ['a', 't', 'b', 'c'], earlierLists: [], target: 't', ranking: ['a', 't', 'b', 'c'], thinkSteps: 5, answerWellFormed: true, preference: '', ...overrides };
 }
 
 describe('paper reward components (eq. 15-19)', () => {
@@ -32,7 +32,7 @@ describe('paper reward components (eq. 15-19)', () => {
 
 describe('WeightedReward', () => {
   it('sums with weights and reports every component', () => {
-    const reward = new WeightedReward({ hit: 2, rank: 0, answerFormat: 1 });
+    const reward = new WeightedReward({ hit: 2, rank: 0, answerFormat: 1, processFormat: null, preference: null });
     const out = reward.compute(ctx());
     expect(out.components).toEqual({ hit: 1, rank: 0.75, answerFormat: 1 });
     expect(out.total).toBe(3);
@@ -40,10 +40,38 @@ describe('WeightedReward', () => {
   it('accepts custom components and zeroes non-finite values', () => {
     const bad: RewardComponent = { name: 'broken', compute: () => Number.NaN };
     const brevity: RewardComponent = { name: 'brevity', compute: (c) => 1 / (1 + c.ranking.length) };
-    const reward = new WeightedReward({ broken: 1, brevity: 1 }, [bad, brevity]);
+    const only = { processFormat: null, answerFormat: null, hit: null, rank: null, preference: null };
+    const reward = new WeightedReward({ ...only, broken: 1, brevity: 1 }, [bad, brevity]);
     const out = reward.compute(ctx());
     expect(out.components.broken).toBe(0);
     expect(out.total).toBeCloseTo(0.2);
+  });
+  it('merges the weights given over the five defaults (a custom one is added, not swapped in)', () => {
+    const brevity: RewardComponent = { name: 'brevity', compute: (c) => 1 / (1 + c.ranking.length) };
+    const reward = new WeightedReward({ brevity: 1 }, [brevity]);
+    expect(reward.names).toEqual(['processFormat', 'answerFormat', 'hit', 'rank', 'preference', 'brevity']);
+    // processFormat 1 + answerFormat 1 + hit 1 + rank 0.75 + preference 0 + brevity 0.2
+    expect(reward.compute(ctx()).total).toBeCloseTo(3.95);
+    expect(mergeRewardWeights({ hit: 3, preference: null })).toEqual({ processFormat: 1, answerFormat: 1, hit: 3, rank: 1 });
+  });
+  it('finds components registered by name (what a plugin does) and sees the episode state', () => {
+    const seen: RewardContext[] = [];
+    const novelty: RewardComponent = {
+      name: 'testNovelty',
+      compute: (c) => {
+        seen.push(c);
+        return c.ranking.filter((id) => !c.earlierLists.some((list) => list.includes(id))).length / Math.max(1, c.ranking.length);
+      },
+    };
+    registerReward(novelty, { source: 'test' });
+    try {
+      const reward = new WeightedReward({ testNovelty: 2 });
+      const out = reward.compute(ctx({ earlierLists: [['a', 't']] }));
+      expect(out.components.testNovelty).toBe(0.5);
+      expect(seen[0]?.candidates).toEqual(['a', 't', 'b', 'c']);
+    } finally {
+      rewardComponents.unregister('testNovelty');
+    }
   });
   it('rejects unknown names and non-numeric weights with a clear message', () => {
     expect(() => new WeightedReward({ nope: 1 })).toThrow(/unknown component 'nope'/);

@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
 import { loadDataset } from '../../data/load.js';
-import { DATASET_NAMES, isDatasetName } from '../../data/paths.js';
+import { datasets } from '../../data/registry.js';
 import { datasetStats, formatStats, type DatasetStats } from '../../data/stats.js';
 import { SPLITS } from '../../data/types.js';
 import type { Dataset } from '../../data/types.js';
-import { UsageError, UserFacingError } from '../errors.js';
+import { UserFacingError } from '../errors.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
 
 interface StatsFlags {
   dataset: string;
@@ -20,8 +21,8 @@ export function registerDataCommands(program: Command): void {
   data
     .command('stats')
     .description('load a dataset and print its sizes, attribute coverage and sample statistics')
-    .requiredOption('--dataset <name>', `dataset: ${DATASET_NAMES.join(' | ')}`)
-    .option('--data <dir>', 'data folder holding inspired/ and redial/ (default: $CRS_GYM_DATA, ./data, ../shared/data)')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
+    .option('--data <dir>', 'data folder holding the dataset folders (default: $CRS_GYM_DATA, ./data, ../shared/data)')
     .option('--json', 'print one JSON object instead of a table')
     .option('--strict', 'fail on the first malformed line or dangling id instead of counting warnings')
     .action((flags: StatsFlags) => {
@@ -30,9 +31,7 @@ export function registerDataCommands(program: Command): void {
 }
 
 function runStats(flags: StatsFlags): void {
-  if (!isDatasetName(flags.dataset)) {
-    throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')} (got ${JSON.stringify(flags.dataset)})`);
-  }
+  registryChoice(datasets, flags.dataset, '--dataset');
   let dataset: Dataset;
   try {
     dataset = loadDataset(flags.dataset, { ...(flags.data === undefined ? {} : { dataRoot: flags.data }), strict: flags.strict === true });

@@ -2,13 +2,16 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readEvalRun } from '../../eval/files.js';
-import { isDatasetName } from '../../data/index.js';
-import { SimulatorVariantSchema } from '../../../envs/register.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
+import { simulators } from '../../simulator/registry.js';
+import { rewardComponents } from '../../../rewards/registry.js';
+import { rewardWeightsOption } from '../options.js';
 import { runEvaluation } from '../../pipeline/run-eval.js';
 import { EvalPool } from '../../pipeline/eval-pool.js';
 import { withRunLock } from '../../core/run-lock.js';
 import { printError } from '../run-program.js';
-import { AgentSpecError, describeAgentSpec } from '../../pipeline/agent-spec.js';
+import { AgentSpecError, agentChoices, describeAgentSpec } from '../../pipeline/agent-spec.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
@@ -18,13 +21,14 @@ export function registerEvalCommand(program: Command): void {
   const command = program
     .command('eval')
     .description('Evaluate an agent with the paper protocol: every sample plays all rounds; metrics per round over the whole split, cumulative and per turn')
-    .requiredOption('--dataset <name>', 'inspired or redial')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
     .option('--split <split>', 'train, valid or test', 'test')
-    .requiredOption('--agent <spec>', 'popularity | repeat | bm25 | tfidf | retriever | random | llm | neural:DIR (sft:DIR, grpo:DIR)')
+    .requiredOption('--agent <spec>', `agent: ${agentChoices().replaceAll(', ', ' | ')}, or a module path (./my-agent.js) whose default export is an Agent`)
     .option('--rounds <n>', 'rounds per sample (T)', '5')
     .requiredOption('--out <dir>', 'folder for summary.json, rankings.jsonl, report.md and plots')
     .option('--seed <n>', 'base seed', '0')
-    .option('--simulator <variant>', 'multi-task | single-task (trained on the feedback task alone) | blind | noisy | oracle | llm | dialogue-rule (no training)', 'multi-task')
+    .option('--simulator <variant>', choicesHelp(simulators), 'multi-task')
+    .option('--reward-weights <json>', `reward weights by component, merged over the defaults (null leaves one out), e.g. '{"novelty":0.5}'; components: ${choicesHelp(rewardComponents)}`)
     .option('--exclude-context-items', 'drop items mentioned in the dialogue from the candidates (a separate protocol)')
     .option('--limit <n>', 'only the first N samples of the split')
     .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')
@@ -35,17 +39,17 @@ export function registerEvalCommand(program: Command): void {
   addLlmOptions(command).action(async (o: Record<string, string | boolean | undefined>) => {
     // Every argument is checked before anything loads.
     const dataset = String(o.dataset);
-    if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+    registryChoice(datasets, dataset, '--dataset');
     const split = String(o.split);
     if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
-    const simulator = SimulatorVariantSchema.safeParse(o.simulator);
-    if (!simulator.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
+    const simulator = { data: registryChoice(simulators, o.simulator, '--simulator') };
     const workers = workersOption(o.workers);
     const rounds = intOption(o.rounds, '--rounds', 1);
     const seed = intOption(o.seed, '--seed', 0);
     const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
     const concurrency = o.concurrency !== undefined ? intOption(o.concurrency, '--concurrency', 1) : undefined;
     const llm = llmOptions(o);
+    const rewardWeights = o.rewardWeights !== undefined ? rewardWeightsOption(o.rewardWeights) : undefined;
     checkAgentSpec(String(o.agent));
     const baseline = typeof o.baseline === 'string' ? (await readEvalRun(o.baseline)).run : undefined;
     const out = String(o.out);
@@ -62,7 +66,7 @@ export function registerEvalCommand(program: Command): void {
         out,
         ...(typeof o.data === 'string' ? { dataRoot: o.data } : {}),
         ...(typeof o.artifacts === 'string' ? { artifactsDir: o.artifacts } : {}),
-        envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true } },
+        envOptions: { simulator: simulator.data, env: { excludeContextItems: o.excludeContextItems === true, ...(rewardWeights ? { rewardWeights } : {}) } },
         ...(limit !== undefined ? { limit } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(Object.keys(llm).length > 0 ? { llm } : {}),

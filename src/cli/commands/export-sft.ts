@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
 import { loadDataset } from '../../data/load.js';
-import { DATASET_NAMES, isDatasetName } from '../../data/paths.js';
+import { datasetNames, isDatasetName } from '../../data/paths.js';
 import { makeSyntheticDataset } from '../../data/synthetic.js';
 import type { Dataset } from '../../data/types.js';
 import { exportableSamples, exportSft, isSftTask, SFT_TASKS } from '../../export/sft.js';
@@ -18,7 +18,7 @@ export const SYNTHETIC_DATASET = 'synthetic';
 export function loadCliDataset(name: unknown, dataRoot: unknown): Dataset {
   if (name === SYNTHETIC_DATASET) return makeSyntheticDataset({ seed: 0, items: 90, dialogues: 240 });
   if (!isDatasetName(name)) {
-    throw new UsageError(`--dataset must be one of ${[...DATASET_NAMES, SYNTHETIC_DATASET].join(', ')} (got ${JSON.stringify(name ?? null)})`);
+    throw new UsageError(`--dataset must be one of ${[...datasetNames(), SYNTHETIC_DATASET].join(', ')} (got ${JSON.stringify(name ?? null)})`);
   }
   try {
     return loadDataset(name, typeof dataRoot === 'string' ? { dataRoot } : {});
@@ -44,7 +44,7 @@ export function registerExportCommands(program: Command): void {
   exportCommand
     .command('sft')
     .description('write chat-format JSONL (TRL SFTTrainer / axolotl / LLaMA-Factory) from the TRAIN split, teacher side')
-    .option('--dataset <name>', `${DATASET_NAMES.join(' | ')} | ${SYNTHETIC_DATASET}`)
+    .option('--dataset <name>', `${datasetNames().join(' | ')} | ${SYNTHETIC_DATASET}`)
     .option('--task <task>', SFT_TASKS.join(' | '))
     .option('--out <file>', 'output .jsonl file (written atomically)')
     .option('--data <dir>', 'data folder holding inspired/ and redial/')
@@ -60,7 +60,7 @@ export function registerExportCommands(program: Command): void {
 async function runExportSft(flags: ExportFlags): Promise<void> {
   if (!isSftTask(flags.task)) throw new UsageError(`--task must be one of ${SFT_TASKS.join(', ')} (got ${JSON.stringify(flags.task ?? null)})`);
   if (typeof flags.out !== 'string' || flags.out.trim() === '') throw new UsageError('--out <file> is required');
-  if (flags.dataset === undefined) throw new UsageError(`--dataset is required (${[...DATASET_NAMES, SYNTHETIC_DATASET].join(', ')})`);
+  if (flags.dataset === undefined) throw new UsageError(`--dataset is required (${[...datasetNames(), SYNTHETIC_DATASET].join(', ')})`);
   const seed = intOption(flags.seed ?? '0', '--seed', 0);
   const limit = flags.limit === undefined ? undefined : intOption(flags.limit, '--limit', 1);
   const candidates = intOption(flags.candidates ?? '20', '--candidates', 1);

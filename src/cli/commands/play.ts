@@ -1,22 +1,26 @@
 // `crs-gym play`: a person plays the user while the recommender explains and lists ten items per round
 // (or, with --watch, a simulated user answers). Ends with the env's transcript and, only then, the target.
+import type { DatasetName } from '../../data/paths.js';
 import type { Command } from 'commander';
 import { DataFormatError, DataNotFoundError } from '../../data/errors.js';
-import { isDatasetName } from '../../data/index.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
+import { simulators } from '../../simulator/registry.js';
 import type { Dataset, Split } from '../../data/types.js';
-import { SimulatorVariantSchema, sharedDataset } from '../../../envs/register.js';
+import { sharedDataset } from '../../../envs/register.js';
 import { ArchiveError } from '../../../agents/neural/archive.js';
 import { AgentSpecError } from '../../pipeline/agent-spec.js';
 import { HumanSimulator } from '../../play/human-simulator.js';
 import { StreamLineSource } from '../../play/line-source.js';
 import { formatResult, humanEnvConfig, runPlaySession } from '../../play/session.js';
+import { agentChoices } from '../../pipeline/agent-spec.js';
 import { checkAgentSpec, normalizeAgentSpec, setupPlay, type PlaySetup } from '../../play/setup.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { intOption } from '../options.js';
 
 type Options = Record<string, string | boolean | undefined>;
 
-function loadDataset(name: 'inspired' | 'redial', dataRoot: string | undefined): Dataset {
+function loadDataset(name: DatasetName, dataRoot: string | undefined): Dataset {
   try {
     return sharedDataset(name, dataRoot);
   } catch (err) {
@@ -37,28 +41,27 @@ export function registerPlayCommand(program: Command): void {
   program
     .command('play')
     .description('Play the user yourself (type feedback each round) or --watch a simulated user, against a recommender')
-    .requiredOption('--dataset <name>', 'inspired or redial')
-    .option('--agent <spec|dir>', 'retriever | bm25 | tfidf | popularity | repeat | random | llm | neural:DIR, or a trained policy folder', 'retriever')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
+    .option('--agent <spec|dir>', `agent: ${agentChoices().replaceAll(', ', ' | ')}, a trained policy folder, or a module path (./my-agent.js) whose default export is an Agent`, 'retriever')
     .option('--sample <id>', 'play this sample (default: one drawn from --split with --seed)')
     .option('--split <split>', 'train, valid or test (where a sample is drawn from)', 'test')
     .option('--seed <n>', 'seed of the sample draw and of the agent', '0')
     .option('--rounds <n>', 'rounds of recommendation (T)', '5')
     .option('--watch', 'a simulated user answers instead of you')
-    .option('--simulator <variant>', 'with --watch: multi-task | single-task | blind | noisy | oracle | llm | dialogue-rule', 'multi-task')
+    .option('--simulator <variant>', `with --watch: ${choicesHelp(simulators)}`, 'multi-task')
     .option('--load-only', 'never train missing components; fail instead')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
     .action(async (o: Options) => {
       const datasetName = String(o.dataset);
-      if (!isDatasetName(datasetName)) throw new UsageError(`--dataset must be inspired or redial, got '${datasetName}'`);
+      registryChoice(datasets, datasetName, '--dataset');
       const split = String(o.split);
       if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
       const rounds = intOption(o.rounds, '--rounds', 1);
       if (rounds > 49) throw new UsageError(`--rounds must be at most 49, got ${rounds}`);
       const seed = intOption(o.seed, '--seed', 0);
       const watch = o.watch === true;
-      const variant = SimulatorVariantSchema.safeParse(o.simulator);
-      if (!variant.success) throw new UsageError(`--simulator must be one of ${SimulatorVariantSchema.options.join(', ')}, got '${String(o.simulator)}'`);
+      const variant = { data: registryChoice(simulators, o.simulator, '--simulator') };
       const dataRoot = typeof o.data === 'string' ? o.data : undefined;
       const artifactsDir = typeof o.artifacts === 'string' ? o.artifacts : undefined;
 

@@ -1,6 +1,7 @@
 // `crs-gym reproduce`: the whole paper on one dataset, from data to report (the main job: `npm start`).
 import type { Command } from 'commander';
-import { isDatasetName } from '../../data/index.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
 import { reproduce } from '../../pipeline/reproduce.js';
 import { terminalTable, headline } from '../../pipeline/reproduce-report.js';
 import { UsageError } from '../errors.js';
@@ -13,7 +14,7 @@ export function registerReproduceCommand(program: Command): void {
   program
     .command('reproduce')
     .description('Train every stage (E_C, simulator, retriever, SFT, GRPO) and run the paper\'s experiments; writes report.md')
-    .requiredOption('--dataset <name>', 'inspired or redial')
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}`)
     .option('--out <dir>', 'output folder (default runs/<dataset>)')
     .option('--quick', 'a small profile that exercises every stage on a subset (CI)')
     .option('--fresh', 'redo every stage even when a cached one matches')
@@ -25,7 +26,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--artifacts <dir>', 'artifacts folder (default <out>/artifacts)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const dataset = String(o.dataset);
-      if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+      registryChoice(datasets, dataset, '--dataset');
       const seeds = o.seeds !== undefined ? intListOption(o.seeds, '--seeds', 0) : undefined;
       const ablationSeeds = o.ablationSeeds !== undefined ? intOption(o.ablationSeeds, '--ablation-seeds', 1) : undefined;
       const bars = new Map<string, Progress>();

@@ -1,12 +1,14 @@
 // `crs-gym train sft|grpo|rloo|reinforce`: the recommender policy on the real CrsEnv (trained components
 // are loaded from the artifacts folder, or trained there first).
 import type { Command } from 'commander';
-import { isDatasetName } from '../../data/index.js';
+import { datasets } from '../../data/registry.js';
+import { choicesHelp, registryChoice } from '../registry-options.js';
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfigFile } from '../../config/load.js';
+import { learners } from '../../learners/registry.js';
 import { GrpoConfigSchema, resolveRlConfig, SftConfigSchema, type GrpoConfigInput, type RlAlgorithm } from '../../learners/config.js';
 import { withRunLock } from '../../core/run-lock.js';
-import { BUILTIN_REWARDS } from '../../../rewards/components.js';
+import { rewardComponents } from '../../../rewards/registry.js';
 import { policyFile } from '../../../agents/neural/recommender.js';
 import { trainSft } from '../../learners/sft.js';
 import { trainRl } from '../../learners/rl.js';
@@ -17,13 +19,9 @@ import { policies } from '../../../agents/policies.js';
 import { errorMessage } from '../../core/errors.js';
 import { sharedComponents, sharedDataset } from '../../../envs/register.js';
 import { UsageError } from '../errors.js';
-import { intOption, workersOption } from '../options.js';
+import { intOption, rewardWeightsOption, workersOption } from '../options.js';
 
 const SYNTHETIC = 'synthetic';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 /**
  * --plugin and --policy, checked before anything trains: the plugins load here (and again in every rollout worker),
@@ -52,41 +50,50 @@ async function checkPolicy(o: Record<string, unknown>): Promise<PolicySpec | und
 
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption('--dataset <name>', `inspired, redial or ${SYNTHETIC} (a small generated one: no trained components, for tries and tests)`)
+    .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}, or ${SYNTHETIC} (a small generated one: no trained components, for tries and tests)`)
     .requiredOption('--out <dir>', 'run folder (config.json, log.jsonl, checkpoints, policy/)')
     .option('--config <file>', 'JSON config (fields as documented in docs/learners.md)')
     .option('--workers <n>', 'rollout worker threads (0 = main thread)', '2')
     .option('--limit <n>', 'use only the first N samples of each split')
     .option('--data <dir>', 'data folder')
-    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)');
+    .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
+    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}'; a plugin's component needs --workers 0");
 }
 
 /** Every flag and the config, checked before anything loads or trains. */
 function checkArguments(o: Record<string, string | boolean | undefined>) {
   const dataset = String(o.dataset);
-  if (!isDatasetName(dataset) && dataset !== SYNTHETIC) throw new UsageError(`--dataset must be inspired, redial or ${SYNTHETIC}, got '${dataset}'`);
+  if (dataset !== SYNTHETIC) registryChoice(datasets, dataset, '--dataset');
   const workers = workersOption(o.workers);
   const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
   if (dataset === SYNTHETIC && limit !== undefined) throw new UsageError(`--limit: the ${SYNTHETIC} dataset is small already (40 dialogues); drop --limit`);
   if (typeof o.init === 'string' && !existsSync(policyFile(o.init))) throw new UsageError(`--init: no trained policy at ${policyFile(o.init)}`);
-  return { dataset, workers, limit, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
+  const rewardWeights = o.rewardWeights !== undefined ? rewardWeightsOption(o.rewardWeights) : undefined;
+  return { dataset, workers, limit, rewardWeights, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
 }
 
 /** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
-function checkRewardWeights(weights: Readonly<Record<string, number>> | null, source: string): void {
+function checkRewardWeights(weights: Readonly<Record<string, number | null>> | null, source: string): void {
   if (weights === null) return;
-  const unknown = Object.keys(weights).filter((name) => !(name in BUILTIN_REWARDS));
-  if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${Object.keys(BUILTIN_REWARDS).join(', ')})`, source);
+  const unknown = Object.keys(weights).filter((name) => !rewardComponents.has(name));
+  if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${rewardComponents.names().join(', ')})`, source);
 }
 
 /** Trains the components in this process (workers only load them), under the run folder's lock. */
 async function prepare(args: ReturnType<typeof checkArguments>) {
-  const { dataset, dataRoot, artifactsDir, limit } = args;
-  if (!isDatasetName(dataset)) return { module: STANDARD_SETUP_MODULE, args: {} }; // synthetic, the one other name checkArguments lets through
+  const { dataset, dataRoot, artifactsDir, limit, rewardWeights } = args;
+  // synthetic, the one name checkArguments lets through that is not a registered dataset: nothing to train.
+  if (dataset === SYNTHETIC) return { module: STANDARD_SETUP_MODULE, args: rewardWeights ? { env: { rewardWeights } } : {} };
   await sharedComponents(sharedDataset(dataset, dataRoot), { ...(artifactsDir ? { artifactsDir } : {}) });
   return {
     module: CRS_SETUP_MODULE,
-    args: { dataset, ...(dataRoot ? { dataRoot } : {}), ...(artifactsDir ? { artifactsDir } : {}), ...(limit !== undefined ? { limit } : {}) },
+    args: {
+      dataset,
+      ...(dataRoot ? { dataRoot } : {}),
+      ...(artifactsDir ? { artifactsDir } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(rewardWeights ? { envOptions: { env: { rewardWeights } } } : {}),
+    },
   };
 }
 
@@ -103,13 +110,13 @@ export function registerTrainPolicyCommands(train: Command): void {
         process.stdout.write(`SFT done: policy in ${result.policyDir}; teacher NLL ${result.before.teacher_nll.toFixed(3)} -> ${result.after.teacher_nll.toFixed(3)}\n`);
       });
     });
-  for (const algorithm of ['grpo', 'rloo', 'reinforce'] as const) {
-    common(train.command(algorithm).description(`Multi-turn ${algorithm.toUpperCase()} on CrsEnv rollouts (piscina workers)`))
+  // One command per registered learner (plugins loaded before the program is built count).
+  for (const { name: algorithm, description } of learners.list()) {
+    common(train.command(algorithm).description(`Multi-turn ${description || algorithm.toUpperCase()} on CrsEnv rollouts (piscina workers)`))
       .option('--init <dir>', 'start from (and keep as KL reference) a saved policy, e.g. the SFT output')
       .option('--resume', 'continue from the run folder\'s last checkpoint (the default when one exists)')
       .option('--no-resume', 'start over even when a checkpoint exists')
       .option('--policy <name>', `the trainable policy (${policies.choices()}, or one a --plugin registers)`, 'neural')
-      .option('--plugin <file>', 'an ES module whose default export registers policies: (registries) => void (repeatable)', collect, [])
       .action(async (o: Record<string, string | boolean | undefined>) => {
         const args = checkArguments(o);
         const policy = await checkPolicy(o);

@@ -4,8 +4,8 @@
 // message before the turn (`context`) and the entities annotated in them (`entity`, items included).
 // iEvaLM splits by turn, so one dialogue can have turns in several splits (see trainView below).
 import { relative } from 'node:path';
-import type { DatasetDescriptor, LoadOptions } from './descriptor.js';
-import { sourceGenres } from './genres.js';
+import type { DatasetDescriptor, LoadOptions } from '../descriptor.js';
+import { sourceGenres } from '../genres.js';
 import {
   LoadReport,
   WholeFileShapeError,
@@ -17,9 +17,9 @@ import {
   readJsonl,
   requireFile,
   stringArrayField,
-} from './read.js';
-import { cleanSpaces, describeFromAttributes, distinctBy, mergeAttributes, titleWithYear } from './text.js';
-import { SPLITS, type Dataset, type Dialogue, type Item, type ItemId, type RecSample, type Role, type Split, type Utterance } from './types.js';
+} from '../read.js';
+import { cleanSpaces, describeFromAttributes, distinctBy, mergeAttributes, titleWithYear } from '../text.js';
+import { SPLITS, type Dataset, type Dialogue, type Item, type ItemId, type RecSample, type Role, type Split, type Utterance } from '../types.js';
 
 export const OPENDIALKG_FILES = {
   id2info: 'opendialkg/ievalm/id2info.json.gz',
@@ -416,6 +416,8 @@ export function loadOpenDialKG(root: string, options: LoadOptions = {}): Dataset
 /** The descriptor a dataset registry takes as is: `registry.register(OPENDIALKG_DATASET)`. */
 export const OPENDIALKG_DATASET: DatasetDescriptor = {
   name: 'opendialkg',
+  title: 'OpenDialKG',
+  description: 'OpenDialKG movies, books and TV (iEvaLM form)',
   folder: 'opendialkg',
   files: [OPENDIALKG_FILES.id2info, OPENDIALKG_FILES.entity2id, OPENDIALKG_FILES.itemIds, ...SPLITS.map(OPENDIALKG_FILES.turns)],
   load: loadOpenDialKG,
