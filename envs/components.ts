@@ -8,7 +8,7 @@ import { Rng } from '../src/core/rng.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Dataset, RecSample } from '../src/data/types.js';
 import { SAMPLE_ID_SCHEME } from '../src/data/samples.js';
-import { findPackageRoot } from '../src/data/paths.js';
+import { artifactsRoot, embeddingsDir } from '../src/core/home.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
 import { HfOnnxEncoder } from '../src/encoders/hf-onnx.js';
@@ -76,7 +76,7 @@ export interface EnvComponents {
 }
 
 export interface ComponentsOptions {
-  /** Root of the artifacts (default: $CRS_GYM_ARTIFACTS, else <package>/artifacts). One subfolder per dataset. */
+  /** Root of the artifacts (default: $CRS_GYM_ARTIFACTS, else <crs-gym home>/artifacts). One subfolder per dataset. */
   artifactsDir?: string;
   config?: ComponentsConfigInput;
   /** Retrain every stage even when a cached one matches. */
@@ -87,18 +87,17 @@ export interface ComponentsOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/** $CRS_GYM_ARTIFACTS, else <crs-gym home>/artifacts (src/core/home.ts), never inside the package. */
 export function defaultArtifactsRoot(): string {
-  const fromEnv = process.env.CRS_GYM_ARTIFACTS;
-  if (fromEnv) return fromEnv;
-  return join(findPackageRoot() ?? process.cwd(), 'artifacts');
+  return artifactsRoot();
 }
 
 /**
  * Text embeddings are keyed by (encoder id, text hash), so one cache serves every run and artifacts folder:
- * $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings.
+ * $CRS_GYM_EMBEDDINGS, else <crs-gym home>/cache/embeddings.
  */
 export function defaultEmbeddingsDir(): string {
-  return process.env.CRS_GYM_EMBEDDINGS ?? join(findPackageRoot() ?? process.cwd(), '.cache', 'embeddings');
+  return embeddingsDir();
 }
 
 const encoderCaches = new Map<string, EmbeddingCache>();

@@ -11,6 +11,7 @@ import { registerExportCommands } from './commands/export-sft.js';
 import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
+import { addHomeOption } from './home-option.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .description('Gymnasium-style environments, simulators and learners for conversational recommendation (SMTPO)')
     .version('0.1.0')
     .exitOverride();
+  addHomeOption(program);
   registerDataCommands(program);
   const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
   registerTrainRetrieverCommands(train);

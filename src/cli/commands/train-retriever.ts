@@ -228,7 +228,7 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
       .option('--out <dir>', 'output folder')
       .option('--config <file>', 'run config JSON (default: configs/retriever.json)')
       .option('--data <dir>', 'data folder holding inspired/ and redial/')
-      .option('--cache <dir>', 'text embedding cache (default: $CRS_GYM_EMBEDDINGS, else .cache/embeddings)');
+      .option('--cache <dir>', 'text embedding cache (default: $CRS_GYM_EMBEDDINGS, else <home>/cache/embeddings)');
 
   common(trainCommand.command('encoder').description('train the collaborative encoder E_C (LightGCN) and save it in <out>/encoder')).action(
     async (flags: TrainFlags) => {
