@@ -9,6 +9,7 @@ import { parseConfig } from '../src/config/load.js';
 import type { Dataset, RecSample } from '../src/data/types.js';
 import { SAMPLE_ID_SCHEME } from '../src/data/samples.js';
 import { artifactsRoot, embeddingsDir } from '../src/core/home.js';
+import { stageProgress, withStageProgress } from '../src/core/progress.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
 import { HfOnnxEncoder } from '../src/encoders/hf-onnx.js';
@@ -178,6 +179,15 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
   };
   const log = options.log ?? ((m: string) => process.stderr.write(`[crs-gym] ${m}\n`));
   const datasetKey = { name: dataset.name, items: dataset.items.length, samples: Object.values(dataset.samples).map((s) => s.length), sources: dataset.sources ?? null };
+  // Each training stage reports to options.onProgress and to the progress events (src/core/progress.ts): bars on a
+  // terminal, an ETA for the minutes a first make() spends here.
+  const tracked = <T>(stage: string, title: string, work: (update: (done: number, total: number, label?: string) => void) => Promise<T>): Promise<T> =>
+    withStageProgress(`${dataset.name}: ${title}`, (update) =>
+      work((done, total, label) => {
+        options.onProgress?.(stage, done, total);
+        update(done, total, label);
+      }),
+    );
   const refuse = (stage: string) => async (): Promise<never> => {
     throw new Error(`${stage} for ${dataset.name} is not trained in ${root} (loadOnly); run without loadOnly or 'crs-gym train ${stage}' first`);
   };
@@ -197,12 +207,14 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
       ? refuse('encoder')
       : async (dir) => {
           log(`training LightGCN (E_C) on ${dataset.name}`);
-          const encoder = await LightGcnEncoder.train(dataset, {
-            seed: config.seed,
-            dim: config.lightgcn.dim,
-            epochs: config.lightgcn.epochs,
-            onEpoch: (epoch) => options.onProgress?.('encoder', epoch + 1, config.lightgcn.epochs),
-          });
+          const encoder = await tracked('encoder', 'train E_C (LightGCN)', (update) =>
+            LightGcnEncoder.train(dataset, {
+              seed: config.seed,
+              dim: config.lightgcn.dim,
+              epochs: config.lightgcn.epochs,
+              onEpoch: (epoch, loss) => update(epoch + 1, config.lightgcn.epochs, `loss ${loss.toFixed(4)}`),
+            }),
+          );
           encoder.save(dir);
           return { value: encoder };
         },
@@ -221,7 +233,11 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
       ? refuse('simulator')
       : async (dir) => {
           log(`training the multi-task user simulator on ${dataset.name}`);
-          const simulator = await MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...config.simulator });
+          const simulator = await tracked('simulator', 'train user simulator', (update) =>
+            MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...config.simulator }, (p) =>
+              update(p.epoch, p.epochs, `loss ${p.loss.toFixed(4)} auc ${p.validAuc.toFixed(3)}`),
+            ),
+          );
           await simulator.save(dir);
           await saveEmbeddings(simulatorText, log);
           return { value: simulator, summary: simulator.metrics };
@@ -245,7 +261,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
           : async (dir) => {
               log(`distilling a fast student of ${textEncoder.id} on ${dataset.name}`);
               const corpus = await studentCorpus(dataset, simulator, config.student, config.seed, contextUtterances);
-              const { encoder, report } = await trainTextStudent(corpus, textEncoder, config.student, config.seed, log);
+              const { encoder, report } = await tracked('student', 'distil text student', (update) => trainTextStudent(corpus, textEncoder, config.student, config.seed, log, update));
               await encoder.save(dir);
               await textEncoder.flush();
               return { value: encoder, summary: report };
@@ -267,13 +283,26 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
       ? refuse('retriever')
       : async (dir) => {
           log(`training the dual-view retriever on ${dataset.name}`);
+          // Two stages in one call: the texts are encoded first, then the epochs run (one bar at a time).
+          const encoding = stageProgress(`${dataset.name}: encode retriever texts`);
+          const training = stageProgress(`${dataset.name}: train dual-view retriever`);
           const result = await trainDualView({
             dataset,
             encoders: { text: envText, collaborative },
             config: { seed: config.seed, ...config.retriever },
             ...(config.augmentRetriever ? { augment: retrieverAugmentation(dataset, simulator) } : {}),
-            onEncode: (done, total) => options.onProgress?.('retriever:encode', done, total),
-            onProgress: (p) => options.onProgress?.('retriever', p.epoch, p.maxEpochs),
+            onEncode: (done, total) => {
+              options.onProgress?.('retriever:encode', done, total);
+              encoding.update(done, total);
+            },
+            onProgress: (p) => {
+              encoding.end();
+              options.onProgress?.('retriever', p.epoch, p.maxEpochs);
+              training.update(p.epoch, p.maxEpochs, `loss ${p.loss.toFixed(3)} valid R@k ${p.validRecall.toFixed(3)}`);
+            },
+          }).finally(() => {
+            encoding.end();
+            training.end();
           });
           await result.retriever.save(dir);
           await saveEmbeddings(textEncoder, log);

@@ -12,6 +12,7 @@ import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
 import { addHomeOption } from './home-option.js';
+import { addProgressOption } from './progress-option.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   addHomeOption(program);
+  addProgressOption(program);
   registerDataCommands(program);
   const train = program.command('train').description('train a component: encoder, retriever, simulator, sft, grpo, rloo, reinforce');
   registerTrainRetrieverCommands(train);
