@@ -61,12 +61,20 @@ function payload(event: ProgressEvent): { label: string; elapsed: string; left: 
   return { label: event.label, elapsed: formatSeconds(event.elapsedSeconds), left: formatSeconds(event.etaSeconds) };
 }
 
+/** One progress line for a log: 'stage: 11/30 (37%), 1m12s elapsed, ETA 2m03s, loss 0.23'. */
+export function textLine(stage: string, event: ProgressEvent): string {
+  const percent = event.total > 0 ? ` (${Math.round((100 * event.done) / event.total)}%)` : '';
+  const eta = event.finished ? 'done' : `ETA ${formatSeconds(event.etaSeconds)}`;
+  return `${stage}: ${event.done}/${event.total}${percent}, ${formatSeconds(event.elapsedSeconds)} elapsed, ${eta}${event.label ? `, ${event.label}` : ''}`;
+}
+
 /** Reports one stage's progress to the subscribers (or, with none, to a bar when wanted). */
 export function stageProgress(stage: string): StageProgress {
   const started = performance.now();
   let last: ProgressEvent | undefined;
   let bar: cliProgress.SingleBar | undefined;
   let ended = false;
+  let lastLine: number | undefined;
   const emit = (event: ProgressEvent): void => {
     last = event;
     if (listeners.size > 0) {
@@ -74,15 +82,22 @@ export function stageProgress(stage: string): StageProgress {
       return;
     }
     if (!progressBarsWanted()) return;
+    if (process.stderr.isTTY !== true) {
+      // A log file: a line at the start, every 10 s, and at the end (training loops may block the timers a bar needs).
+      const now = performance.now();
+      if (event.finished || lastLine === undefined || now - lastLine >= 10_000) {
+        lastLine = now;
+        process.stderr.write(`${textLine(stage, event)}\n`);
+      }
+      return;
+    }
     if (!bar) {
       bar = new cliProgress.SingleBar(
         {
           format: `${stage.padEnd(32)} [{bar}] {percentage}% | {value}/{total} | {elapsed} elapsed, ETA {left} | {label}`,
           stream: process.stderr,
-          hideCursor: process.stderr.isTTY === true,
+          hideCursor: true,
           etaBuffer: 50,
-          noTTYOutput: true,
-          notTTYSchedule: 10_000,
         },
         cliProgress.Presets.shades_classic,
       );

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { etaSeconds, onProgress, stageProgress, withStageProgress, type ProgressEvent } from '../../src/core/progress.js';
+import { etaSeconds, formatSeconds, textLine, onProgress, stageProgress, withStageProgress, type ProgressEvent } from '../../src/core/progress.js';
 import { makeSyntheticDataset } from '../../src/data/synthetic.js';
 import { loadEnvComponents } from '../../envs/components.js';
 
@@ -16,6 +16,15 @@ describe('progress events', () => {
     expect(etaSeconds(10, 0, 100)).toBeNull();
     expect(etaSeconds(10, 25, 100)).toBeCloseTo(30);
     expect(etaSeconds(10, 100, 100)).toBe(0);
+  });
+
+  it('writes a log line with the pace, the ETA and the status', () => {
+    expect(formatSeconds(75)).toBe('1m15s');
+    expect(formatSeconds(3725)).toBe('1h02m');
+    expect(formatSeconds(null)).toBe('?');
+    const event: ProgressEvent = { stage: 'train', done: 11, total: 30, label: 'loss 0.23', elapsedSeconds: 72, etaSeconds: 124, finished: false };
+    expect(textLine('train', event)).toBe('train: 11/30 (37%), 1m12s elapsed, ETA 2m04s, loss 0.23');
+    expect(textLine('train', { ...event, finished: true })).toBe('train: 11/30 (37%), 1m12s elapsed, done, loss 0.23');
   });
 
   it('sends each update and one finished event to the subscribers, none after unsubscribing', async () => {
