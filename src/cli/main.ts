@@ -12,6 +12,7 @@ import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
 import { addHomeOption } from './home-option.js';
+import { registerSweepCommands } from './commands/sweep.js';
 import { addProgressOption } from './progress-option.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerPlayCommand(program);
   registerCacheCommands(program);
   registerServeCommand(program);
+  registerSweepCommands(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);
