@@ -13,6 +13,7 @@ import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
 import { addHomeOption } from './home-option.js';
 import { registerSweepCommands } from './commands/sweep.js';
+import { registerGoldenCommands } from './commands/golden.js';
 import { addProgressOption } from './progress-option.js';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerCacheCommands(program);
   registerServeCommand(program);
   registerSweepCommands(program);
+  registerGoldenCommands(program);
   const override = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(override);

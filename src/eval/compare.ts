@@ -148,7 +148,7 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   return out;
 }
 
-export interface PairedComparison {
+export interface MethodPairTest {
   a: string;
   b: string;
   metric: string;
@@ -167,8 +167,8 @@ function sampleMeans(m: ScoreMatrix): Map<string, number> {
 }
 
 /** Paired t-tests of every pair of methods on every metric, over the samples they share; Holm over all of them. */
-export function pairedComparisons(methods: ReadonlyArray<{ name: string; metrics: Readonly<Record<string, ScoreMatrix>> }>, metrics: readonly string[]): PairedComparison[] {
-  const raw: Omit<PairedComparison, 'pHolm'>[] = [];
+export function pairedMethodTests(methods: ReadonlyArray<{ name: string; metrics: Readonly<Record<string, ScoreMatrix>> }>, metrics: readonly string[]): MethodPairTest[] {
+  const raw: Omit<MethodPairTest, 'pHolm'>[] = [];
   for (const metric of metrics) {
     for (let x = 0; x < methods.length; x++) {
       for (let y = x + 1; y < methods.length; y++) {

@@ -10,7 +10,7 @@ import { OneLineError } from '../core/errors.js';
 import { readEvalRun, SUMMARY_FILE, writeFileAtomic } from '../eval/files.js';
 import { EVAL_METRIC_KEYS, perSampleValues, type EvalBlock, type EvalMetricKey } from '../eval/subsets.js';
 import type { EvalRun } from '../eval/protocol.js';
-import { pairedComparisons, summarizeScores, type MetricSummary, type PairedComparison, type ScoreMatrix } from '../eval/compare.js';
+import { pairedMethodTests, summarizeScores, type MetricSummary, type MethodPairTest, type ScoreMatrix } from '../eval/compare.js';
 import { lineChartSvg, METRIC_LABELS, type ChartSeries } from '../eval/plots.js';
 
 export class CompareError extends OneLineError {}
@@ -99,7 +99,7 @@ export interface CompareResult {
   round: number;
   block: EvalBlock;
   methods: Array<{ name: string; dir: string; seeds: number[]; samples: number; metrics: Partial<Record<EvalMetricKey, MetricSummary>> }>;
-  comparisons: PairedComparison[];
+  comparisons: MethodPairTest[];
   curves: string[];
   files: string[];
 }
@@ -187,7 +187,7 @@ export async function compareRuns(methodsIn: readonly MethodRuns[], options: Com
       metrics: m ? Object.fromEntries(metrics.map((k, j) => [k, summarizeScores(m.metrics[k]!, { seed: `${seed}:${e.method.name}:${j}` })])) : {},
     };
   });
-  const comparisons = pairedComparisons(matrices, metrics);
+  const comparisons = pairedMethodTests(matrices, metrics);
 
   await mkdir(options.out, { recursive: true });
   const files: string[] = [];

@@ -1,6 +1,6 @@
 // The comparison statistics: Holm adjustment, the interquartile mean, and intervals that cover what they should.
 import { describe, expect, it } from 'vitest';
-import { hierarchicalMeanInterval, holmAdjust, interquartileMean, pairedComparisons, stratifiedIqmInterval, summarizeScores, type ScoreMatrix } from '../../src/eval/compare.js';
+import { hierarchicalMeanInterval, holmAdjust, interquartileMean, pairedMethodTests, stratifiedIqmInterval, summarizeScores, type ScoreMatrix } from '../../src/eval/compare.js';
 import { Rng } from '../../src/core/rng.js';
 
 function matrix(seeds: number, samples: number, value: (s: number, i: number) => number): ScoreMatrix {
@@ -51,7 +51,7 @@ describe('comparison statistics', () => {
     const a = { name: 'a', metrics: { m: matrix(2, 60, (_s, i) => base[i]!) } };
     const b = { name: 'b', metrics: { m: matrix(2, 60, (_s, i) => base[i]! + 0.1 + 0.01 * rng.random()) } };
     const c = { name: 'c', metrics: { m: matrix(2, 60, (s, i) => base[i]! + (i % 2 === 0 ? 0.01 : -0.01) * (s + 1)) } };
-    const tests = pairedComparisons([a, b, c], ['m']);
+    const tests = pairedMethodTests([a, b, c], ['m']);
     expect(tests.map((t) => `${t.a}-${t.b}`)).toEqual(['a-b', 'a-c', 'b-c']);
     const ab = tests.find((t) => t.b === 'b' && t.a === 'a')!;
     expect(ab.pHolm).toBeLessThan(0.001);
