@@ -122,7 +122,7 @@ export async function run(): Promise<Record<string, number | string>> {
   const policy = await createPolicy(ARGS);
   const sampleIds = (await import('../src/learners/standard-setup.js')).sampleIds;
   const train = await sampleIds(ARGS, 'train');
-  const probe = await local.run(rolloutSpecs(1, 0, train.slice(0, 16), 1));
+  const probe = await local.run<StepRecord>(rolloutSpecs(1, 0, train.slice(0, 16), 1));
   const steps = probe.flatMap((e) => e.steps);
   const step = steps[0]!;
   out['policy_parameters'] = policy.parameters.reduce((n, p) => n + p.data.length, 0);

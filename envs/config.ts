@@ -1,5 +1,6 @@
 // CrsEnv's configuration: validated by zod, every field documented with its default.
 import { z } from 'zod';
+import { DEFAULT_REWARD_WEIGHTS } from '../rewards/weighted-sum.js';
 
 export const AcceptanceSchema = z
   .object({
@@ -34,7 +35,7 @@ export const CrsEnvConfigSchema = z.object({
   /** Drop items mentioned in the dialogue from the candidates (a separate protocol; off by default). */
   excludeContextItems: z.boolean().default(false),
   /** Reward weights by component name (paper eq. 15-19). */
-  rewardWeights: z.record(z.string(), z.number().finite()).default({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 }),
+  rewardWeights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
   /** Switches for the retriever's query inputs (ablations w/o Pref, w/o Rec, w/o Feedback). */
   retrieverInputs: RetrieverInputsSchema,
   /** Whether the simulator is asked for feedback at all (w/o feedback: F is always empty). */

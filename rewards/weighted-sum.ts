@@ -4,10 +4,13 @@ import { parseConfig } from '../src/config/load.js';
 import { BUILTIN_REWARDS } from './components.js';
 import type { RewardComponent, RewardContext } from './types.js';
 
+/** The paper's five reward components, each weighted 1: the one place the default weights are written. */
+export const DEFAULT_REWARD_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });
+
 /** Weights by component name; a weight of 0 keeps the component in `info.rewards` but out of the sum. */
 export const RewardWeightsSchema = z
   .record(z.string(), z.number().finite())
-  .default({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });
+  .default({ ...DEFAULT_REWARD_WEIGHTS });
 export type RewardWeights = z.output<typeof RewardWeightsSchema>;
 
 export interface RewardBreakdown {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../../src/config/load.js';
 import { Rng } from '../../src/core/rng.js';
+import type { Tensor, Tensor1D } from '@tensorflow/tfjs';
 import type { Tf } from '../../src/nn/tf.js';
 import type { StructuredAction } from '../../envs/action.js';
 import type { CrsObservation } from '../../envs/types.js';
@@ -29,7 +30,7 @@ import {
   type PolicyParams,
 } from './model.js';
 import { preferenceText, writeReasoning } from './reasoning.js';
-import { logProbTf, makeTfBatch, paramsToTensors, type TfBatch, type TfLogProbs, type TfParams } from './tf-policy.js';
+import { logProbTf, makeTfBatch, paramsToTensors, tfParamsOf, type TfBatch, type TfLogProbs, type TfParams } from './tf-policy.js';
 import type { ActMode, ActResult, ForcedAction, ParameterView, StepRecord, TrainableAgent } from './types.js';
 
 export const NeuralRecommenderConfigSchema = z
@@ -164,6 +165,19 @@ export class NeuralRecommender implements TrainableAgent {
     return new NeuralRecommender(this.extractor, this.config, this.copyParams(), true);
   }
 
+  /** TrainablePolicy: a frozen copy with `weights` (default: the current ones). */
+  reference(weights?: readonly Float32Array[]): NeuralRecommender {
+    if (!weights) return this.frozen();
+    const copy = this.clone();
+    copy.setWeights(weights);
+    return new NeuralRecommender(this.extractor, this.config, copy.params, true);
+  }
+
+  /** TrainablePolicy: a policy saved by `save(dir)`, sharing this one's feature extractor. */
+  async load(dir: string): Promise<NeuralRecommender> {
+    return NeuralRecommender.load(dir, this.extractor);
+  }
+
   private copyParams(): PolicyParams {
     const out = {} as PolicyParams;
     for (const name of PARAM_NAMES) out[name] = this.params[name].slice();
@@ -237,6 +251,11 @@ export class NeuralRecommender implements TrainableAgent {
 
   parameterTensors(tf: Tf): TfParams {
     return paramsToTensors(tf, this.shape, this.params);
+  }
+
+  /** TrainablePolicy: log pi(action) of each step (ranking plus attributes), under `params` in PARAM_NAMES order. */
+  logProbs(tf: Tf, batch: TfBatch, params?: readonly Tensor[]): Tensor1D {
+    return this.logProb(tf, batch, params ? tfParamsOf(params) : undefined).total;
   }
 
   logProb(tf: Tf, batch: TfBatch, params?: TfParams): TfLogProbs {

@@ -33,6 +33,14 @@ export interface TfBatch {
 
 export type TfParams = Record<ParamName, Tensor>;
 
+/** The named parameter tensors of a list in PARAM_NAMES order (the TrainablePolicy layout). */
+export function tfParamsOf(list: readonly Tensor[]): TfParams {
+  if (list.length !== PARAM_NAMES.length) throw new RangeError(`neural policy: expected ${PARAM_NAMES.length} parameter tensors, got ${list.length}`);
+  const out = {} as TfParams;
+  PARAM_NAMES.forEach((name, i) => (out[name] = list[i] as Tensor));
+  return out;
+}
+
 const BIG = 1e9;
 
 /** Chosen one-hots, availability masks and step masks of PL prefixes, padded to [B, K, N]. */

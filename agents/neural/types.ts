@@ -3,20 +3,17 @@ import type { Tf } from '../../src/nn/tf.js';
 import type { Rng } from '../../src/core/rng.js';
 import type { StructuredAction } from '../../envs/action.js';
 import type { CrsObservation } from '../../envs/types.js';
-import type { Agent } from '../types.js';
+import type { ActMode, ParameterView, PolicyStep, TrainablePolicy } from '../trainable.js';
 import type { StepInputs } from './features.js';
 import type { TfBatch, TfLogProbs, TfParams } from './tf-policy.js';
 
-export type ActMode = 'sample' | 'greedy';
+export type { ActMode, ParameterView } from '../trainable.js';
 
 /**
  * One decision as a learner sees it: the inputs needed to recompute log pi(action), the action, and what
  * it earned. Plain data and typed arrays only, so it crosses worker threads by structured clone.
  */
-export interface StepRecord {
-  sampleId: string;
-  /** 1-based round t. */
-  turn: number;
+export interface StepRecord extends PolicyStep {
   inputs: StepInputs;
   /** Chosen candidate indices (into the observation's candidates), best first. */
   ranking: Int32Array;
@@ -28,10 +25,6 @@ export interface StepRecord {
   attributeLogProb: number;
   /** First-position entropies of the ranking and attribute distributions. */
   entropy: { ranking: number; attributes: number };
-  /** Per-component rewards of this turn (the env's info.rewards), filled after env.step. */
-  rewards: Record<string, number>;
-  /** The weighted reward the learner uses, filled after env.step. */
-  reward: number;
   /** False when a teacher could not express its preference with the options (SFT then skips that term). */
   supervisedAttributes: boolean;
   /**
@@ -56,18 +49,12 @@ export interface ForcedAction {
   targetIndex?: number;
 }
 
-/** A flat, ordered view of the parameters, for broadcasting to workers and for optimizers. */
-export interface ParameterView {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-export interface TrainableAgent extends Agent {
+/** The neural recommender's side of the learners: a TrainablePolicy, plus teacher forcing and per-head log-probs (SFT). */
+export interface TrainableAgent extends TrainablePolicy<StepRecord, TfBatch> {
   /** 'sample' draws from the policy (training rollouts); 'greedy' takes its mode (evaluation). */
   mode: ActMode;
   /** The live parameters, in a fixed order (the same order as getWeights). */
-  readonly parameters: readonly ParameterView[];
+  readonly parameters: ParameterView[];
   /** Acts and returns the record a learner needs; `forced` records a given action instead of sampling. */
   actWithRecord(observation: CrsObservation, rng: Rng, opts?: { mode?: ActMode; forced?: ForcedAction }): Promise<ActResult>;
   /** Padded tensors for a batch of records (dispose after use). */
@@ -76,13 +63,8 @@ export interface TrainableAgent extends Agent {
   logProb(tf: Tf, batch: TfBatch, params?: TfParams): TfLogProbs;
   /** The parameters as tensors, for tf.grads (the caller disposes them). */
   parameterTensors(tf: Tf): TfParams;
-  /** Copies of the weights, in `parameters` order (safe to transfer to a worker). */
-  getWeights(): Float32Array[];
-  setWeights(buffers: readonly Float32Array[]): void;
   /** An independent copy with the same weights (shares read-only caches). */
   clone(): TrainableAgent;
   /** A copy whose weights cannot change: the reference policy of the KL term. */
   frozen(): TrainableAgent;
-  /** Writes the policy to `dir` atomically. */
-  save(dir: string): Promise<void>;
 }

@@ -14,8 +14,7 @@
 // EnvPool's asynchronous mode): results come back in batches as each finishes, and a batch's next actions go
 // out while the other batches are still running, so no worker waits for this thread or for a slower worker.
 // Each copy's trajectory depends only on its own seed and actions, so both ways give the same episodes.
-import type { Piscina } from 'piscina';
-import { singleThreadPool } from './worker-pool.js';
+import { PinnedWorkers } from './worker-pool.js';
 import { errorMessage } from './errors.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
 import { columns, type ObservationCodec, type ObservationCodecFactory, type VectorEnv, type VectorStepResult } from './vector.js';
@@ -66,7 +65,7 @@ const TASKS_AHEAD = 4;
 export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   readonly autoresetMode = 'same-step' as const;
   readonly numEnvs: number;
-  private readonly pools: Piscina[];
+  private readonly threads: PinnedWorkers;
   /** The copies on each worker, ascending. */
   private readonly copies: number[][];
   private readonly setupModule: string;
@@ -104,7 +103,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     this.codecs = new Array<ObservationCodec<Obs> | undefined>(opts.numEnvs).fill(undefined);
     const workers = Math.max(1, Math.min(opts.workers ?? Math.min(opts.numEnvs, 2), opts.numEnvs));
     this.copies = Array.from({ length: workers }, (_, p) => Array.from({ length: opts.numEnvs }, (_, i) => i).filter((i) => i % workers === p));
-    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile, TASKS_AHEAD));
+    this.threads = new PinnedWorkers(workerFile, workers, TASKS_AHEAD);
     this.generation = new Array<number>(workers).fill(0);
     this.recovering = new Array<Promise<void> | undefined>(workers).fill(undefined);
     const perWorker = Math.ceil(opts.numEnvs / workers);
@@ -115,11 +114,16 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   }
 
   private poolIndex(index: number): number {
-    return index % this.pools.length;
+    return index % this.threads.size;
   }
 
   private run<T>(poolIndex: number, task: VectorTask): Promise<T> {
-    return this.pools[poolIndex]!.run(task) as Promise<T>;
+    return this.threads.run<T>(poolIndex, task);
+  }
+
+  /** 0 .. workers-1. */
+  private workerIndices(): number[] {
+    return Array.from({ length: this.threads.size }, (_, p) => p);
   }
 
   private copiesOf(poolIndex: number): readonly number[] {
@@ -196,7 +200,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     const results = new Array<ResetResult<Obs>>(this.numEnvs);
     let failure: { error: unknown } | undefined;
     await Promise.all(
-      this.pools.map(async (_, p) => {
+      this.workerIndices().map(async (_, p) => {
         const items = this.resetItems(this.copiesOf(p), opts);
         if (items.length === 0) return;
         const outcomes = this.decodeResets(items, await this.run<Array<Outcome<WireReset>>>(p, { op: 'reset', items }));
@@ -224,7 +228,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     await this.init();
     const results = new Array<StepResult<Obs>>(this.numEnvs);
     await Promise.all(
-      this.pools.map(async (_, p) => {
+      this.workerIndices().map(async (_, p) => {
         const items: StepItem[] = [];
         for (const index of this.copiesOf(p)) {
           const lost = this.takeLost(index);
@@ -328,7 +332,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     await this.init();
     this.lastReset = opts;
     this.lost.clear();
-    this.pools.forEach((_, p) => {
+    this.workerIndices().forEach((_, p) => {
       const copies = this.copiesOf(p);
       for (let at = 0; at < copies.length; at += this.batchSize) {
         const items = this.resetItems(copies.slice(at, at + this.batchSize), opts);
@@ -352,7 +356,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
       if (this.inFlight.has(id)) throw new Error(`AsyncVectorEnv.send: env ${id} is still running; recv() its result before sending it an action`);
       seen.add(id);
     }
-    const byWorker: StepItem[][] = this.pools.map(() => []);
+    const byWorker: StepItem[][] = this.workerIndices().map(() => []);
     const lost: Array<[number, StepResult<Obs>]> = [];
     envIds.forEach((index, k) => {
       const r = this.takeLost(index);
@@ -415,7 +419,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     if (this.initialized) {
       await Promise.allSettled(Array.from({ length: this.numEnvs }, (_, index) => this.run(this.poolIndex(index), { op: 'close', index })));
     }
-    await Promise.all(this.pools.map((p) => p.destroy()));
+    await this.threads.destroy();
   }
 }
 

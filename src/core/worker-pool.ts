@@ -39,3 +39,35 @@ export function singleThreadPool(workerUrl: URL, tasksAhead = 1): Piscina {
     concurrentTasksPerWorker: tasksAhead,
   });
 }
+
+/**
+ * The one worker-pool mechanism of crs-gym: `size` threads of one worker module, each its own single-thread pool,
+ * so a task goes to the thread the caller picks and that thread keeps its state (envs, a policy, loaded components)
+ * between tasks. The rollout runner (learners/runner.ts), the evaluation pool (pipeline/eval-pool.ts) and
+ * AsyncVectorEnv (core/async-vector.ts) all run on it. A thread that dies is replaced by piscina at its next task.
+ */
+export class PinnedWorkers {
+  private readonly pools: Piscina[];
+
+  constructor(workerUrl: URL, readonly size: number, tasksAhead = 1) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`PinnedWorkers: size must be an integer >= 1, got ${String(size)}`);
+    this.pools = Array.from({ length: size }, () => singleThreadPool(workerUrl, tasksAhead));
+  }
+
+  /** The live threads, in worker order (piscina's Worker objects; tests end one to check recovery). */
+  get threads(): Piscina['threads'] {
+    return this.pools.flatMap((p) => p.threads);
+  }
+
+  /** Runs `task` on thread `worker` (0-based); `transferList` buffers move instead of being copied. */
+  run<T>(worker: number, task: unknown, transferList?: ArrayBuffer[]): Promise<T> {
+    const pool = this.pools[worker];
+    if (pool === undefined) throw new RangeError(`PinnedWorkers: no worker ${worker} (of ${this.size})`);
+    return pool.run(task, transferList ? { transferList } : {}) as Promise<T>;
+  }
+
+  /** Ends every thread (tasks still running fail). */
+  async destroy(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.destroy()));
+  }
+}

@@ -13,6 +13,7 @@ import type { Verdict } from '../simulator/types.js';
 import { summarizeRun, type RoundSummary } from './subsets.js';
 import type { FeedbackStats } from './feedback-stats.js';
 import { errorMessage } from '../core/errors.js';
+import { playEpisode } from '../core/episode.js';
 
 /** 'default': the paper's protocol; 'exclude-context-items': items mentioned in D are never candidates. */
 export type EvalProtocol = 'default' | 'exclude-context-items';
@@ -30,14 +31,34 @@ export interface EvalFeedbackInfo {
 export type EvalStepInfo = Pick<StepInfo, 'ranking' | 'rewards'> &
   Partial<Pick<StepInfo, 'turn' | 'targetRank' | 'accepted'>> & { feedback?: EvalFeedbackInfo };
 
-/** The shape of env the protocol drives: `CrsEnv`, or a fake with the same methods in tests. */
+/**
+ * The shape of env the protocol drives: `CrsEnv`, `make('CrsEnv/<dataset>-v0')`'s wrapped env (typed
+ * `Env<CrsObservation, CrsAction>`), or a fake with the same methods in tests.
+ */
 export interface EvalEnv {
   reset(opts: { seed?: number; options?: { sampleId?: string } }): Promise<{ observation: CrsObservation; info: Record<string, unknown> }>;
-  step(action: CrsAction): Promise<{ observation: CrsObservation; terminated: boolean; truncated: boolean; info: EvalStepInfo }>;
+  step(action: CrsAction): Promise<{ observation: CrsObservation; terminated: boolean; truncated: boolean; info: EvalStepInfo | Record<string, unknown> }>;
   /** CrsEnv exposes its config; the protocol reads the round limit, whether the env plays all rounds and whether context items are excluded. */
   readonly config?: { readonly rounds?: number; readonly runAllRounds?: boolean; readonly excludeContextItems?: boolean };
   /** CrsEnv exposes the sample of the running episode (the evaluator is trusted; agents never see it); needed only when samples are given by id. */
   readonly currentSample?: RecSample | undefined;
+  /** A wrapped env's innermost env (Gymnasium's `unwrapped`): its config and current sample are read there. */
+  readonly unwrapped?: unknown;
+}
+
+/** Where the env's config and current sample are: the env itself, or below its wrappers. */
+function base(env: EvalEnv): EvalEnv {
+  if ('config' in env || env.unwrapped === undefined || env.unwrapped === env) return env;
+  return env.unwrapped as EvalEnv;
+}
+
+/** A step's info as the protocol reads it; an env that reports no ranking or rewards is named. */
+function stepInfo(info: EvalStepInfo | Record<string, unknown>, sampleId: string, round: number): EvalStepInfo {
+  const read = info as Partial<EvalStepInfo>;
+  if (!Array.isArray(read.ranking) || typeof read.rewards !== 'object' || read.rewards === null) {
+    throw new Error(`evaluate: sample '${sampleId}', round ${round}: the env's step info has no ranking and rewards (is it a CrsEnv?)`);
+  }
+  return read as EvalStepInfo;
 }
 
 const VERDICTS: readonly Verdict[] = ['accept', 'partial', 'reject'];
@@ -126,7 +147,7 @@ export function sampleAgentRng(seed: number, sampleId: string, round: number): R
 }
 
 function envProtocol(env: EvalEnv): EvalProtocol {
-  return env.config?.excludeContextItems ? 'exclude-context-items' : 'default';
+  return base(env).config?.excludeContextItems ? 'exclude-context-items' : 'default';
 }
 
 function protocolOf(envs: readonly EvalEnv[], explicit: EvalProtocol | undefined): EvalProtocol {
@@ -152,7 +173,7 @@ function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
     throw new RangeError(`evaluate: seed must be a non-negative integer, got ${String(options.seed)}`);
   }
-  for (const env of envs) {
+  for (const env of envs.map(base)) {
     const envRounds = env.config?.rounds;
     if (envRounds !== undefined && envRounds < rounds) {
       throw new RangeError(`evaluate: the env stops after ${envRounds} rounds but ${rounds} were asked; build the env with rounds >= ${rounds}`);
@@ -172,7 +193,7 @@ function checkOptions(options: EvaluateOptions, envs: readonly EvalEnv[], rounds
 
 /** The target and context flag of the sample the env just reset to (read from the env, never from what an agent sees). */
 function resolveSample(env: EvalEnv, requested: RecSample | string): { target: ItemId; targetInContext: boolean } {
-  const sample = typeof requested === 'string' ? env.currentSample : requested;
+  const sample = typeof requested === 'string' ? base(env).currentSample : requested;
   if (typeof requested === 'string' && (!sample || sample.id !== requested)) {
     throw new Error(`evaluate: sample '${requested}' was given by id, but the env does not expose it as currentSample; pass RecSample objects instead`);
   }
@@ -193,30 +214,30 @@ export function roundFeedback(info: EvalFeedbackInfo | undefined): RoundFeedback
 async function playSample(options: EvaluateOptions, env: EvalEnv, requested: RecSample | string, rounds: number): Promise<SampleTrace> {
   const { agent, seed } = options;
   const sampleId = typeof requested === 'string' ? requested : requested.id;
-  const reset = await env.reset({ seed: sampleEnvSeed(seed, sampleId), options: { sampleId } });
-  const { target, targetInContext } = resolveSample(env, requested);
+  let sample: { target: ItemId; targetInContext: boolean } | undefined;
   const played: SampleRound[] = [];
   let acceptedRound = 0;
-  let observation = reset.observation;
-  for (let round = 1; round <= rounds; round++) {
-    const candidates = observation.candidates.map((c) => c.id);
-    let step: Awaited<ReturnType<EvalEnv['step']>>;
-    try {
-      const action = await agent.act(observation, sampleAgentRng(seed, sampleId, round));
-      step = await env.step(action);
-    } catch (error) {
-      const message = errorMessage(error);
-      throw new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${message}`, { cause: error });
-    }
-    const accepted = step.info.accepted ?? step.terminated;
-    if (accepted && acceptedRound === 0) acceptedRound = round;
-    const feedback = roundFeedback(step.info.feedback);
-    played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, accepted, ...(feedback ? { feedback } : {}) });
-    if (round < rounds && (step.terminated || step.truncated)) {
-      throw new Error(`evaluate: sample '${sampleId}': the env ended the episode after round ${round} of ${rounds}; every evaluation plays all rounds (build the env with runAllRounds: true and rounds >= ${rounds})`);
-    }
-    observation = step.observation;
-  }
+  await playEpisode(env, {
+    reset: { seed: sampleEnvSeed(seed, sampleId), options: { sampleId } },
+    onReset: () => {
+      sample = resolveSample(env, requested);
+    },
+    maxTurns: rounds,
+    act: (observation, round) => agent.act(observation, sampleAgentRng(seed, sampleId, round)),
+    wrapError: (error, round) => new Error(`evaluate: sample '${sampleId}', round ${round} (agent ${agent.name}): ${errorMessage(error)}`, { cause: error }),
+    onStep: (round, observation, _action, result) => {
+      const step = { ...result, info: stepInfo(result.info, sampleId, round) };
+      const accepted = step.info.accepted ?? step.terminated;
+      if (accepted && acceptedRound === 0) acceptedRound = round;
+      const feedback = roundFeedback(step.info.feedback);
+      const candidates = observation.candidates.map((c) => c.id);
+      played.push({ round, ranking: [...step.info.ranking], candidates, rewards: { ...step.info.rewards }, accepted, ...(feedback ? { feedback } : {}) });
+      if (round < rounds && (step.terminated || step.truncated)) {
+        throw new Error(`evaluate: sample '${sampleId}': the env ended the episode after round ${round} of ${rounds}; every evaluation plays all rounds (build the env with runAllRounds: true and rounds >= ${rounds})`);
+      }
+    },
+  });
+  const { target, targetInContext } = sample as { target: ItemId; targetInContext: boolean };
   return { sampleId, target, targetInContext, acceptedRound, rounds: played };
 }
 

@@ -4,12 +4,19 @@
 // rates: the paper's 1e-5 / 5e-5 are for LoRA on an 8B LLM, far too small for this small policy network.
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '../config/load.js';
+import { DEFAULT_REWARD_WEIGHTS } from '../../rewards/weighted-sum.js';
 
 export type RlAlgorithm = 'grpo' | 'rloo' | 'reinforce';
 export const RL_ALGORITHMS: readonly RlAlgorithm[] = ['grpo', 'rloo', 'reinforce'];
 
-/** The paper's five reward components, each weighted 1. */
-export const DEFAULT_REWARD_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1 });
+export { DEFAULT_REWARD_WEIGHTS };
+
+/**
+ * reward_weights: the env's reward weights for this run, by component name (info.rewards). The env weights the
+ * components (it owns the reward); the learner hands these to every env copy it builds and optimizes the env's
+ * reward as it comes. null: the env's own weights (DEFAULT_REWARD_WEIGHTS unless its config says otherwise).
+ */
+const RewardWeightsField = z.record(z.string(), z.number().finite()).nullable().default(null);
 
 const optimizerFields = {
   /** Adam step size. Paper: 1e-5 (GRPO) on LoRA weights; 1e-3 suits this ~10k-parameter policy. */
@@ -74,8 +81,8 @@ export const GrpoConfigSchema = z
      * Default (null): 'group' for grpo, 'none' for rloo and reinforce.
      */
     scale_rewards: z.enum(['group', 'batch', 'none']).nullable().default(null),
-    /** Weights of the env's reward components (info.rewards) by name; the learner's reward is their sum. */
-    reward_weights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
+    /** The env's reward weights for this run (see RewardWeightsField); null = the env's own. */
+    reward_weights: RewardWeightsField,
     /**
      * Ours. 'per-turn': each turn's reward is normalized against the group's rewards at the same turn;
      * 'return': the return-to-go from each turn (discount gamma) is normalized within the group at that turn.
@@ -180,8 +187,8 @@ export const SftConfigSchema = z
      * 'reward' = mean weighted reward. Ties keep the earlier epoch.
      */
     metric_for_best_model: BestModelMetricSchema.default('recall@10'),
-    /** Weights of the env's reward components in the evaluation's 'reward' metric. */
-    reward_weights: z.record(z.string(), z.number().finite()).default({ ...DEFAULT_REWARD_WEIGHTS }),
+    /** The env's reward weights for this run, which the evaluation's 'reward' metric reads; null = the env's own. */
+    reward_weights: RewardWeightsField,
   })
   .strict();
 

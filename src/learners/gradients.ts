@@ -1,20 +1,13 @@
-// A loss and its gradients with respect to the policy's parameters, as plain Float32Arrays (the optimizer
-// runs in JS). The loss function receives the parameters as tensors; tensors it wants to keep for logging
-// must be `tf.keep`-ed and disposed by the caller.
+// A loss and its gradients with respect to a trainable policy's parameters, as plain Float32Arrays (the
+// optimizer runs in JS). The loss function receives the parameters as tensors, in `policy.parameters` order;
+// tensors it wants to keep for logging must be `tf.keep`-ed and disposed by the caller.
 import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import type { Tf } from '../nn/tf.js';
-import type { TfParams } from '../../agents/neural/tf-policy.js';
-import type { NeuralRecommender } from '../../agents/neural/recommender.js';
-import { PARAM_NAMES } from '../../agents/neural/model.js';
+import { parameterTensors, type TrainablePolicy } from '../../agents/trainable.js';
 
-export function lossAndGrads(tf: Tf, policy: NeuralRecommender, lossFn: (params: TfParams) => Scalar): { loss: number; grads: Float32Array[] } {
-  const own = policy.parameterTensors(tf);
-  const list = PARAM_NAMES.map((n) => own[n]);
-  const f = tf.valueAndGrads((...xs: Tensor[]) => {
-    const p = {} as TfParams;
-    PARAM_NAMES.forEach((n, i) => (p[n] = xs[i] as Tensor));
-    return lossFn(p);
-  });
+export function lossAndGrads(tf: Tf, policy: Pick<TrainablePolicy, 'parameters'>, lossFn: (params: Tensor[]) => Scalar): { loss: number; grads: Float32Array[] } {
+  const list = parameterTensors(tf, policy);
+  const f = tf.valueAndGrads((...xs: Tensor[]) => lossFn(xs));
   const { value, grads } = f(list);
   const loss = value.dataSync()[0] as number;
   const out = grads.map((g) => Float32Array.from(g.dataSync()));

@@ -53,8 +53,8 @@ export function summarizeEpisodes(episodes: readonly EpisodeRecord[]): EpisodeSu
     hit_rate_by_round: Array.from({ length: Math.max(0, ...episodes.map((e) => e.rounds)) }, (_, t) => mean(episodes.map((e) => (e.firstHit > 0 && e.firstHit <= t + 1 ? 1 : 0)))),
     candidate_recall: mean(episodes.flatMap((e) => e.targetInCandidates.map((b) => (b ? 1 : 0)))),
     episode_length: mean(episodes.map((e) => e.steps.length)),
-    entropy_ranking: mean(steps.map((s) => s.entropy.ranking)),
-    entropy_attributes: mean(steps.map((s) => s.entropy.attributes)),
+    entropy_ranking: mean(steps.map((s) => s.entropy?.['ranking'] ?? 0)),
+    entropy_attributes: mean(steps.map((s) => s.entropy?.['attributes'] ?? 0)),
     rewards,
   };
 }

@@ -1,4 +1,5 @@
-// Multi-turn policy optimization of the neural recommender (paper 3.4.1, stage two): GRPO, RLOO and
+// Multi-turn policy optimization of any TrainablePolicy (agents/trainable.ts; the neural recommender in the
+// paper's setting, paper 3.4.1, stage two): GRPO, RLOO and
 // REINFORCE with a baseline behind one loop. Each iteration:
 //   1. picks P training samples and plays G rollouts of each from the same initial state (same sample,
 //      same env seed), on worker threads, with the current weights broadcast to every worker;
@@ -13,10 +14,7 @@ import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import { OneLineError } from '../core/errors.js';
 import { getTf, type Tf } from '../nn/tf.js';
-import { NeuralRecommender } from '../../agents/neural/recommender.js';
-import { PARAM_NAMES, type PolicyParams } from '../../agents/neural/model.js';
-import { paramsToTensors } from '../../agents/neural/tf-policy.js';
-import type { StepRecord } from '../../agents/neural/types.js';
+import { parameterTensors, type PolicyStep, type TrainablePolicy } from '../../agents/trainable.js';
 import { configHash, loadCheckpoint, saveCheckpoint, type BestWeights } from './checkpoint.js';
 import { resolveRlConfig, type GrpoConfigInput, type ResolvedRlConfig, type RlAlgorithm, RL_ALGORITHMS } from './config.js';
 import { evaluatePolicy, evaluationIds } from './evaluate.js';
@@ -28,7 +26,7 @@ import { Adam, clipGradNorm } from './optimizer.js';
 import type { EpisodeRecord, RolloutSpec } from './rollout.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner, type RolloutRunner } from './runner.js';
-import { importSetup, moduleUrl, type SetupSpec } from './setup.js';
+import { buildPolicy, importSetup, moduleUrl, type SetupSpec } from './setup.js';
 import { removeStaleTemps } from '../core/atomic-write.js';
 
 export interface TrainRlOptions {
@@ -121,31 +119,25 @@ async function round1Misses(runner: RolloutRunner, weights: Float32Array[], ids:
   return ids.filter((_, i) => episodes[i]!.firstHit !== 1);
 }
 
-function paramsOf(weights: readonly Float32Array[]): PolicyParams {
-  const p = {} as PolicyParams;
-  PARAM_NAMES.forEach((n, i) => (p[n] = weights[i] as Float32Array));
-  return p;
-}
-
 interface FlatStep {
-  record: StepRecord;
+  record: PolicyStep;
   episode: number;
   advantage: number;
   refLogProb: number;
 }
 
-/** log pi_ref of every step, in chunks, without gradients. */
-function referenceLogProbs(tf: Tf, policy: NeuralRecommender, reference: PolicyParams, records: readonly StepRecord[], chunk = 256): number[] {
+/** log pi_ref of every step under the reference copy, in chunks, without gradients. */
+function referenceLogProbs(tf: Tf, reference: TrainablePolicy, records: readonly PolicyStep[], chunk = 256): number[] {
   const out: number[] = [];
-  const ref = paramsToTensors(tf, policy.shape, reference);
+  const ref = parameterTensors(tf, reference);
   try {
     for (let from = 0; from < records.length; from += chunk) {
       // tidy: the forward's intermediate tensors are freed too (they leaked before, ~40 per chunk).
-      const values = tf.tidy(() => policy.logProb(tf, policy.makeBatch(tf, records.slice(from, from + chunk)), ref).total.dataSync());
+      const values = tf.tidy(() => reference.logProbs(tf, reference.makeBatch(tf, records.slice(from, from + chunk)), ref).dataSync());
       out.push(...Array.from(values));
     }
   } finally {
-    Object.values(ref).forEach((t) => t.dispose());
+    ref.forEach((t) => t.dispose());
   }
   return out;
 }
@@ -155,14 +147,14 @@ function optimize(
   tf: Tf,
   learner: Learner,
   config: ResolvedRlConfig,
-  policy: NeuralRecommender,
+  policy: TrainablePolicy,
   adam: Adam,
   episodes: FlatStep[][],
   rounds: number,
   iteration: number,
 ): IterationStats {
   const sizes = { micro: config.per_device_train_batch_size, accumulate: config.gradient_accumulation_steps };
-  const live = PARAM_NAMES.map((n) => policy.params[n]);
+  const live = policy.parameters.map((p) => p.data);
   let lossSum = 0;
   let klSum = 0;
   let clipSum = 0;
@@ -187,7 +179,7 @@ function optimize(
         const lw = tf.tensor1d(lossWeights(steps.map((s) => s.episode), config.loss_type, rounds));
         const kept: Tensor[] = [];
         const { loss, grads } = lossAndGrads(tf, policy, (p) => {
-          const logp = policy.logProb(tf, batch, p).total;
+          const logp = policy.logProbs(tf, batch, p);
           const terms = learner.objective(tf, logp, oldLp, adv);
           const kl = k3KlTf(tf, logp, refLp);
           const objective = config.beta > 0 ? tf.sub(terms.surrogate, tf.mul(kl, config.beta)) : terms.surrogate;
@@ -240,14 +232,14 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
     config: join(outDir, 'config.json'),
     summary: join(outDir, 'summary.json'),
   };
-  const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args };
+  const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args, ...(opts.setup.policy ? { policy: opts.setup.policy } : {}) };
   const tf = await getTf('wasm');
   const mod = await importSetup(setup.module);
-  let policy = await mod.createPolicy(setup.args);
-  if (opts.initPolicy) policy = await NeuralRecommender.load(opts.initPolicy, policy.extractor);
+  let policy = await buildPolicy(setup, mod);
+  if (opts.initPolicy) policy = await policy.load(opts.initPolicy);
   let trainIds = await mod.sampleIds(setup.args, 'train');
   if (trainIds.length === 0) throw new Error('trainRl: the setup has no training samples');
-  const hash = configHash({ algorithm, config, setup: { args: setup.args }, initPolicy: opts.initPolicy ?? null });
+  const hash = configHash({ algorithm, config, setup: { args: setup.args, ...(setup.policy ? { policy: setup.policy } : {}) }, initPolicy: opts.initPolicy ?? null });
   const learner = createLearner(algorithm, config);
   const log = new JsonlLog(files.log);
   let start = 0;
@@ -260,7 +252,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
     throw new CheckpointMismatchError(`${files.checkpoint} belongs to a run with another config or algorithm; use a new --out folder, or start over with --no-resume (in code: resume: false)`);
   }
   // One set of workers for the whole run (the sample filter's episodes included): each worker loads the env once.
-  const runner = await createRunner({ setup, workers: opts.workers ?? 0, rewardWeights: config.reward_weights });
+  const runner = await createRunner({ setup, workers: opts.workers ?? 0, ...(config.reward_weights ? { envOverrides: { rewardWeights: config.reward_weights } } : {}) });
   const bar = new ProgressBar(opts.progress ?? process.stderr.isTTY === true, algorithm, 'it');
   let t0 = performance.now();
   let lastRollouts: EpisodeSummary | undefined;
@@ -299,7 +291,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
       writeFileSync(files.config, `${JSON.stringify({ algorithm, config, setup, initPolicy: opts.initPolicy ?? null, total_iterations: total }, null, 2)}\n`);
       log.write({ event: 'start', algorithm, total_iterations: total, samples_per_iteration: perIteration, train_samples: trainIds.length, config });
     }
-    const referenceParams = paramsOf(reference);
+    const referencePolicy = policy.reference(reference);
     t0 = performance.now();
     iteration = start;
     const evaluate = async (done: number): Promise<EpisodeSummary> => {
@@ -332,7 +324,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
       const groups = samples.map((_, k) => rollouts.slice(k * G, (k + 1) * G).map((e) => e.rewards));
       const advantages = learner.advantages(groups, rounds);
       const records = rollouts.flatMap((e) => e.steps);
-      const refLps = config.beta > 0 ? referenceLogProbs(tf, policy, referenceParams, records) : records.map((r) => r.logProb);
+      const refLps = config.beta > 0 ? referenceLogProbs(tf, referencePolicy, records) : records.map((r) => r.logProb);
       let cursor = 0;
       const flat: FlatStep[][] = rollouts.map((e, idx) => {
         const adv = advantages[Math.floor(idx / G)]![idx % G]!;
@@ -378,7 +370,7 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
             learner: learner.state(),
             seconds: secondsBefore + (performance.now() - t0) / 1000,
           },
-          names: [...PARAM_NAMES],
+          names: policy.parameters.map((p) => p.name),
           policy: policy.getWeights(),
           reference,
           adam: adam.state(),

@@ -1,26 +1,22 @@
 // Worker side of the rollout pool: one piscina thread holds one env and one policy copy, built from the
 // setup spec. The learner broadcasts weights before each batch (transferred Float32Array buffers).
 import type { CrsEnv } from '../../envs/crs-env.js';
-import type { NeuralRecommender } from '../../agents/neural/recommender.js';
-import { importSetup, type SetupSpec } from './setup.js';
+import type { TrainablePolicy } from '../../agents/trainable.js';
+import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
 
 export type RolloutTask =
-  | { op: 'init'; setup: SetupSpec; index: number; rewardWeights?: Record<string, number> }
+  | { op: 'init'; setup: SetupSpec; index: number; envOverrides?: EnvOverrides }
   | { op: 'weights'; weights: Float32Array[] }
   | { op: 'run'; specs: RolloutSpec[] };
 
 let env: CrsEnv | undefined;
-let policy: NeuralRecommender | undefined;
-let weights: Record<string, number> | undefined;
+let policy: TrainablePolicy | undefined;
 
 export default async function handle(task: RolloutTask): Promise<unknown> {
   switch (task.op) {
     case 'init': {
-      const mod = await importSetup(task.setup.module);
-      env = await mod.createEnv(task.setup.args, task.index);
-      policy = await mod.createPolicy(task.setup.args);
-      weights = task.rewardWeights;
+      ({ env, policy } = await buildRolloutParts(task.setup, task.index, task.envOverrides));
       return true;
     }
     case 'weights': {
@@ -31,7 +27,7 @@ export default async function handle(task: RolloutTask): Promise<unknown> {
     case 'run': {
       if (!env || !policy) throw new Error('rollout worker: run before init');
       const out: EpisodeRecord[] = [];
-      for (const spec of task.specs) out.push(await runEpisode(env, policy, spec, weights));
+      for (const spec of task.specs) out.push(await runEpisode(env, policy, spec));
       return out;
     }
   }

@@ -1,12 +1,11 @@
-// Runs batches of rollouts, in the main thread (workers = 0) or on piscina worker threads. Each worker
-// thread is its own single-thread pool (like AsyncVectorEnv), so weights can be sent to every one of them;
+// Runs batches of rollouts, in the main thread (workers = 0) or on worker threads (PinnedWorkers, the one
+// worker-pool mechanism, as AsyncVectorEnv and the eval pool): each thread keeps its env and policy, so weights are sent to every one of them;
 // specs are dealt round-robin and the results put back in spec order. Since every rollout's randomness
 // comes from its spec, the records do not depend on the number of workers.
-import type { Piscina } from 'piscina';
-import { singleThreadPool } from '../core/worker-pool.js';
+import { PinnedWorkers } from '../core/worker-pool.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
-import type { NeuralRecommender } from '../../agents/neural/recommender.js';
-import { importSetup, type SetupSpec } from './setup.js';
+import type { PolicyStep, TrainablePolicy } from '../../agents/trainable.js';
+import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
 import type { RolloutTask } from './rollout-worker.js';
 import { errorMessage, OneLineError } from '../core/errors.js';
@@ -20,7 +19,8 @@ export interface RolloutRunner {
   /** Worker threads (0 = the main thread). */
   readonly workers: number;
   setWeights(weights: readonly Float32Array[]): Promise<void>;
-  run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]>;
+  /** Plays the specs; `Step` is the runner's policy's step type (the caller knows which policy the setup builds). */
+  run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]>;
   close(): Promise<void>;
 }
 
@@ -28,25 +28,24 @@ export interface RunnerOptions {
   setup: SetupSpec;
   /** 0 = run in the main thread. */
   workers: number;
-  /** Reward weights applied to info.rewards (undefined: the env's own weighted total). */
-  rewardWeights?: Record<string, number>;
+  /** Set on every env copy (the env weights the rewards; the runner's records keep its reward as it is). */
+  envOverrides?: EnvOverrides;
 }
 
 class LocalRunner implements RolloutRunner {
   readonly workers = 0;
   constructor(
     private readonly env: CrsEnv,
-    private readonly policy: NeuralRecommender,
-    private readonly rewardWeights: Record<string, number> | undefined,
+    private readonly policy: TrainablePolicy,
   ) {}
 
   async setWeights(weights: readonly Float32Array[]): Promise<void> {
     this.policy.setWeights(weights);
   }
 
-  async run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]> {
-    const out: EpisodeRecord[] = [];
-    for (const spec of specs) out.push(await runEpisode(this.env, this.policy, spec, this.rewardWeights));
+  async run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]> {
+    const out: EpisodeRecord<Step>[] = [];
+    for (const spec of specs) out.push((await runEpisode(this.env, this.policy, spec)) as EpisodeRecord<Step>);
     return out;
   }
 
@@ -59,17 +58,17 @@ const workerFile = new URL('./rollout-worker.ts', import.meta.url);
 
 class WorkerRunner implements RolloutRunner {
   readonly workers: number;
-  private readonly pools: Piscina[];
+  private readonly threads: PinnedWorkers;
 
   constructor(workers: number) {
     this.workers = workers;
-    this.pools = Array.from({ length: workers }, () => singleThreadPool(workerFile));
+    this.threads = new PinnedWorkers(workerFile, workers);
   }
 
   async init(opts: RunnerOptions): Promise<void> {
     await Promise.all(
-      this.pools.map((pool, i) => {
-        const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.rewardWeights ? { rewardWeights: opts.rewardWeights } : {}) };
+      Array.from({ length: this.workers }, (_, i) => {
+        const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.envOverrides ? { envOverrides: opts.envOverrides } : {}) };
         return this.runOn(i, task);
       }),
     );
@@ -77,7 +76,7 @@ class WorkerRunner implements RolloutRunner {
 
   async setWeights(weights: readonly Float32Array[]): Promise<void> {
     await Promise.all(
-      this.pools.map((_pool, w) => {
+      Array.from({ length: this.workers }, (_, w) => {
         const copies = weights.map((v) => v.slice());
         const task: RolloutTask = { op: 'weights', weights: copies };
         return this.runOn(w, task, copies.map((c) => c.buffer as ArrayBuffer));
@@ -85,16 +84,16 @@ class WorkerRunner implements RolloutRunner {
     );
   }
 
-  async run(specs: readonly RolloutSpec[]): Promise<EpisodeRecord[]> {
-    const shares = this.pools.map(() => [] as { index: number; spec: RolloutSpec }[]);
-    specs.forEach((spec, index) => shares[index % this.pools.length]!.push({ index, spec }));
-    const out = new Array<EpisodeRecord>(specs.length);
+  async run<Step extends PolicyStep = PolicyStep>(specs: readonly RolloutSpec[]): Promise<EpisodeRecord<Step>[]> {
+    const shares = Array.from({ length: this.workers }, () => [] as { index: number; spec: RolloutSpec }[]);
+    specs.forEach((spec, index) => shares[index % this.workers]!.push({ index, spec }));
+    const out = new Array<EpisodeRecord<Step>>(specs.length);
     await Promise.all(
-      this.pools.map(async (_pool, w) => {
+      shares.map(async (_share, w) => {
         const share = shares[w]!;
         if (share.length === 0) return;
         const task: RolloutTask = { op: 'run', specs: share.map((s) => s.spec) };
-        const records = (await this.runOn(w, task)) as EpisodeRecord[];
+        const records = (await this.runOn(w, task)) as EpisodeRecord<Step>[];
         records.forEach((r, k) => (out[share[k]!.index] = r));
       }),
     );
@@ -104,24 +103,22 @@ class WorkerRunner implements RolloutRunner {
   /** Runs a task on worker `w`; a failure (the thread threw or died) names the worker, on one line. */
   private async runOn(w: number, task: RolloutTask, transferList?: ArrayBuffer[]): Promise<unknown> {
     try {
-      return await (this.pools[w] as Piscina).run(task, transferList ? { transferList } : {});
+      return await this.threads.run(w, task, transferList);
     } catch (err) {
-      throw new RolloutWorkerError(`rollout worker ${w + 1} of ${this.pools.length} failed (${task.op}): ${errorMessage(err)}; the run's last checkpoint is kept: run the same command again to resume`, { cause: err });
+      throw new RolloutWorkerError(`rollout worker ${w + 1} of ${this.workers} failed (${task.op}): ${errorMessage(err)}; the run's last checkpoint is kept: run the same command again to resume`, { cause: err });
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.pools.map((p) => p.destroy()));
+    await this.threads.destroy();
   }
 }
 
 export async function createRunner(opts: RunnerOptions): Promise<RolloutRunner> {
   if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new RangeError(`rollout workers must be an integer >= 0, got ${opts.workers}`);
   if (opts.workers === 0) {
-    const mod = await importSetup(opts.setup.module);
-    const env = await mod.createEnv(opts.setup.args, 0);
-    const policy = await mod.createPolicy(opts.setup.args);
-    return new LocalRunner(env, policy, opts.rewardWeights);
+    const { env, policy } = await buildRolloutParts(opts.setup, 0, opts.envOverrides);
+    return new LocalRunner(env, policy);
   }
   const runner = new WorkerRunner(opts.workers);
   try {

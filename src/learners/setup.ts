@@ -1,12 +1,26 @@
 // How learners and their rollout workers build the env and the policy: from a serializable spec
-// `{ module, args }`, where `module` exports `createEnv(args, index)`, `createPolicy(args)` and
+// `{ module, args, policy? }`, where `module` exports `createEnv(args, index, overrides?)`, `createPolicy(args)` and
 // `sampleIds(args, split)` (the AsyncVectorEnv pattern). Every worker thread imports the module itself,
-// so nothing that cannot be cloned ever crosses a thread.
+// so nothing that cannot be cloned ever crosses a thread. `policy` names a registered trainable policy
+// (agents/policies.ts) and the plugin files that register it; without it the module's createPolicy builds it.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import type { Split } from '../data/types.js';
+import { deepEqual } from '../core/deep-equal.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
-import type { NeuralRecommender } from '../../agents/neural/recommender.js';
+import type { TrainablePolicy } from '../../agents/trainable.js';
+import { isTrainablePolicy } from '../../agents/trainable.js';
+import { policies } from '../../agents/policies.js';
+
+/** Which trainable policy to build, and the plugin modules that register it (loaded in every thread). */
+export interface PolicySpec {
+  /** A name in the policies registry ('neural': the setup module's own). */
+  name: string;
+  /** Plugin modules (paths or file URLs) whose default export registers policies: `(registries) => void`. */
+  plugins?: string[];
+  /** Passed to the policy's factory. */
+  options?: Record<string, unknown>;
+}
 
 /** A serializable description of the env and policy every rollout worker builds. */
 export interface SetupSpec {
@@ -14,13 +28,24 @@ export interface SetupSpec {
   module: string;
   /** Passed to every function; must be structured-cloneable (plain JSON-like data). */
   args: unknown;
+  /** The policy to train (default: the module's createPolicy). */
+  policy?: PolicySpec;
+}
+
+/** What a learner's config sets on the env (the env owns the reward weighting; learners only read it). */
+export interface EnvOverrides {
+  /** The env's reward weights for this run (the learner config's reward_weights). */
+  rewardWeights?: Record<string, number>;
 }
 
 export interface SetupModule {
-  /** One env copy; `index` tells copies apart (0 in the main thread, 1.. in workers). */
-  createEnv(args: unknown, index: number): Promise<CrsEnv> | CrsEnv;
+  /**
+   * One env copy; `index` tells copies apart (0 in the main thread, 1.. in workers). `overrides` must be applied
+   * to the env's config (the runner checks that they were).
+   */
+  createEnv(args: unknown, index: number, overrides?: EnvOverrides): Promise<CrsEnv> | CrsEnv;
   /** A policy with its feature extractor (fresh weights; learners set them). */
-  createPolicy(args: unknown): Promise<NeuralRecommender> | NeuralRecommender;
+  createPolicy(args: unknown): Promise<TrainablePolicy> | TrainablePolicy;
   /** Sample ids of a split, in a stable order. */
   sampleIds(args: unknown, split: Split): Promise<string[]> | string[];
 }
@@ -32,23 +57,73 @@ export function moduleUrl(specifier: string): string {
 }
 
 /**
- * Imports a setup module. A plain import works under tsx and vitest and for compiled JS; a TypeScript
- * module in a plain Node process goes through tsx's importer.
+ * Imports a module. A plain import works under tsx and vitest and for compiled JS; a TypeScript module in a
+ * plain Node process goes through tsx's importer.
  */
-export async function importSetup(specifier: string): Promise<SetupModule> {
+export async function importModule(specifier: string): Promise<Record<string, unknown>> {
   const url = moduleUrl(specifier);
-  let mod: Partial<SetupModule>;
   try {
-    mod = (await import(url)) as Partial<SetupModule>;
+    return (await import(url)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(url)) throw err;
     const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (s: string, parent: string) => Promise<unknown> };
-    mod = (await tsImport(url, import.meta.url)) as Partial<SetupModule>;
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   }
+}
+
+/** Imports a setup module and checks its exports. */
+export async function importSetup(specifier: string): Promise<SetupModule> {
+  const mod = (await importModule(specifier)) as Partial<SetupModule>;
   const missing = (['createEnv', 'createPolicy', 'sampleIds'] as const).filter((f) => typeof mod[f] !== 'function');
   if (missing.length > 0) {
-    throw new Error(`setup module ${fileURLToPath(url)} does not export ${missing.join(', ')} (see src/learners/setup.ts)`);
+    throw new Error(`setup module ${fileURLToPath(moduleUrl(specifier))} does not export ${missing.join(', ')} (see src/learners/setup.ts)`);
   }
   return mod as SetupModule;
+}
+
+// Plugins already loaded in this thread (the main thread's local runner shares them with the learner).
+const loadedPlugins = new Map<string, Promise<void>>();
+
+/** Loads plugin modules once per thread: each default export receives the registries it may add to. */
+export function loadPolicyPlugins(files: readonly string[]): Promise<void[]> {
+  return Promise.all(
+    files.map((file) => {
+      const url = moduleUrl(file);
+      let loading = loadedPlugins.get(url);
+      if (!loading) {
+        loading = (async () => {
+          const mod = await importModule(url);
+          const register = mod['default'];
+          if (typeof register !== 'function') throw new Error(`plugin ${fileURLToPath(url)}: its default export must be a function (registries) => void`);
+          await (register as (r: { policies: typeof policies; source: string }) => unknown)({ policies, source: fileURLToPath(url) });
+        })();
+        loadedPlugins.set(url, loading);
+      }
+      return loading;
+    }),
+  );
+}
+
+/** The policy a setup spec names (the module's createPolicy when it names none). */
+export async function buildPolicy(setup: SetupSpec, mod?: SetupModule): Promise<TrainablePolicy> {
+  const module = mod ?? (await importSetup(setup.module));
+  const setupPolicy = async () => module.createPolicy(setup.args);
+  if (!setup.policy) return setupPolicy();
+  await loadPolicyPlugins(setup.policy.plugins ?? []);
+  const policy = await policies.get(setup.policy.name)({ options: setup.policy.options ?? {}, setupPolicy });
+  if (!isTrainablePolicy(policy)) throw new Error(`trainable policy '${setup.policy.name}': its factory returned something that is not a TrainablePolicy (see agents/trainable.ts)`);
+  return policy;
+}
+
+/** The env and policy of one rollout thread; overrides the setup module ignored are an error, not a silent default. */
+export async function buildRolloutParts(setup: SetupSpec, index: number, overrides: EnvOverrides = {}): Promise<{ env: CrsEnv; policy: TrainablePolicy }> {
+  const mod = await importSetup(setup.module);
+  const env = await mod.createEnv(setup.args, index, overrides);
+  const weights = env.config.rewardWeights as Readonly<Record<string, number>>;
+  if (overrides.rewardWeights !== undefined && !Object.entries(overrides.rewardWeights).every(([name, w]) => deepEqual(weights[name], w))) {
+    throw new Error(`setup module ${setup.module}: createEnv ignored the reward_weights it was given (see EnvOverrides in src/learners/setup.ts)`);
+  }
+  const policy = await buildPolicy(setup, mod);
+  return { env, policy };
 }

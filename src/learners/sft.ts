@@ -16,7 +16,7 @@ import { Rng } from '../core/rng.js';
 import type { AttributeKind } from '../data/types.js';
 import { getTf, type Tf } from '../nn/tf.js';
 import { NeuralRecommender } from '../../agents/neural/recommender.js';
-import type { TfParams } from '../../agents/neural/tf-policy.js';
+import { tfParamsOf } from '../../agents/neural/tf-policy.js';
 import type { StepRecord } from '../../agents/neural/types.js';
 import { PARAM_NAMES } from '../../agents/neural/model.js';
 import { parseConfig } from '../config/load.js';
@@ -124,14 +124,17 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
 
   const tf = await getTf('wasm');
   const mod = await importSetup(setup.module);
-  let policy = await mod.createPolicy(setup.args);
+  const created = await mod.createPolicy(setup.args);
+  // SFT's teacher speaks in the neural recommender's candidate and option indices (teacher-rollout.ts).
+  if (!(created instanceof NeuralRecommender)) throw new Error(`trainSft: the setup's policy '${created.name}' is not the neural recommender; SFT trains that one only`);
+  let policy = created;
   if (opts.initPolicy) policy = await NeuralRecommender.load(opts.initPolicy, policy.extractor);
   let trainIds = await mod.sampleIds(setup.args, 'train');
   if (trainIds.length === 0) throw new Error('trainSft: the setup has no training samples');
   if (config.max_samples > 0 && config.max_samples < trainIds.length) trainIds = new Rng(`${config.seed}/sft-subset`).sample(trainIds, config.max_samples);
   const validIds = config.eval_samples !== 0 ? evaluationIds(await mod.sampleIds(setup.args, 'valid'), config.eval_samples ?? 0, config.seed) : [];
 
-  const runner = await createRunner({ setup, workers: opts.workers ?? 0, rewardWeights: config.reward_weights });
+  const runner = await createRunner({ setup, workers: opts.workers ?? 0, ...(config.reward_weights ? { envOverrides: { rewardWeights: config.reward_weights } } : {}) });
   const bar = new ProgressBar(opts.progress ?? process.stderr.isTTY === true, 'sft', 'epochs');
   const t0 = performance.now();
   try {
@@ -147,9 +150,9 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
         })),
       ).flat();
     await runner.setWeights(policy.getWeights()); // withheld episodes play the initial policy's lists
-    const teacherEpisodes = await runner.run(specs('teacher', config.teacher_passes));
+    const teacherEpisodes = await runner.run<StepRecord>(specs('teacher', config.teacher_passes));
     const teacher = summarizeEpisodes(teacherEpisodes);
-    const withheldEpisodes = config.withheld_passes > 0 ? await runner.run(specs('withheld', config.withheld_passes)) : [];
+    const withheldEpisodes = config.withheld_passes > 0 ? await runner.run<StepRecord>(specs('withheld', config.withheld_passes)) : [];
     const steps = [...teacherEpisodes.flatMap((e) => e.steps), ...withheldEpisodes.flatMap((e) => e.steps.filter((s) => s.turn >= 2))];
     const rows = sftRows(steps, config);
     const targetSteps = steps.filter((s) => (s.targetIndex ?? -1) >= 0).length;
@@ -200,8 +203,8 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
         const batch = policy.makeBatch(tf, part.map((r) => r.record));
         const rankWeight = tf.tensor1d(part.map((r) => r.rankWeight));
         const attrWeight = tf.tensor1d(part.map((r) => r.attributeWeight));
-        const { loss, grads } = lossAndGrads(tf, policy, (p: TfParams) => {
-          const lp = policy.logProb(tf, batch, p);
+        const { loss, grads } = lossAndGrads(tf, policy, (list) => {
+          const lp = policy.logProb(tf, batch, tfParamsOf(list));
           return tf.neg(tf.mean(tf.add(tf.mul(rankWeight, lp.ranking), tf.mul(attrWeight, lp.attributes)))) as Scalar;
         });
         batch.dispose();

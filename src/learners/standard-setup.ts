@@ -18,6 +18,7 @@ import { CrsEnv } from '../../envs/crs-env.js';
 import { CrsEnvConfigSchema } from '../../envs/config.js';
 import { NeuralRecommender, NeuralRecommenderConfigSchema } from '../../agents/neural/recommender.js';
 import { FeatureExtractor } from '../../agents/neural/features.js';
+import type { EnvOverrides } from './setup.js';
 
 export const StandardSetupArgsSchema = z
   .object({
@@ -91,12 +92,12 @@ function makeSimulator(kind: string, dataset: Dataset): UserSimulator {
   return kind === 'single-task' ? new SingleTaskSimulator({ guard }) : new OracleSimulator({ guard });
 }
 
-export async function createEnv(rawArgs: unknown): Promise<CrsEnv> {
+export async function createEnv(rawArgs: unknown, _index = 0, overrides: EnvOverrides = {}): Promise<CrsEnv> {
   const args = parse(rawArgs);
   const { dataset, encoder } = await sharedParts(args);
   return new CrsEnv(
     { dataset, retriever: makeRetriever(args.retriever, dataset), simulator: makeSimulator(args.simulator, dataset), textEncoder: encoder },
-    args.env,
+    overrides.rewardWeights ? { ...args.env, rewardWeights: overrides.rewardWeights } : args.env,
   );
 }
 

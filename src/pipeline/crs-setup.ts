@@ -9,6 +9,7 @@ import type { CrsEnv } from '../../envs/crs-env.js';
 import { makeCrsEnv, sharedComponents, sharedDataset } from '../../envs/register.js';
 import { NeuralRecommender, NeuralRecommenderConfigSchema } from '../../agents/neural/recommender.js';
 import { FeatureExtractor } from '../../agents/neural/features.js';
+import type { EnvOverrides } from '../learners/setup.js';
 
 export const CrsSetupArgsSchema = z.object({
   dataset: z.enum(['inspired', 'redial']),
@@ -32,9 +33,11 @@ function common(args: ReturnType<typeof parse>) {
   return { ...(args.dataRoot ? { dataRoot: args.dataRoot } : {}), ...(args.artifactsDir ? { artifactsDir: args.artifactsDir } : {}) };
 }
 
-export async function createEnv(raw: unknown): Promise<CrsEnv> {
+export async function createEnv(raw: unknown, _index = 0, overrides: EnvOverrides = {}): Promise<CrsEnv> {
   const args = parse(raw);
-  return makeCrsEnv(args.dataset, { ...args.envOptions, ...common(args), loadOnly: true });
+  const { rewardWeights } = overrides;
+  const env = rewardWeights ? { env: { ...((args.envOptions.env as Record<string, unknown> | undefined) ?? {}), rewardWeights } } : {};
+  return makeCrsEnv(args.dataset, { ...args.envOptions, ...env, ...common(args), loadOnly: true });
 }
 
 const extractors = new Map<string, FeatureExtractor>();

@@ -7,8 +7,7 @@
 // A chunk that fails (a thread that dies, an env or agent error) is played again, its unfinished samples only, up to
 // CHUNK_RETRIES times: a dead thread is replaced by a new one, and a thread whose chunk failed drops its envs and
 // agent first. What still fails is reported with the samples that did finish (the caller writes them, marked partial).
-import { Piscina } from 'piscina';
-import { workerScript } from '../core/worker-pool.js';
+import { PinnedWorkers } from '../core/worker-pool.js';
 import { errorMessage, OneLineError } from '../core/errors.js';
 import type { EvalProtocol, SampleTrace } from '../eval/protocol.js';
 import type { EvalChunkResult, EvalChunkTask } from './eval-worker.js';
@@ -46,12 +45,13 @@ export interface PlayedSamples {
 }
 
 export class EvalPool {
-  private readonly pool: Piscina;
+  /** The worker threads (named `pool`: tests reach in to end one, as they did when it was one piscina pool). */
+  private readonly pool: PinnedWorkers;
   private closed = false;
 
   constructor(readonly workers: number) {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`EvalPool: workers must be an integer >= 1, got ${String(workers)}`);
-    this.pool = new Piscina({ ...workerScript(new URL('./eval-worker.ts', import.meta.url)), minThreads: workers, maxThreads: workers, idleTimeout: Number.POSITIVE_INFINITY });
+    this.pool = new PinnedWorkers(new URL('./eval-worker.ts', import.meta.url), workers);
   }
 
   /** Plays `sampleIds` of the setup's split, returning the traces of those that finished, in that order. */
@@ -67,14 +67,14 @@ export class EvalPool {
     // After a failure that a retry cannot mend (the LLM server gave up), no further chunk starts: each would only
     // send its own doomed calls.
     let stopped = false;
-    const playChunk = async (ids: string[]): Promise<void> => {
+    const playChunk = async (worker: number, ids: string[]): Promise<void> => {
       let left = ids;
       for (let attempt = 0; ; attempt++) {
         const task: EvalChunkTask = { setup, sampleIds: left, seed };
         let message: string;
         let retryable = true;
         try {
-          const result = (await this.pool.run(task)) as EvalChunkResult;
+          const result = await this.pool.run<EvalChunkResult>(worker, task);
           results.push(result);
           for (const trace of result.samples) traces.set(trace.sampleId, trace);
           if (result.samples.length > 0) onProgress?.(traces.size, sampleIds.length);
@@ -91,12 +91,12 @@ export class EvalPool {
         }
       }
     };
-    // One lane per worker takes the chunks in order, so a stop leaves the rest unplayed (missing) instead of queued.
+    // One lane per worker thread takes the chunks in order, so a stop leaves the rest unplayed (missing) instead of queued.
     let next = 0;
-    const lane = async (): Promise<void> => {
-      while (!stopped && next < chunks.length) await playChunk(chunks[next++] as string[]);
+    const lane = async (worker: number): Promise<void> => {
+      while (!stopped && next < chunks.length) await playChunk(worker, chunks[next++] as string[]);
     };
-    await Promise.all(Array.from({ length: Math.min(this.workers, chunks.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.workers, chunks.length) }, (_, worker) => lane(worker)));
     const first = results.find((r) => r.samples.length > 0) ?? results[0];
     const llmAgent = results.reduce<LlmAgentStats | undefined>((sum, r) => addStats(sum, r.llmAgent), undefined);
     const simulatorFailures = results.reduce<SimulatorFailures | undefined>((sum, r) => addFailures(sum, r.simulatorFailures), undefined);

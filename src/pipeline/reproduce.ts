@@ -17,7 +17,7 @@ import { readEvalRun } from '../eval/files.js';
 import type { EvalRun } from '../eval/protocol.js';
 import { trainSft } from '../learners/sft.js';
 import { trainRl } from '../learners/rl.js';
-import { resolveRlConfig, SftConfigSchema } from '../learners/config.js';
+import { DEFAULT_REWARD_WEIGHTS, resolveRlConfig, SftConfigSchema } from '../learners/config.js';
 import { cachedStage, STAGE_FILE, stageHash } from './stage-cache.js';
 import { runEvaluation } from './run-eval.js';
 import { CRS_SETUP_MODULE, type CrsSetupArgs } from './crs-setup.js';
@@ -160,7 +160,7 @@ function experiments(ablations: boolean, llm: boolean): Experiment[] {
 function rlRuns(ablations: boolean, profile: Profile): RlRun[] {
   const main: RlRun = { id: 'grpo', init: 'sft', envOptions: {}, config: profile.grpo, ablation: false };
   if (!ablations) return [main];
-  const weights = (over: Record<string, number>) => ({ reward_weights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1, ...over } });
+  const weights = (over: Record<string, number>) => ({ reward_weights: { ...DEFAULT_REWARD_WEIGHTS, ...over } });
   return [
     main,
     { id: 'grpo-wo-sft', init: null, envOptions: {}, config: profile.ablationGrpo, ablation: true },

@@ -2,11 +2,12 @@
 // user answers". The user is a person (their lines reach the env through a HumanSimulator, so CrsEnv runs
 // unchanged) or a simulator being watched. The target stays hidden until the transcript at the end.
 import { Rng } from '../core/rng.js';
-import type { Dataset, ItemId, Split } from '../data/types.js';
+import type { Dataset, ItemId, RecSample, Split } from '../data/types.js';
+import { playEpisode } from '../core/episode.js';
 import type { Agent } from '../../agents/types.js';
 import { parseAction, type CandidateRef } from '../../envs/action.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
-import type { CrsObservation, ItemView } from '../../envs/types.js';
+import type { ItemView } from '../../envs/types.js';
 import { formatContext, formatExplanation, formatList, rule } from './format.js';
 import type { HumanReply, HumanSimulator } from './human-simulator.js';
 import type { LineSource } from './line-source.js';
@@ -68,13 +69,8 @@ export async function runPlaySession(opts: PlaySessionOptions): Promise<PlayResu
   const agentRng = new Rng(opts.seed).split('agent');
   const title = (id: ItemId) => dataset.itemById.get(id)?.title ?? id;
 
-  const { observation: first } = await env.reset({ seed: opts.seed, options: { ...(opts.sampleId ? { sampleId: opts.sampleId } : {}), ...(opts.split ? { split: opts.split } : {}) } });
-  const sample = env.currentSample;
-  if (!sample) throw new Error('play: the env has no sample after reset');
   const human = opts.user.kind === 'human' ? opts.user : undefined;
-
-  write(`${rule(`${dataset.name} sample ${sample.id}: the conversation so far`)}\n${formatContext(sample.context)}\n\n`);
-  write(human ? `You are the user. ${HELP}\n\n` : `Watching the ${opts.user.kind === 'simulator' ? opts.user.name : ''} simulator as the user.\n\n`);
+  let sample: RecSample | undefined;
 
   // What the person said about the list on screen, read while the env waits for feedback.
   let shownList: CandidateRef[] = [];
@@ -111,48 +107,59 @@ export async function runPlaySession(opts: PlaySessionOptions): Promise<PlayResu
   };
   if (human) human.simulator.setAsk(ask);
 
-  let observation: CrsObservation = first;
   let targetFound: PlayResult['targetFound'];
   const feedback: string[] = [];
-  while (!stop) {
-    round += 1;
-    // In human mode the env has a spare round; the agent is told the real T.
-    const action = await agent.act({ ...observation, rounds }, agentRng.split(`round-${round}`));
-    const refs = observation.candidates.map((c) => ({ id: c.id, title: c.title, aliases: dataset.itemById.get(c.id)?.aliases ?? [] }));
-    const parsed = parseAction(action, refs, observation.listLength);
-    const byId = new Map<ItemId, ItemView>(observation.candidates.map((c) => [c.id, c]));
-    const list = parsed.ranking.map((id) => byId.get(id) ?? { id, title: title(id), attributes: {} });
-    shownList = list.map((item) => ({ id: item.id, title: item.title, aliases: dataset.itemById.get(item.id)?.aliases ?? [] }));
+  await playEpisode(env, {
+    reset: { seed: opts.seed, options: { ...(opts.sampleId ? { sampleId: opts.sampleId } : {}), ...(opts.split ? { split: opts.split } : {}) } },
+    onReset: () => {
+      sample = env.currentSample;
+      if (!sample) throw new Error('play: the env has no sample after reset');
+      write(`${rule(`${dataset.name} sample ${sample.id}: the conversation so far`)}\n${formatContext(sample.context)}\n\n`);
+      write(human ? `You are the user. ${HELP}\n\n` : `Watching the ${opts.user.kind === 'simulator' ? opts.user.name : ''} simulator as the user.\n\n`);
+    },
+    act: async (observation, turn) => {
+      round = turn;
+      // In human mode the env has a spare round; the agent is told the real T.
+      const action = await agent.act({ ...observation, rounds }, agentRng.split(`round-${round}`));
+      const refs = observation.candidates.map((c) => ({ id: c.id, title: c.title, aliases: dataset.itemById.get(c.id)?.aliases ?? [] }));
+      const parsed = parseAction(action, refs, observation.listLength);
+      const byId = new Map<ItemId, ItemView>(observation.candidates.map((c) => [c.id, c]));
+      const list = parsed.ranking.map((id) => byId.get(id) ?? { id, title: title(id), attributes: {} });
+      shownList = list.map((item) => ({ id: item.id, title: item.title, aliases: dataset.itemById.get(item.id)?.aliases ?? [] }));
 
-    write(`${round > 1 ? '\n' : ''}${rule(`round ${round} of ${rounds}`)}\n`);
-    if (observation.feedback) write(`(the recommender read: "${observation.feedback}")\n`);
-    write(`Recommender's reasoning:\n${formatExplanation({ preference: parsed.preference, reasoning: parsed.reasoning, agentLabel: opts.agentLabel, feedback: observation.feedback })}\n`);
-    write(`Top ${list.length}:\n${formatList(list)}\n`);
-
-    const result = await env.step(action);
-    if (result.info.targetRank > 0 && !targetFound) targetFound = { round, rank: result.info.targetRank };
-    if (result.info.feedback) feedback.push(result.info.feedback.text);
-    if (!human) {
-      if (result.info.feedback) write(`${opts.user.kind === 'simulator' ? opts.user.name : 'simulator'} user> ${result.info.feedback.text}\n`);
-      if (result.terminated) {
-        write('(the simulated user takes a movie from this list)\n');
-        stop = { outcome: 'simulator-accepted' };
+      write(`${round > 1 ? '\n' : ''}${rule(`round ${round} of ${rounds}`)}\n`);
+      if (observation.feedback) write(`(the recommender read: "${observation.feedback}")\n`);
+      write(`Recommender's reasoning:\n${formatExplanation({ preference: parsed.preference, reasoning: parsed.reasoning, agentLabel: opts.agentLabel, feedback: observation.feedback })}\n`);
+      write(`Top ${list.length}:\n${formatList(list)}\n`);
+      return action;
+    },
+    onStep: (_turn, _observation, _action, result) => {
+      if (result.info.targetRank > 0 && !targetFound) targetFound = { round, rank: result.info.targetRank };
+      if (result.info.feedback) feedback.push(result.info.feedback.text);
+      if (!human) {
+        if (result.info.feedback) write(`${opts.user.kind === 'simulator' ? opts.user.name : 'simulator'} user> ${result.info.feedback.text}\n`);
+        if (result.terminated) {
+          write('(the simulated user takes a movie from this list)\n');
+          stop = { outcome: 'simulator-accepted' };
+        } else if (result.truncated) stop = { outcome: 'rounds-over' };
+      } else if (!stop && (round >= rounds || result.terminated || result.truncated)) {
+        stop = { outcome: 'rounds-over' };
       }
-      else if (result.truncated) stop = { outcome: 'rounds-over' };
-    } else if (!stop && (round >= rounds || result.terminated || result.truncated)) {
-      stop = { outcome: 'rounds-over' };
-    }
-    observation = result.observation;
-  }
+      return stop !== undefined;
+    },
+  });
+  if (!stop || !sample) throw new Error('play: the episode ended without an outcome');
+  const ended = stop as NonNullable<typeof stop>;
+  const played = sample as RecSample;
   human?.simulator.setAsk(undefined);
 
-  const transcript = [env.render('ansi'), ...(stop.lastWords ? [stop.lastWords] : [])].join('\n');
+  const transcript = [env.render('ansi'), ...(ended.lastWords ? [ended.lastWords] : [])].join('\n');
   return {
-    sampleId: sample.id,
-    outcome: stop.outcome,
+    sampleId: played.id,
+    outcome: ended.outcome,
     roundsPlayed: round,
-    ...(stop.accepted ? { accepted: stop.accepted } : {}),
-    target: { id: sample.target, title: title(sample.target) },
+    ...(ended.accepted ? { accepted: ended.accepted } : {}),
+    target: { id: played.target, title: title(played.target) },
     ...(targetFound ? { targetFound } : {}),
     transcript,
     feedback,

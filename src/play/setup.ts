@@ -26,6 +26,7 @@ import { LlmSimulator } from '../simulator/llm.js';
 import { NameGuard } from '../simulator/name-guard.js';
 import type { UserSimulator } from '../simulator/types.js';
 import { createChatClient } from '../llm/client.js';
+import { DEFAULT_REWARD_WEIGHTS } from '../../rewards/weighted-sum.js';
 
 export type SimulatorVariant = z.output<typeof SimulatorVariantSchema>;
 type RetrieverChoice = NonNullable<CrsEnvOptions['retriever']>;
@@ -168,7 +169,7 @@ export async function setupPlay(opts: PlaySetupOptions): Promise<PlaySetup> {
   // nothing loads USE lite just to score it.
   const env: CrsEnvConfigInput = parts
     ? opts.env
-    : { ...opts.env, rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } };
+    : { ...opts.env, rewardWeights: Object.fromEntries(Object.entries(DEFAULT_REWARD_WEIGHTS).filter(([name]) => name !== 'preference')) };
   return {
     env: new CrsEnv({ dataset, retriever, simulator, ...(parts ? { textEncoder: parts.textEncoder } : {}) }, env),
     agent,

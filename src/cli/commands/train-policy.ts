@@ -11,13 +11,48 @@ import { policyFile } from '../../../agents/neural/recommender.js';
 import { trainSft } from '../../learners/sft.js';
 import { trainRl } from '../../learners/rl.js';
 import { CRS_SETUP_MODULE } from '../../pipeline/crs-setup.js';
+import { STANDARD_SETUP_MODULE } from '../../learners/standard-setup.js';
+import { loadPolicyPlugins, moduleUrl, type PolicySpec } from '../../learners/setup.js';
+import { policies } from '../../../agents/policies.js';
+import { errorMessage } from '../../core/errors.js';
 import { sharedComponents, sharedDataset } from '../../../envs/register.js';
 import { UsageError } from '../errors.js';
 import { intOption, workersOption } from '../options.js';
 
+const SYNTHETIC = 'synthetic';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * --plugin and --policy, checked before anything trains: the plugins load here (and again in every rollout worker),
+ * and the policy must be registered. The default, 'neural', is the setup's own policy (no spec needed).
+ */
+async function checkPolicy(o: Record<string, unknown>): Promise<PolicySpec | undefined> {
+  const plugins = ((o.plugin as string[] | undefined) ?? []).map((file) => {
+    if (!existsSync(file)) throw new UsageError(`--plugin: no file ${file}`);
+    return moduleUrl(file);
+  });
+  try {
+    await loadPolicyPlugins(plugins);
+  } catch (err) {
+    throw new UsageError(`--plugin: ${errorMessage(err)}`, { cause: err });
+  }
+  const name = typeof o.policy === 'string' ? o.policy : 'neural';
+  if (!policies.has(name)) {
+    try {
+      policies.get(name);
+    } catch (err) {
+      throw new UsageError(`--policy: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+  return name === 'neural' && plugins.length === 0 ? undefined : { name, plugins };
+}
+
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption('--dataset <name>', 'inspired or redial')
+    .requiredOption('--dataset <name>', `inspired, redial or ${SYNTHETIC} (a small generated one: no trained components, for tries and tests)`)
     .requiredOption('--out <dir>', 'run folder (config.json, log.jsonl, checkpoints, policy/)')
     .option('--config <file>', 'JSON config (fields as documented in docs/learners.md)')
     .option('--workers <n>', 'rollout worker threads (0 = main thread)', '2')
@@ -35,15 +70,17 @@ function withSeed<T extends object>(config: T, o: Record<string, string | boolea
 /** Every flag and the config, checked before anything loads or trains. */
 function checkArguments(o: Record<string, string | boolean | undefined>) {
   const dataset = String(o.dataset);
-  if (!isDatasetName(dataset)) throw new UsageError(`--dataset must be inspired or redial, got '${dataset}'`);
+  if (!isDatasetName(dataset) && dataset !== SYNTHETIC) throw new UsageError(`--dataset must be inspired, redial or ${SYNTHETIC}, got '${dataset}'`);
   const workers = workersOption(o.workers);
   const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
+  if (dataset === SYNTHETIC && limit !== undefined) throw new UsageError(`--limit: the ${SYNTHETIC} dataset is small already (40 dialogues); drop --limit`);
   if (typeof o.init === 'string' && !existsSync(policyFile(o.init))) throw new UsageError(`--init: no trained policy at ${policyFile(o.init)}`);
   return { dataset, workers, limit, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
 }
 
 /** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
-function checkRewardWeights(weights: Readonly<Record<string, number>>, source: string): void {
+function checkRewardWeights(weights: Readonly<Record<string, number>> | null, source: string): void {
+  if (weights === null) return;
   const unknown = Object.keys(weights).filter((name) => !(name in BUILTIN_REWARDS));
   if (unknown.length > 0) throw new ConfigError(`${source}: reward_weights: unknown reward component(s) ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${Object.keys(BUILTIN_REWARDS).join(', ')})`, source);
 }
@@ -51,6 +88,7 @@ function checkRewardWeights(weights: Readonly<Record<string, number>>, source: s
 /** Trains the components in this process (workers only load them), under the run folder's lock. */
 async function prepare(args: ReturnType<typeof checkArguments>) {
   const { dataset, dataRoot, artifactsDir, limit } = args;
+  if (!isDatasetName(dataset)) return { module: STANDARD_SETUP_MODULE, args: {} }; // synthetic, the one other name checkArguments lets through
   await sharedComponents(sharedDataset(dataset, dataRoot), { ...(artifactsDir ? { artifactsDir } : {}) });
   return {
     module: CRS_SETUP_MODULE,
@@ -77,19 +115,22 @@ export function registerTrainPolicyCommands(train: Command): void {
       .option('--init <dir>', 'start from (and keep as KL reference) a saved policy, e.g. the SFT output')
       .option('--resume', 'continue from the run folder\'s last checkpoint (the default when one exists)')
       .option('--no-resume', 'start over even when a checkpoint exists')
+      .option('--policy <name>', `the trainable policy (${policies.choices()}, or one a --plugin registers)`, 'neural')
+      .option('--plugin <file>', 'an ES module whose default export registers policies: (registries) => void (repeatable)', collect, [])
       .action(async (o: Record<string, string | boolean | undefined>) => {
         const args = checkArguments(o);
+        const policy = await checkPolicy(o);
         const source = typeof o.config === 'string' ? o.config : `${algorithm} config`;
         const config = withSeed(typeof o.config === 'string' ? loadConfigFile(GrpoConfigSchema, o.config) : {}, o);
         // The checks trainRl makes (cross-field ones too), now rather than after the components are trained.
         checkRewardWeights(resolveRlConfig(algorithm, config, source).reward_weights, source);
-        await withRunLock(String(o.out), () => trainPolicy(algorithm, o, args, config));
+        await withRunLock(String(o.out), () => trainPolicy(algorithm, o, args, config, policy));
       });
   }
 }
 
-async function trainPolicy(algorithm: RlAlgorithm, o: Record<string, string | boolean | undefined>, args: ReturnType<typeof checkArguments>, config: GrpoConfigInput): Promise<void> {
-  const setup = await prepare(args);
+async function trainPolicy(algorithm: RlAlgorithm, o: Record<string, string | boolean | undefined>, args: ReturnType<typeof checkArguments>, config: GrpoConfigInput, policy: PolicySpec | undefined): Promise<void> {
+  const setup = { ...(await prepare(args)), ...(policy ? { policy } : {}) };
   const controller = new AbortController();
   // Ctrl-C: finish the iteration, checkpoint, stop. A second Ctrl-C kills at once.
   const onSigint = () => {
