@@ -11,6 +11,7 @@ import { readEvalRun, SUMMARY_FILE, writeFileAtomic } from '../eval/files.js';
 import { EVAL_METRIC_KEYS, perSampleValues, type EvalBlock, type EvalMetricKey } from '../eval/subsets.js';
 import type { EvalRun } from '../eval/protocol.js';
 import { pairedMethodTests, summarizeScores, type MetricSummary, type MethodPairTest, type ScoreMatrix } from '../eval/compare.js';
+import type { Interval } from '../eval/bootstrap.js';
 import { lineChartSvg, METRIC_LABELS, type ChartSeries } from '../eval/plots.js';
 
 export class CompareError extends OneLineError {}
@@ -95,11 +96,19 @@ export interface CompareOptions {
   seed?: number;
 }
 
+/** A training-log field at the end of training: per seed the mean of its last `lastIterations` values. */
+export interface TrainingSummary {
+  field: string;
+  lastIterations: number;
+  methods: Array<{ name: string; seeds: number; mean: number; sd: number; interval: Interval; perSeed: number[] }>;
+}
+
 export interface CompareResult {
   round: number;
   block: EvalBlock;
   methods: Array<{ name: string; dir: string; seeds: number[]; samples: number; metrics: Partial<Record<EvalMetricKey, MetricSummary>> }>;
   comparisons: MethodPairTest[];
+  training: TrainingSummary[];
   curves: string[];
   files: string[];
 }
@@ -148,6 +157,22 @@ function curveSeries(methods: readonly MethodRuns[], field: string): ChartSeries
     out.push({ name: `${m.name} (${curves.length} seed${curves.length === 1 ? '' : 's'})`, values });
   }
   return out;
+}
+
+/** Per method, each seed's mean of the field over its last `last` logged iterations, with a bootstrap over seeds. */
+function trainingSummary(methods: readonly MethodRuns[], field: string, last: number, seed: number): TrainingSummary {
+  const out: TrainingSummary['methods'] = [];
+  for (const m of methods) {
+    const perSeed = m.seeds
+      .filter((s) => s.logFile !== undefined)
+      .map((s) => [...readCurve(s.logFile!, field).entries()].sort((a, b) => a[0] - b[0]).slice(-last).map(([, v]) => v))
+      .filter((v) => v.length > 0)
+      .map((v) => v.reduce((x, y) => x + y, 0) / v.length);
+    if (perSeed.length === 0) continue;
+    const summary = summarizeScores({ seeds: perSeed.map((_, i) => i), sampleIds: ['final'], scores: perSeed.map((v) => [v]) }, { seed: `${seed}:${m.name}:${field}` });
+    out.push({ name: m.name, seeds: perSeed.length, mean: summary.mean, sd: summary.sd, interval: summary.interval, perSeed });
+  }
+  return { field, lastIterations: last, methods: out };
 }
 
 function fmt(x: number): string {
@@ -199,7 +224,8 @@ export async function compareRuns(methodsIn: readonly MethodRuns[], options: Com
     await writeFileAtomic(file, await lineChartSvg([{ title: field, series }], { title: `Learning curves: ${field}`, subtitle: 'mean over seeds, from each run\'s log.jsonl', xTitle: 'Training iteration', yTitle: field, legendTitle: 'Method', labelFormat: '.3f' }));
     curves.push(file);
   }
-  const result: CompareResult = { round, block, methods, comparisons, curves, files };
+  const training = (options.curves ?? ['reward_mean', 'hit_rate']).map((field) => trainingSummary(methodsIn, field, 5, seed)).filter((t) => t.methods.length > 0);
+  const result: CompareResult = { round, block, methods, comparisons, training, curves, files };
   const json = join(options.out, 'compare.json');
   const md = join(options.out, 'compare.md');
   await writeFileAtomic(json, `${JSON.stringify(result, null, 2)}\n`);
@@ -210,7 +236,24 @@ export async function compareRuns(methodsIn: readonly MethodRuns[], options: Com
 
 export function compareMarkdown(result: CompareResult, metrics: readonly EvalMetricKey[]): string {
   const lines: string[] = [];
-  lines.push(`# Comparison (round ${result.round}, ${result.block})`, '');
+  const evaluated = result.methods.some((m) => m.seeds.length > 0);
+  lines.push(evaluated ? `# Comparison (round ${result.round}, ${result.block})` : '# Comparison (training logs only: no run was evaluated)', '');
+  if (evaluated) lines.push(...evalTables(result, metrics));
+  for (const t of result.training) {
+    lines.push('', `## Training: ${t.field} (mean of the last ${t.lastIterations} iterations of each seed's log.jsonl)`, '');
+    lines.push('| method | seeds | mean | sd over seeds | 95% bootstrap interval over seeds | per seed |');
+    lines.push('| --- | --- | --- | --- | --- | --- |');
+    for (const m of t.methods) lines.push(`| ${m.name} | ${m.seeds} | ${fmt(m.mean)} | ${fmt(m.sd)} | [${fmt(m.interval[0])}, ${fmt(m.interval[1])}] | ${m.perSeed.map(fmt).join(', ')} |`);
+  }
+  if (result.curves.length > 0) {
+    lines.push('', '## Learning curves', '');
+    for (const file of result.curves) lines.push(`![${basename(file)}](${basename(file)})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function evalTables(result: CompareResult, metrics: readonly EvalMetricKey[]): string[] {
+  const lines: string[] = [];
   lines.push('Mean over seeds (sd over seed means) [95% bootstrap interval, seeds then samples resampled]; IQM of all seed x sample scores [95% stratified bootstrap interval, rliable convention].', '');
   lines.push(`| method | seeds | samples | ${metrics.map((k) => METRIC_LABELS[k] ?? k).join(' | ')} |`);
   lines.push(`| --- | --- | --- | ${metrics.map(() => '---').join(' | ')} |`);
@@ -237,9 +280,5 @@ export function compareMarkdown(result: CompareResult, metrics: readonly EvalMet
     }
     lines.push('', '\\* significant at 0.05 after Holm correction.');
   }
-  if (result.curves.length > 0) {
-    lines.push('', '## Learning curves', '');
-    for (const file of result.curves) lines.push(`![${basename(file)}](${basename(file)})`);
-  }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

@@ -4,7 +4,7 @@
 // resume by default).
 //
 // Layout: <out>/<run>/seed-<n>/{train/, eval/, train.log, eval.log, train.done, eval.done}, read by `crs-gym compare`.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -105,10 +105,12 @@ function binPath(): string {
 }
 
 /** Runs one step as a child process, its output in the step's log file; resolves to the exit code. */
-function runStep(step: SweepStep, cwd: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+function runStep(step: SweepStep, cwd: string, env: NodeJS.ProcessEnv, running: Set<ChildProcess>): Promise<number | null> {
   return new Promise((resolvePromise, reject) => {
     const fd = openSync(step.log, 'a');
     const child = spawn(process.execPath, [binPath(), ...step.argv], { cwd, env, stdio: ['ignore', fd, fd] });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     child.on('error', (err) => {
       closeSync(fd);
       reject(err);
@@ -140,18 +142,28 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const progress = stageProgress(`sweep ${basename(out)}`);
   let completed = 0;
   const queue = [...chains];
+  // A signal to the sweep stops its running steps too (they checkpoint on SIGINT) and starts no new ones.
+  const running = new Set<ChildProcess>();
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopping = true;
+    log(`sweep: ${signal}: stopping ${running.size} running step(s); run the sweep again to resume`);
+    for (const child of running) child.kill(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const worker = async (): Promise<void> => {
-    for (let chain = queue.shift(); chain !== undefined; chain = queue.shift()) {
+    for (let chain = queue.shift(); chain !== undefined && !stopping; chain = queue.shift()) {
       let failed = false;
       for (const step of chain) {
-        if (failed) {
+        if (failed || stopping) {
           results.push({ ...step, status: 'blocked' });
         } else if (finished(step)) {
           results.push({ ...step, status: 'skipped' });
         } else {
           await mkdir(step.dir, { recursive: true });
           log(`sweep: ${step.run} seed ${step.seed} ${step.step} (log: ${step.log})`);
-          const code = await runStep(step, cwd, env);
+          const code = await runStep(step, cwd, env, running);
           if (code === 0) {
             await writeFileAtomic(step.marker, `${JSON.stringify({ argv: step.argv, finishedAt: new Date().toISOString() })}\n`);
             results.push({ ...step, status: 'done', exitCode: code });
@@ -169,6 +181,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     await Promise.all(Array.from({ length: Math.min(parallel, chains.length) }, worker));
   } finally {
     progress.end();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   return { out, steps: results };
 }

@@ -70,6 +70,11 @@ describe.skipIf(!hasInspired)('crs-gym sweep and compare', () => {
     const svg = readFileSync(join(cmp, 'curve-reward_mean.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('bm25 (2 seeds)');
+    // The end of training from the logs: each seed's mean over its last iterations (here 0.2 + 0.01 * seed for bm25).
+    const training = (JSON.parse(readFileSync(join(cmp, 'compare.json'), 'utf8')) as { training: Array<{ field: string; methods: Array<{ name: string; perSeed: number[] }> }> }).training;
+    const bm25 = training.find((t) => t.field === 'reward_mean')!.methods.find((m) => m.name === 'bm25')!;
+    expect(bm25.perSeed.map((v) => Number(v.toFixed(6)))).toEqual([0.2, 0.21]);
+    expect(md).toContain('## Training: reward_mean');
   }, 120_000);
 
   it('a folder with no run is a one-line error naming it', async () => {
