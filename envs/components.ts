@@ -261,7 +261,16 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
           : async (dir) => {
               log(`distilling a fast student of ${textEncoder.id} on ${dataset.name}`);
               const corpus = await studentCorpus(dataset, simulator, config.student, config.seed, contextUtterances);
-              const { encoder, report } = await tracked('student', 'distil text student', (update) => trainTextStudent(corpus, textEncoder, config.student, config.seed, log, update));
+              // Two stages, one bar each: the teacher encodes the corpus, then the student's epochs.
+              const stages = { teacher: stageProgress(`${dataset.name}: encode student corpus`), distil: stageProgress(`${dataset.name}: distil text student`) };
+              const { encoder, report } = await trainTextStudent(corpus, textEncoder, config.student, config.seed, log, (phase, done, total, label) => {
+                if (phase === 'distil') stages.teacher.end();
+                options.onProgress?.(`student:${phase}`, done, total);
+                stages[phase].update(done, total, label);
+              }).finally(() => {
+                stages.teacher.end();
+                stages.distil.end();
+              });
               await encoder.save(dir);
               await textEncoder.flush();
               return { value: encoder, summary: report };
@@ -285,7 +294,8 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
           log(`training the dual-view retriever on ${dataset.name}`);
           // Two stages in one call: the texts are encoded first, then the epochs run (one bar at a time).
           const encoding = stageProgress(`${dataset.name}: encode retriever texts`);
-          const training = stageProgress(`${dataset.name}: train dual-view retriever`);
+          // Started at the first epoch, so its ETA is not inflated by the encoding time.
+          let training: ReturnType<typeof stageProgress> | undefined;
           const result = await trainDualView({
             dataset,
             encoders: { text: envText, collaborative },
@@ -298,11 +308,12 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
             onProgress: (p) => {
               encoding.end();
               options.onProgress?.('retriever', p.epoch, p.maxEpochs);
+              training ??= stageProgress(`${dataset.name}: train dual-view retriever`);
               training.update(p.epoch, p.maxEpochs, `loss ${p.loss.toFixed(3)} valid R@k ${p.validRecall.toFixed(3)}`);
             },
           }).finally(() => {
             encoding.end();
-            training.end();
+            training?.end();
           });
           await result.retriever.save(dir);
           await saveEmbeddings(textEncoder, log);
