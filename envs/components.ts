@@ -8,7 +8,8 @@ import { Rng } from '../src/core/rng.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Dataset, RecSample } from '../src/data/types.js';
 import { SAMPLE_ID_SCHEME } from '../src/data/samples.js';
-import { findPackageRoot } from '../src/data/paths.js';
+import { artifactsRoot, embeddingsDir } from '../src/core/home.js';
+import { stageProgress, withStageProgress } from '../src/core/progress.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
 import { HashingEncoder } from '../src/encoders/hash-encoder.js';
 import { HfOnnxEncoder } from '../src/encoders/hf-onnx.js';
@@ -81,7 +82,7 @@ export interface EnvComponents {
 }
 
 export interface ComponentsOptions {
-  /** Root of the artifacts (default: $CRS_GYM_ARTIFACTS, else <package>/artifacts). One subfolder per dataset. */
+  /** Root of the artifacts (default: $CRS_GYM_ARTIFACTS, else <crs-gym home>/artifacts). One subfolder per dataset. */
   artifactsDir?: string;
   config?: ComponentsConfigInput;
   /** Retrain every stage even when a cached one matches. */
@@ -92,18 +93,17 @@ export interface ComponentsOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/** $CRS_GYM_ARTIFACTS, else <crs-gym home>/artifacts (src/core/home.ts), never inside the package. */
 export function defaultArtifactsRoot(): string {
-  const fromEnv = process.env.CRS_GYM_ARTIFACTS;
-  if (fromEnv) return fromEnv;
-  return join(findPackageRoot() ?? process.cwd(), 'artifacts');
+  return artifactsRoot();
 }
 
 /**
  * Text embeddings are keyed by (encoder id, text hash), so one cache serves every run and artifacts folder:
- * $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings.
+ * $CRS_GYM_EMBEDDINGS, else <crs-gym home>/cache/embeddings.
  */
 export function defaultEmbeddingsDir(): string {
-  return process.env.CRS_GYM_EMBEDDINGS ?? join(findPackageRoot() ?? process.cwd(), '.cache', 'embeddings');
+  return embeddingsDir();
 }
 
 const encoderCaches = new Map<string, EmbeddingCache>();
@@ -185,6 +185,15 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
   };
   const log = options.log ?? ((m: string) => process.stderr.write(`[crs-gym] ${m}\n`));
   const datasetKey = { name: dataset.name, items: dataset.items.length, samples: Object.values(dataset.samples).map((s) => s.length), sources: dataset.sources ?? null };
+  // Each training stage reports to options.onProgress and to the progress events (src/core/progress.ts): bars on a
+  // terminal, an ETA for the minutes a first make() spends here.
+  const tracked = <T>(stage: string, title: string, work: (update: (done: number, total: number, label?: string) => void) => Promise<T>): Promise<T> =>
+    withStageProgress(`${dataset.name}: ${title}`, (update) =>
+      work((done, total, label) => {
+        options.onProgress?.(stage, done, total);
+        update(done, total, label);
+      }),
+    );
   const refuse = (stage: string) => async (): Promise<never> => {
     throw new Error(`${stage} for ${dataset.name} is not trained in ${root} (loadOnly); run without loadOnly or 'crs-gym train ${stage}' first`);
   };
@@ -204,12 +213,14 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
       ? refuse('encoder')
       : async (dir) => {
           log(`training LightGCN (E_C) on ${dataset.name}`);
-          const encoder = await LightGcnEncoder.train(dataset, {
-            seed: config.seed,
-            dim: config.lightgcn.dim,
-            epochs: config.lightgcn.epochs,
-            onEpoch: (epoch) => options.onProgress?.('encoder', epoch + 1, config.lightgcn.epochs),
-          });
+          const encoder = await tracked('encoder', 'train E_C (LightGCN)', (update) =>
+            LightGcnEncoder.train(dataset, {
+              seed: config.seed,
+              dim: config.lightgcn.dim,
+              epochs: config.lightgcn.epochs,
+              onEpoch: (epoch, loss) => update(epoch + 1, config.lightgcn.epochs, `loss ${loss.toFixed(4)}`),
+            }),
+          );
           encoder.save(dir);
           return { value: encoder };
         },
@@ -230,7 +241,11 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
         ? refuse(stage)
         : async (d) => {
             log(`training the ${what} user simulator on ${dataset.name}`);
-            const simulator = await MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...simulatorConfig });
+            const simulator = await tracked(stage, `train ${what} user simulator`, (update) =>
+              MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...simulatorConfig }, (p) =>
+                update(p.epoch, p.epochs, `loss ${p.loss.toFixed(4)} auc ${p.validAuc.toFixed(3)}`),
+              ),
+            );
             await simulator.save(d);
             await saveEmbeddings(simulatorText, log);
             return { value: simulator, summary: simulator.metrics };
@@ -265,7 +280,16 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
           : async (dir) => {
               log(`distilling a fast student of ${textEncoder.id} on ${dataset.name}`);
               const corpus = await studentCorpus(dataset, simulator, config.student, config.seed, contextUtterances);
-              const { encoder, report } = await trainTextStudent(corpus, textEncoder, config.student, config.seed, log);
+              // Two stages, one bar each: the teacher encodes the corpus, then the student's epochs.
+              const stages = { teacher: stageProgress(`${dataset.name}: encode student corpus`), distil: stageProgress(`${dataset.name}: distil text student`) };
+              const { encoder, report } = await trainTextStudent(corpus, textEncoder, config.student, config.seed, log, (phase, done, total, label) => {
+                if (phase === 'distil') stages.teacher.end();
+                options.onProgress?.(`student:${phase}`, done, total);
+                stages[phase].update(done, total, label);
+              }).finally(() => {
+                stages.teacher.end();
+                stages.distil.end();
+              });
               await encoder.save(dir);
               await textEncoder.flush();
               return { value: encoder, summary: report };
@@ -287,13 +311,28 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
       ? refuse('retriever')
       : async (dir) => {
           log(`training the dual-view retriever on ${dataset.name}`);
+          // Two stages in one call: the texts are encoded first, then the epochs run (one bar at a time).
+          const encoding = stageProgress(`${dataset.name}: encode retriever texts`);
+          // Started at the first epoch, so its ETA is not inflated by the encoding time.
+          let training: ReturnType<typeof stageProgress> | undefined;
           const result = await trainDualView({
             dataset,
             encoders: { text: envText, collaborative },
             config: { seed: config.seed, ...config.retriever },
             ...(config.augmentRetriever ? { augment: retrieverAugmentation(dataset, simulator) } : {}),
-            onEncode: (done, total) => options.onProgress?.('retriever:encode', done, total),
-            onProgress: (p) => options.onProgress?.('retriever', p.epoch, p.maxEpochs),
+            onEncode: (done, total) => {
+              options.onProgress?.('retriever:encode', done, total);
+              encoding.update(done, total);
+            },
+            onProgress: (p) => {
+              encoding.end();
+              options.onProgress?.('retriever', p.epoch, p.maxEpochs);
+              training ??= stageProgress(`${dataset.name}: train dual-view retriever`);
+              training.update(p.epoch, p.maxEpochs, `loss ${p.loss.toFixed(3)} valid R@k ${p.validRecall.toFixed(3)}`);
+            },
+          }).finally(() => {
+            encoding.end();
+            training?.end();
           });
           await result.retriever.save(dir);
           await saveEmbeddings(textEncoder, log);

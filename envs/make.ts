@@ -25,7 +25,7 @@ export const RetrieverChoiceSchema = retrievers.schema();
 export const CrsEnvOptionsSchema = z.object({
   /** Data folder (else CRS_GYM_DATA, ./data, ../shared/data). */
   dataRoot: z.string().optional(),
-  /** Artifacts folder (else CRS_GYM_ARTIFACTS, <package>/artifacts). */
+  /** Artifacts folder (else $CRS_GYM_ARTIFACTS, <crs-gym home>/artifacts; src/core/home.ts). */
   artifactsDir: z.string().optional(),
   /** Which user simulator answers (src/simulator/registry.ts): the trained multi-task one by default. */
   simulator: SimulatorVariantSchema.default('multi-task'),

@@ -90,9 +90,16 @@ export async function trainTextStudent(
   config: StudentConfig,
   seed: number,
   log: (message: string) => void,
+  onProgress?: (phase: 'teacher' | 'distil', done: number, total: number, label?: string) => void,
 ): Promise<{ encoder: PieceBagEncoder; report: DistillReport & { teacherSeconds: number } }> {
   const t0 = performance.now();
-  const targets = await teacher.encode([...corpus]);
+  // Teacher vectors in chunks so a first run shows its pace (the cache makes a repeat run fast either way).
+  const targets: Float32Array[] = [];
+  const chunk = 2048;
+  for (let i = 0; i < corpus.length; i += chunk) {
+    targets.push(...(await teacher.encode(corpus.slice(i, i + chunk))));
+    onProgress?.('teacher', Math.min(i + chunk, corpus.length), corpus.length, teacher.id);
+  }
   const teacherSeconds = (performance.now() - t0) / 1000;
   log(`student corpus: ${corpus.length} texts encoded by ${teacher.id} in ${teacherSeconds.toFixed(1)} s`);
   const { encoder, report } = distillStudent(corpus, targets, teacher.id, {
@@ -100,6 +107,7 @@ export async function trainTextStudent(
     epochs: config.epochs,
     learningRate: config.learningRate,
     bigramBuckets: config.bigramBuckets,
+    ...(onProgress ? { onEpoch: (epoch: number, epochs: number, cosine: number) => onProgress('distil', epoch, epochs, `cosine ${cosine.toFixed(3)}`) } : {}),
   });
   log(`student ${encoder.id}: cosine to ${teacher.id} ${report.trainCosine.toFixed(3)} (train), ${report.heldOutCosine.toFixed(3)} (held out), ${report.seconds.toFixed(1)} s`);
   return { encoder, report: { ...report, teacherSeconds } };

@@ -14,6 +14,10 @@ import { registerPlayCommand } from './commands/play.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerListCommand } from './commands/list.js';
+import { addHomeOption } from './home-option.js';
+import { registerSweepCommands } from './commands/sweep.js';
+import { registerGoldenCommands } from './commands/golden.js';
+import { addProgressOption } from './progress-option.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,6 +26,8 @@ export function buildProgram(): Command {
     .description('Gymnasium-style environments, simulators and learners for conversational recommendation (SMTPO)')
     .version('0.1.0')
     .exitOverride();
+  addHomeOption(program);
+  addProgressOption(program);
   registerDataCommands(program);
   const train = program.command('train').description(`train a component: encoder, retriever, simulator, sft, ${learners.names().join(', ')}`);
   registerTrainRetrieverCommands(train);
@@ -34,6 +40,8 @@ export function buildProgram(): Command {
   registerCacheCommands(program);
   registerServeCommand(program);
   registerListCommand(program);
+  registerSweepCommands(program);
+  registerGoldenCommands(program);
   const override = (command: Command): void => {
     command.exitOverride();
     // Every command takes --plugin (read before the program is built, so its names show in --help and choices).

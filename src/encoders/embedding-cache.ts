@@ -22,6 +22,7 @@ import { endianness } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { withFileLock } from '../core/run-lock.js';
+import { embeddingsDir } from '../core/home.js';
 import { join, resolve } from 'node:path';
 import { checkBatchSize, type TextEncoder } from './text-encoder.js';
 import { errorMessage } from '../core/errors.js';
@@ -35,7 +36,7 @@ const readAt = promisify(read);
 const INDEX_CHUNK_BYTES = 8 * 2 ** 20;
 
 export type EmbeddingCacheOptions = {
-  /** Cache folder; default `.cache/embeddings` under the working directory at construction. */
+  /** Cache folder; default the crs-gym home's cache/embeddings (src/core/home.ts) at construction. */
   dir?: string;
   /** Where warnings about damaged files go; default `console.warn`. */
   warn?: (message: string) => void;
@@ -51,7 +52,7 @@ export class EmbeddingCache {
   private readonly stores = new Map<string, Promise<EncoderStore>>();
 
   constructor(options: EmbeddingCacheOptions = {}) {
-    this.dir = resolve(options.dir ?? join(process.cwd(), '.cache', 'embeddings'));
+    this.dir = resolve(options.dir ?? embeddingsDir());
     this.warn = options.warn ?? ((m) => console.warn(m));
     this.verify = options.verify ?? isMainThread;
   }

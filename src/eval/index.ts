@@ -7,3 +7,5 @@ export * from './report.js';
 export * from './files.js';
 export * from './bootstrap.js';
 export * from './feedback-stats.js';
+export * from './compare.js';
+export * from './golden.js';

@@ -1,13 +1,50 @@
-// `crs-gym cache list|clear`: the text-embedding cache ($CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings) grows
-// with every new text an encoder sees (feedback, preferences); these show what it holds and remove it. A removed
-// vector is simply encoded again when next needed.
-import { readdirSync, rmSync } from 'node:fs';
+// `crs-gym cache list|clear`: everything crs-gym keeps in its home (src/core/home.ts). The text-embedding cache
+// ($CRS_GYM_EMBEDDINGS, else <home>/cache/embeddings) grows with every new text an encoder sees (feedback,
+// preferences); a removed vector is simply encoded again when next needed. The trained artifacts
+// ($CRS_GYM_ARTIFACTS, else <home>/artifacts) are retrained by the next make() that needs them.
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { listCacheFiles, type CacheFileInfo } from '../../encoders/embedding-cache.js';
 import { defaultEmbeddingsDir } from '../../../envs/components.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { errorMessage } from '../../core/errors.js';
+import { artifactsRoot, crsGymHome } from '../../core/home.js';
+
+interface ArtifactInfo {
+  dataset: string;
+  stage: string;
+  dir: string;
+  bytes: number;
+}
+
+function folderBytes(path: string): number {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  return safeList(path).reduce((n, name) => n + folderBytes(join(path, name)), 0);
+}
+
+/** One entry per trained stage: <artifacts>/<dataset>/<stage>/. */
+function listArtifacts(root: string): ArtifactInfo[] {
+  const out: ArtifactInfo[] = [];
+  for (const dataset of safeList(root).sort()) {
+    if (!statSync(join(root, dataset), { throwIfNoEntry: false })?.isDirectory()) continue;
+    for (const stage of safeList(join(root, dataset)).sort()) {
+      const dir = join(root, dataset, stage);
+      out.push({ dataset, stage, dir, bytes: folderBytes(dir) });
+    }
+  }
+  return out;
+}
+
+function homeLines(artifacts: ArtifactInfo[], root: string): string {
+  const home = crsGymHome();
+  const lines = [`home: ${home.dir} (${home.source})`, `artifacts: ${root}`];
+  for (const a of artifacts) lines.push(`  ${`${a.dataset}/${a.stage}`.padEnd(26)} ${megabytes(a.bytes).padStart(8)} MB`);
+  if (artifacts.length === 0) lines.push('  (none trained yet)');
+  return `${lines.join('\n')}\n`;
+}
 
 function megabytes(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
@@ -28,22 +65,25 @@ function cacheFiles(dir: string, check = false): CacheFileInfo[] {
   }
 }
 
-const DIR_HELP = 'cache folder (default: $CRS_GYM_EMBEDDINGS, else <package>/.cache/embeddings)';
+const DIR_HELP = 'embedding cache folder (default: $CRS_GYM_EMBEDDINGS, else <home>/cache/embeddings)';
 
 export function registerCacheCommands(program: Command): void {
-  const cache = program.command('cache').description('the text-embedding cache: list what it holds, clear it');
+  const cache = program.command('cache').description("what crs-gym keeps in its home (trained artifacts, the text-embedding cache): list it, clear it");
   cache
     .command('list')
-    .description('one line per encoder: vectors cached, size on disk, and damaged records (every checksum is read)')
+    .description('the home, its trained artifacts, and one line per encoder: vectors cached, size on disk, damaged records (every checksum is read)')
     .option('--dir <dir>', DIR_HELP)
     .option('--json', 'print one JSON object')
     .action((o: { dir?: string; json?: boolean }) => {
       const dir = o.dir ?? defaultEmbeddingsDir();
       const files = cacheFiles(dir, true);
+      const root = artifactsRoot();
+      const artifacts = listArtifacts(root);
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ dir, files }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ home: crsGymHome(), artifactsDir: root, artifacts, dir, files }, null, 2)}\n`);
         return;
       }
+      process.stdout.write(homeLines(artifacts, root));
       if (files.length === 0) {
         process.stdout.write(`no embedding cache in ${dir}\n`);
         return;
@@ -52,10 +92,16 @@ export function registerCacheCommands(program: Command): void {
     });
   cache
     .command('clear')
-    .description('delete the cached vectors (of one encoder with --encoder); they are encoded again when next needed')
+    .description('delete the cached vectors (of one encoder with --encoder; they are encoded again when next needed), or with --artifacts / --all the trained artifacts (retrained when next needed)')
     .option('--encoder <id>', "only this encoder's file (an id as `cache list` prints it, e.g. use-lite-512-v2)")
     .option('--dir <dir>', DIR_HELP)
-    .action((o: { encoder?: string; dir?: string }) => {
+    .option('--artifacts', 'delete the trained artifacts instead of the embeddings')
+    .option('--dataset <name>', 'with --artifacts or --all: only this dataset\'s artifacts')
+    .option('--all', 'delete the embeddings and the trained artifacts')
+    .action((o: { encoder?: string; dir?: string; artifacts?: boolean; dataset?: string; all?: boolean }) => {
+      if (o.artifacts || o.all) clearArtifacts(o.dataset);
+      else if (o.dataset !== undefined) throw new UsageError('--dataset goes with --artifacts or --all');
+      if (o.artifacts) return;
       const dir = o.dir ?? defaultEmbeddingsDir();
       const files = cacheFiles(dir);
       const chosen = o.encoder === undefined ? files : files.filter((f) => f.encoderId === o.encoder);
@@ -90,4 +136,25 @@ function safeList(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Removes <artifacts>/<dataset> (every dataset without one); a dataset with none is a usage error naming the ones there. */
+function clearArtifacts(dataset: string | undefined): void {
+  const root = artifactsRoot();
+  const all = listArtifacts(root);
+  const chosen = dataset === undefined ? all : all.filter((a) => a.dataset === dataset);
+  if (dataset !== undefined && chosen.length === 0) {
+    const there = [...new Set(all.map((a) => a.dataset))];
+    throw new UsageError(`--dataset: no artifacts of '${dataset}' in ${root} (there: ${there.length > 0 ? there.join(', ') : 'none'})`);
+  }
+  const folders = dataset === undefined ? [...new Set(all.map((a) => join(root, a.dataset)))] : [join(root, dataset)];
+  for (const folder of folders) {
+    try {
+      rmSync(folder, { recursive: true, force: true });
+    } catch (err) {
+      throw new UserFacingError(`could not remove ${folder} (${errorMessage(err)})`);
+    }
+  }
+  const freed = chosen.reduce((n, a) => n + a.bytes, 0);
+  process.stdout.write(chosen.length === 0 ? `no trained artifacts in ${root}\n` : `removed ${chosen.length} trained stage(s), ${megabytes(freed)} MB from ${root}\n`);
 }

@@ -57,7 +57,13 @@ function common(cmd: Command): Command {
     .option('--limit <n>', 'use only the first N samples of each split')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
-    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}'; a plugin's component needs --workers 0");
+    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}'; a plugin's component needs --workers 0")
+    .option('--seed <n>', 'overrides the config seed (policy init, sampling, sample order)');
+}
+
+/** The config with --seed over its seed. */
+function withSeed<T extends object>(config: T, o: Record<string, string | boolean | undefined>): T {
+  return o.seed === undefined ? config : { ...config, seed: intOption(o.seed, '--seed', 0) };
 }
 
 /** Every flag and the config, checked before anything loads or trains. */
@@ -102,11 +108,12 @@ export function registerTrainPolicyCommands(train: Command): void {
     .option('--init <dir>', 'start from a saved policy folder')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const args = checkArguments(o);
-      const config = typeof o.config === 'string' ? loadConfigFile(SftConfigSchema, o.config) : undefined;
-      if (config !== undefined) checkRewardWeights(config.reward_weights, String(o.config));
+      const loaded = typeof o.config === 'string' ? loadConfigFile(SftConfigSchema, o.config) : undefined;
+      if (loaded !== undefined) checkRewardWeights(loaded.reward_weights, String(o.config));
+      const config = withSeed(loaded ?? {}, o);
       await withRunLock(String(o.out), async () => {
         const setup = await prepare(args);
-        const result = await trainSft({ setup, outDir: String(o.out), config: config ?? {}, workers: args.workers, progress: true, ...(typeof o.init === 'string' ? { initPolicy: o.init } : {}) });
+        const result = await trainSft({ setup, outDir: String(o.out), config, workers: args.workers, progress: true, ...(typeof o.init === 'string' ? { initPolicy: o.init } : {}) });
         process.stdout.write(`SFT done: policy in ${result.policyDir}; teacher NLL ${result.before.teacher_nll.toFixed(3)} -> ${result.after.teacher_nll.toFixed(3)}\n`);
       });
     });
@@ -121,7 +128,7 @@ export function registerTrainPolicyCommands(train: Command): void {
         const args = checkArguments(o);
         const policy = await checkPolicy(o);
         const source = typeof o.config === 'string' ? o.config : `${algorithm} config`;
-        const config = typeof o.config === 'string' ? loadConfigFile(GrpoConfigSchema, o.config) : {};
+        const config = withSeed(typeof o.config === 'string' ? loadConfigFile(GrpoConfigSchema, o.config) : {}, o);
         // The checks trainRl makes (cross-field ones too), now rather than after the components are trained.
         checkRewardWeights(resolveRlConfig(algorithm, config, source).reward_weights, source);
         await withRunLock(String(o.out), () => trainPolicy(algorithm, o, args, config, policy));

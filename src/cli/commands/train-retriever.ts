@@ -22,6 +22,7 @@ import type { Retriever } from '../../retriever/types.js';
 import { trainVariants } from '../../retriever/variants.js';
 import { defaultEmbeddingsDir, makeTextEncoder, retrieverAugmentation } from '../../../envs/components.js';
 import { loadSimulatorFolder } from '../../pipeline/load-simulator.js';
+import { intOption } from '../options.js';
 import { UsageError, UserFacingError } from '../errors.js';
 import { progressBar, type Progress } from '../progress.js';
 import { loadCliDataset, SYNTHETIC_DATASET } from './export-sft.js';
@@ -40,6 +41,7 @@ interface TrainFlags {
   data?: string;
   cache?: string;
   simulator?: string;
+  seed?: string;
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
@@ -203,7 +205,8 @@ function stageBars(): { onProgress: (stage: string, done: number, total: number,
 function requireFlags(flags: TrainFlags): { dataset: Dataset; outDir: string; config: RetrieverRunConfig; cacheDir: string } {
   if (typeof flags.out !== 'string' || flags.out.trim() === '') throw new UsageError('--out <dir> is required');
   if (flags.dataset === undefined) throw new UsageError(`--dataset is required (inspired, redial, ${SYNTHETIC_DATASET})`);
-  const config = loadRetrieverRunConfig(flags.config);
+  const loaded = loadRetrieverRunConfig(flags.config);
+  const config = flags.seed === undefined ? loaded : { ...loaded, seed: intOption(flags.seed, '--seed', 0) };
   const dataset = loadCliDataset(flags.dataset, flags.data);
   // The same cache the env components use, so vectors encoded by either are reused by both.
   const cacheDir = flags.cache ?? defaultEmbeddingsDir();
@@ -228,7 +231,8 @@ export function registerTrainRetrieverCommands(trainCommand: Command): void {
       .option('--out <dir>', 'output folder')
       .option('--config <file>', 'run config JSON (default: configs/retriever.json)')
       .option('--data <dir>', 'data folder holding inspired/ and redial/')
-      .option('--cache <dir>', 'text embedding cache (default: $CRS_GYM_EMBEDDINGS, else .cache/embeddings)');
+      .option('--cache <dir>', 'text embedding cache (default: $CRS_GYM_EMBEDDINGS, else <home>/cache/embeddings)')
+      .option('--seed <n>', 'overrides the config seed');
 
   common(trainCommand.command('encoder').description('train the collaborative encoder E_C (LightGCN) and save it in <out>/encoder')).action(
     async (flags: TrainFlags) => {
