@@ -117,7 +117,7 @@ describe('the stated preference follows the shown lists (synthetic)', () => {
     };
     const env = new CrsEnv(
       { dataset, retriever: new Bm25Retriever(dataset), simulator: spy },
-      { rounds: 3, runAllRounds: true, rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1 } },
+      { rounds: 3, runAllRounds: true, rewardWeights: { processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: null } },
     );
     let { observation } = await env.reset({ seed: 5, options: { sampleId: dataset.samples.test[0]!.id } });
     const lists: string[][] = [];
