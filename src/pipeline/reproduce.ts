@@ -304,6 +304,9 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
           load: async (d) => join(d, 'policy'),
           build: async (d) => {
             log(`${run.id}: multi-turn GRPO${run.init ? ' from the SFT policy' : ' from scratch'} (seed ${seed})`);
+            // Rollout workers load the components without training: a stage trained on first use (the
+            // single-task simulator) is trained here, in this thread, before they start.
+            if (run.envOptions.simulator === 'single-task') await components.singleTaskSimulator();
             const result = await trainRl('grpo', {
               setup: { module: CRS_SETUP_MODULE, args: setupArgs(run.envOptions) },
               outDir: d,
