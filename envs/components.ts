@@ -241,7 +241,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
         ? refuse(stage)
         : async (d) => {
             log(`training the ${what} user simulator on ${dataset.name}`);
-            const simulator = await tracked(stage, `train ${what} user simulator`, (update) =>
+            const simulator = await tracked(stage, what === 'multi-task' ? 'train user simulator' : `train ${what} user simulator`, (update) =>
               MultiTaskSimulator.train(dataset, { text: simulatorText, collaborative }, { seed: config.seed, ...simulatorConfig }, (p) =>
                 update(p.epoch, p.epochs, `loss ${p.loss.toFixed(4)} auc ${p.validAuc.toFixed(3)}`),
               ),
