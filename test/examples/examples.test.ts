@@ -12,6 +12,7 @@ import { createLearner } from '../../src/learners/registry.js';
 import { resolveRlConfig } from '../../src/learners/config.js';
 import '../../envs/register.js';
 import type { CrsEnv } from '../../envs/crs-env.js';
+import { captureOutput } from '../fixtures/capture-output.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ex = (path: string) => join(root, 'examples', path);
@@ -19,19 +20,7 @@ const DATASET_PLUGIN = ex('custom-dataset/toy-movies.ts');
 const DATA = ex('custom-dataset/data');
 const dir = mkdtempSync(join(tmpdir(), 'crs-gym-examples-'));
 
-function capture(): { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  return { out: () => out, err: () => err };
-}
+const capture = captureOutput;
 
 interface RankingLine {
   sampleId: string;
