@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { RegistryError } from './registry.js';
 import { preview } from './deep-equal.js';
+import { editDistance } from './edit-distance.js';
 
 export interface NamedEntry<T> {
   readonly name: string;
@@ -27,18 +28,6 @@ export interface NamedRegisterOptions {
 // Names: a letter, then letters, digits, '_', '-', '.'; as CLI arguments they need no quoting.
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length] as number;
-}
 
 export class NamedRegistry<T> {
   private readonly entries = new Map<string, NamedEntry<T>>();

@@ -7,6 +7,7 @@ import { preview } from './deep-equal.js';
 import type { Env } from './env.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 import { errorMessage, OneLineError } from './errors.js';
+import { editDistance } from './edit-distance.js';
 
 /** Builds an env from merged options. Options are untyped here: validate them (e.g. with zod). */
 export type EnvFactory = (options: Record<string, unknown>) => Env<unknown, unknown> | Promise<Env<unknown, unknown>>;
@@ -94,18 +95,6 @@ function missingEnvMembers(v: unknown): string[] {
   return missing;
 }
 
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length] as number;
-}
 
 export class EnvRegistry {
   private readonly specs = new Map<string, EnvSpec>();
@@ -222,7 +211,7 @@ export class EnvRegistry {
 
     const lower = id.toLowerCase();
     const close = this.list()
-      .map((s) => ({ id: s.id, d: Math.min(levenshtein(lower, s.id.toLowerCase()), levenshtein(parsed.name.toLowerCase(), s.name.toLowerCase())) }))
+      .map((s) => ({ id: s.id, d: Math.min(editDistance(lower, s.id.toLowerCase()), editDistance(parsed.name.toLowerCase(), s.name.toLowerCase())) }))
       .filter((c) => c.d <= Math.max(2, Math.floor(c.id.length / 3)))
       .sort((a, b) => a.d - b.d || a.id.localeCompare(b.id))
       .slice(0, 3)

@@ -37,7 +37,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return (sorted[lo] as number) + (h - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
 }
 
-function percentileInterval(values: Float64Array, level: number): Interval {
+/** The central `level` interval of `values` (sorted in place). */
+export function percentileInterval(values: Float64Array, level: number): Interval {
   values.sort();
   return [quantileSorted(values, (1 - level) / 2), quantileSorted(values, (1 + level) / 2)];
 }

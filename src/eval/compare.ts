@@ -8,7 +8,7 @@
 //   over every test reported together.
 // Every resample is drawn from a seeded Rng: the same scores and seed give the same intervals.
 import { Rng, type Seed } from '../core/rng.js';
-import { BOOTSTRAP_RESAMPLES, quantileSorted, type Interval } from './bootstrap.js';
+import { BOOTSTRAP_RESAMPLES, percentileInterval, type Interval } from './bootstrap.js';
 import { pairedTTest, type PairedTTestResult } from './stats-tests.js';
 
 /** One method's scores on one metric: scores[s][i] is seed s's value on sample i (the same samples for every seed). */
@@ -62,11 +62,6 @@ export function interquartileMean(values: ArrayLike<number>): number {
   return mean(sorted.subarray(cut, n - cut));
 }
 
-function percentile(values: Float64Array, level: number): Interval {
-  values.sort();
-  return [quantileSorted(values, (1 - level) / 2), quantileSorted(values, (1 + level) / 2)];
-}
-
 export interface CompareBootstrapOptions {
   seed: Seed;
   resamples?: number;
@@ -92,7 +87,7 @@ export function hierarchicalMeanInterval(m: ScoreMatrix, opts: CompareBootstrapO
     }
     means[b] = total / k;
   }
-  return percentile(means, opts.level ?? 0.95);
+  return percentileInterval(means, opts.level ?? 0.95);
 }
 
 /** rliable's stratified bootstrap of the IQM: for each sample, its seeds' scores are redrawn with replacement. */
@@ -111,7 +106,7 @@ export function stratifiedIqmInterval(m: ScoreMatrix, opts: CompareBootstrapOpti
     }
     iqms[b] = interquartileMean(drawn);
   }
-  return percentile(iqms, opts.level ?? 0.95);
+  return percentileInterval(iqms, opts.level ?? 0.95);
 }
 
 export function summarizeScores(m: ScoreMatrix, opts: CompareBootstrapOptions): MetricSummary {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { NamedRegistry } from '../../src/core/named-registry.js';
 import { RegistryError } from '../../src/core/registry.js';
+import { thrownRegistryError } from '../fixtures/registry-error.js';
 
-function caught(f: () => unknown): RegistryError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
+const caught = thrownRegistryError;
 
 describe('NamedRegistry', () => {
   const make = () => {

@@ -4,6 +4,7 @@ import type { Env } from '../../src/core/env.js';
 import { EnvRegistry, RegistryError, make, parseEnvId, register, registry } from '../../src/core/registry.js';
 import { OrderEnforcing, TimeLimit } from '../../src/core/wrappers.js';
 import { CounterEnv, GuessNumberEnv } from './fixtures/toy-envs.js';
+import { thrownRegistryError } from '../fixtures/registry-error.js';
 
 const guessFactory = (o: Record<string, unknown>) => new GuessNumberEnv(typeof o.n === 'number' ? o.n : 10, 20);
 
@@ -18,15 +19,7 @@ async function rejection(p: Promise<unknown>): Promise<RegistryError> {
   throw new Error('expected a rejection');
 }
 
-function thrown(f: () => unknown): RegistryError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof RegistryError) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = thrownRegistryError;
 
 describe('parseEnvId', () => {
   it('parses Name-vN and Namespace/Name-vN', () => {
