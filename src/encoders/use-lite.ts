@@ -26,6 +26,10 @@ const UNK_ID = 0;
 const RESERVED_COUNT = 6;
 /** SentencePiece scores an unknown character at (lowest piece score - 10), so it is a last resort. */
 const UNK_PENALTY = 10;
+/** Words whose ids a tokenizer remembers (cleared when full; a word's ids are ~40 bytes). */
+const WORD_MEMO_SIZE = 200_000;
+/** Scores closer than this are a near-tie: rounding a sum of piece scores (~1e3 at most) errs by ~1e-13. */
+const TIE_MARGIN = 1e-9;
 
 /**
  * The unigram SentencePiece segmentation USE lite was trained with, rebuilt from `vocab.json`:
@@ -48,6 +52,13 @@ export class SentencePieceTokenizer {
   private readonly unkScore: number;
   /** Entries of the vocabulary: every id is below this. */
   readonly size: number;
+  /**
+   * Whether words split on their own: '▁' is a piece and no piece holds it after its first symbol, so a word's ids do
+   * not depend on its neighbours (and no <unk> run crosses a word start).
+   */
+  private readonly wordsSplitAlone: boolean;
+  /** Ids of words seen before (feedback and dialogue texts repeat their words); null: a word with a near-tie. */
+  private readonly wordMemo = new Map<string, number[] | null>();
 
   constructor(vocab: readonly VocabEntry[], source = 'vocabulary') {
     if (vocab.length <= RESERVED_COUNT) {
@@ -86,6 +97,7 @@ export class SentencePieceTokenizer {
     }
     this.maxPieceLength = maxLen;
     this.unkScore = minScore - UNK_PENALTY;
+    this.wordsSplitAlone = this.pieces.has(WORD_START) && ![...this.pieces.keys()].some((piece) => piece.indexOf(WORD_START, 1) > 0);
   }
 
   /** Parses the JSON text of a `vocab.json`, naming `source` in errors. */
@@ -110,7 +122,42 @@ export class SentencePieceTokenizer {
     // NFKC leaves ASCII as it is: skip it for the common all-ASCII text.
     const normalized = (ASCII.test(text) ? text : text.normalize('NFKC')).replace(/\s+/gu, ' ').trim();
     if (normalized.length === 0) return [];
-    const marked = WORD_START + normalized.replaceAll(' ', WORD_START);
+    const whole = (): number[] => this.splitWhole(normalized);
+    // No piece holds '▁' after its first symbol (checked when loaded), so every word start is a piece start: the
+    // Viterbi split of the text is the split of each word on its own, and a word's ids can be remembered. Only
+    // words without near-ties: where two splits score (almost) the same, which one the whole text's walk keeps
+    // depends on the rounding of the score before the word, so such a text is split whole, as it always was.
+    if (!this.wordsSplitAlone) return whole();
+    const ids: number[] = [];
+    for (const word of normalized.split(' ')) {
+      let wordIds = this.wordMemo.get(word);
+      if (wordIds === undefined) {
+        const split = this.segment(WORD_START + word);
+        wordIds = split.nearTie ? null : split.ids;
+        if (this.wordMemo.size >= WORD_MEMO_SIZE) this.wordMemo.clear();
+        this.wordMemo.set(word, wordIds);
+      }
+      if (wordIds === null) return whole();
+      for (const id of wordIds) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** The ids of one Viterbi walk over the whole text (what `encode` equals; kept for checks). */
+  encodeWhole(text: string): number[] {
+    const normalized = (ASCII.test(text) ? text : text.normalize('NFKC')).replace(/\s+/gu, ' ').trim();
+    return normalized.length === 0 ? [] : this.splitWhole(normalized);
+  }
+
+  private splitWhole(normalized: string): number[] {
+    return this.segment(WORD_START + normalized.replaceAll(' ', WORD_START)).ids;
+  }
+
+  /**
+   * The Viterbi split of `marked` (text with its word-start marks) into piece ids, and whether any lattice position
+   * had two candidates within TIE_MARGIN of each other.
+   */
+  private segment(marked: string): { ids: number[]; nearTie: boolean } {
     // Code points (a character outside the BMP is one symbol).
     const codes: number[] = [];
     for (let i = 0; i < marked.length; i++) {
@@ -124,6 +171,7 @@ export class SentencePieceTokenizer {
     const backId = new Int32Array(n + 1);
     const backStart = new Int32Array(n + 1);
     best[0] = 0;
+    let nearTie = false;
     for (let start = 0; start < n; start++) {
       const base = best[start]!;
       if (base === -Infinity) continue;
@@ -137,6 +185,7 @@ export class SentencePieceTokenizer {
         const piece = node;
         if (end === start + 1) hasSingle = true;
         const score = base + piece.score;
+        if (Math.abs(score - best[end]!) < TIE_MARGIN) nearTie = true;
         if (score >= best[end]!) {
           best[end] = score;
           backId[end] = piece.id;
@@ -145,6 +194,7 @@ export class SentencePieceTokenizer {
       }
       if (!hasSingle) {
         const score = base + this.unkScore;
+        if (Math.abs(score - best[start + 1]!) < TIE_MARGIN) nearTie = true;
         if (score > best[start + 1]!) {
           best[start + 1] = score;
           backId[start + 1] = UNK_ID;
@@ -158,7 +208,7 @@ export class SentencePieceTokenizer {
       if (id === UNK_ID && reversed[reversed.length - 1] === UNK_ID) continue;
       reversed.push(id);
     }
-    return reversed.reverse();
+    return { ids: reversed.reverse(), nearTie };
   }
 }
 

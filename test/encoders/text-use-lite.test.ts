@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cosine } from '../../src/encoders/text-encoder.js';
 import { getTf } from '../../src/nn/tf.js';
@@ -44,6 +45,32 @@ describe('SentencePieceTokenizer (USE lite vocabulary)', () => {
 
   it('repairs the broken scores of pieces containing ":" (":)" is one piece)', () => {
     expect(pieces(':)')).toEqual(['▁:)']);
+  });
+
+  it('splits word by word (remembering words) with the ids of one walk over the whole text', () => {
+    // Texts where splits tie (repeated letters, runs of dots): the whole walk's choice depends on rounding.
+    const texts = ['hmmm, it says it is selected.', 'the anime is sooooo good dude! (:', 'main character.......robert downey jr', 'sureeee...that is not my genre', 'Ünïcödé 𝓽𝓮𝔁𝓽 and 日本語 too'];
+    for (const text of texts) expect(tok.encode(text)).toEqual(tok.encodeWhole(text));
+    // Twice: the second time the words come from the memo.
+    for (const text of texts) expect(tok.encode(text)).toEqual(tok.encodeWhole(text));
+  });
+
+  it('gives the whole walk\'s ids on a vocabulary full of ties, whatever precedes a word (property)', () => {
+    // Pieces over {a, b} with scores that are not exact binary fractions, so equal splits round differently
+    // depending on the score before them.
+    const letters = ['a', 'b'];
+    const pieces = ['\u2581', ...letters, 'aa', 'ab', 'ba', 'bb', 'aab', 'abb', '\u2581a', '\u2581b', '\u2581ab'];
+    const entries: Array<[string, number]> = [['<unk>', 0], ['<s>', 0], ['</s>', 0], ['x1', 0], ['x2', 0], ['x3', 0]];
+    const scores = [-0.1, -0.3, -0.3, -0.4, -0.6, -0.6, -0.7, -0.7, -0.9, -0.9, -1.3, -1.7];
+    pieces.forEach((p, i) => entries.push([p, scores[i] ?? -2.1]));
+    const tiny = new SentencePieceTokenizer(entries, 'tiny');
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[ab]{1,9}$/), { minLength: 1, maxLength: 30 }), (words) => {
+        const text = words.join(' ');
+        expect(tiny.encode(text)).toEqual(tiny.encodeWhole(text));
+      }),
+      { numRuns: 500, seed: 7 },
+    );
   });
 
   it('rejects a vocabulary that is not a list of pairs, naming the source', () => {
