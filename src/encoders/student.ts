@@ -11,6 +11,7 @@ import { errorMessage } from '../core/errors.js';
 import { crc32 } from './embedding-cache.js';
 import { l2NormalizeInPlace, type TextEncoder } from './text-encoder.js';
 import { defaultUseLiteDir, SentencePieceTokenizer } from './use-lite.js';
+import { RowSumKernel, sumRowsJs } from './row-sum-kernel.js';
 
 export const STUDENT_FORMAT = 'crs-gym/piece-bag-student@1';
 const MANIFEST = 'student.json';
@@ -54,15 +55,8 @@ export function featureRows(ids: readonly number[], shape: StudentShape): Int32A
   return shape.bigramBuckets > 0 ? rows : rows.subarray(0, ids.length);
 }
 
-/** Sum of the selected rows of `table` ([rows x dim]) into `out` (not normalized). */
-export function sumRows(table: Float32Array, rows: Int32Array, dim: number, out: Float32Array): Float32Array {
-  out.fill(0);
-  for (let r = 0; r < rows.length; r++) {
-    const at = rows[r]! * dim;
-    for (let d = 0; d < dim; d++) out[d] = out[d]! + table[at + d]!;
-  }
-  return out;
-}
+/** Sum of the selected rows of `table` ([rows x dim]) into `out` (not normalized); the kernel's JS loop. */
+export const sumRows = sumRowsJs;
 
 /** The tokenizer of USE lite (its vocab.json, shipped in npm), loaded once per thread. */
 let sharedTokenizer: { tokenizer: SentencePieceTokenizer; emptyIds: number[] } | undefined;
@@ -97,6 +91,7 @@ export function studentId(teacherId: string, shape: StudentShape, table: Float32
 export class PieceBagEncoder implements TextEncoder {
   readonly id: string;
   readonly dim: number;
+  private kernel: RowSumKernel | undefined;
 
   constructor(
     readonly shape: StudentShape,
@@ -118,7 +113,9 @@ export class PieceBagEncoder implements TextEncoder {
   /** One text's unit vector (synchronous: no model call). */
   encodeOne(text: string): Float32Array {
     const rows = featureRows(studentTokens(text), this.shape);
-    return l2NormalizeInPlace(sumRows(this.table, rows, this.dim, new Float32Array(this.dim)));
+    // The table goes into WebAssembly memory on the first text (not at load: training and saving never need it).
+    this.kernel ??= new RowSumKernel(this.table, this.dim);
+    return l2NormalizeInPlace(this.kernel.sumRows(rows, new Float32Array(this.dim)));
   }
 
   /** Writes student.json and table.f32 to `dir` (each via temp + rename; the manifest last). */
