@@ -153,7 +153,8 @@ export class LexicalHasher {
       out[at] = (out[at] as number) + w;
     }
     for (let i = 0; i < this.dim; i++) norm += (out[i] as number) ** 2;
-    if (norm > 0) for (let i = 0; i < this.dim; i++) out[i] = (out[i] as number) / Math.sqrt(norm);
+    const length = Math.sqrt(norm);
+    if (norm > 0) for (let i = 0; i < this.dim; i++) out[i] = (out[i] as number) / length;
     return out;
   }
 }
