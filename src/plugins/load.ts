@@ -6,7 +6,7 @@
 // package under plain node takes .js/.mjs.
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OneLineError, errorMessage } from '../core/errors.js';
 import { loadPluginOnce } from '../core/loaded-plugins.js';
 import { agentModules, agents, isAgent, type AgentBuildContext, type AgentEntry } from '../../agents/registry.js';
@@ -85,6 +85,21 @@ export async function loadPluginsFromEnv(env: Record<string, string | undefined>
   }
   if (!Array.isArray(files)) throw new PluginError(`$${PLUGINS_ENV_VAR} is not a JSON list of files: ${raw}`);
   for (const file of files) await loadPlugin(String(file));
+}
+
+/** A plugin's path: file URLs (as a PolicySpec may give them) become paths. */
+function pathOf(file: string): string {
+  return file.startsWith('file:') ? fileURLToPath(file) : file;
+}
+
+/**
+ * Loads plugin files in order, once per thread, then the agent module `agentSpec` names (when it is a file). Every
+ * thread that builds things by name calls it first with the files the main thread loaded (carried in its setup:
+ * SetupSpec.plugins, EvalSetup.plugins), since a worker thread starts with the built-in registries only.
+ */
+export async function loadThreadPlugins(files: readonly string[], agentSpec?: string): Promise<void> {
+  for (const file of files) await loadPlugin(pathOf(file));
+  if (agentSpec !== undefined && isModuleSpec(agentSpec)) await loadAgentModule(agentSpec);
 }
 
 /** Whether an `--agent` value names a module file rather than a registered agent. */

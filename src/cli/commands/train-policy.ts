@@ -57,7 +57,7 @@ function common(cmd: Command): Command {
     .option('--limit <n>', 'use only the first N samples of each split')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
-    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}'; a plugin's component needs --workers 0")
+    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}' (a --plugin's components work on the workers too)")
     .option('--seed <n>', 'overrides the config seed (policy init, sampling, sample order)');
 }
 
