@@ -211,6 +211,12 @@ interface Episode {
 // tsImport, a module graph of its own, so the env it builds is another copy of this class than the one it imported.
 const CRS_ENV_BRAND = Symbol.for('crs-gym.CrsEnv');
 
+/**
+ * A CrsEnv as `make(id)` may return it: the env itself or wrappers over one. Learners and the evaluator step it as it
+ * is (its wrappers apply) and read the sample and config of the CrsEnv beneath (crsEnvOf).
+ */
+export type MadeCrsEnv = Env<CrsObservation, CrsAction>;
+
 /** Whether `value` is a CrsEnv, from whichever copy of this module built it. */
 export function isCrsEnv(value: unknown): value is CrsEnv {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CRS_ENV_BRAND] === true;
@@ -220,7 +226,7 @@ export function isCrsEnv(value: unknown): value is CrsEnv {
  * The trusted CrsEnv under an env `make(id)` built (itself when unwrapped): learners and the evaluator read its
  * config and current sample there. Anything else is a one-line error naming the id.
  */
-export function crsEnvOf(env: Env<unknown, unknown>, id: string): CrsEnv {
+export function crsEnvOf(env: Env<unknown, unknown> | MadeCrsEnv, id: string): CrsEnv {
   const inner = (env as { unwrapped?: unknown }).unwrapped ?? env;
   if (isCrsEnv(inner)) return inner;
   const name = (inner as { metadata?: { name?: unknown } } | null)?.metadata?.name;

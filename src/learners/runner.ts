@@ -3,7 +3,7 @@
 // specs are dealt round-robin and the results put back in spec order. Since every rollout's randomness
 // comes from its spec, the records do not depend on the number of workers.
 import { PinnedWorkers } from '../core/worker-pool.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
+import type { MadeCrsEnv } from '../../envs/crs-env.js';
 import type { PolicyStep, TrainablePolicy } from '../../agents/trainable.js';
 import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
@@ -36,7 +36,7 @@ export interface RunnerOptions {
 class LocalRunner implements RolloutRunner {
   readonly workers = 0;
   constructor(
-    private readonly env: CrsEnv,
+    private readonly env: MadeCrsEnv,
     private readonly policy: TrainablePolicy,
   ) {}
 

@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Split } from '../data/types.js';
 import { deepEqual } from '../core/deep-equal.js';
 import { loadThreadPlugins } from '../plugins/load.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
+import { crsEnvOf, type MadeCrsEnv } from '../../envs/crs-env.js';
 import type { TrainablePolicy } from '../../agents/trainable.js';
 import { isTrainablePolicy } from '../../agents/trainable.js';
 import { policies } from '../../agents/policies.js';
@@ -51,7 +51,7 @@ export interface SetupModule {
    * One env copy; `index` tells copies apart (0 in the main thread, 1.. in workers). `overrides` must be applied
    * to the env's config (the runner checks that they were).
    */
-  createEnv(args: unknown, index: number, overrides?: EnvOverrides): Promise<CrsEnv> | CrsEnv;
+  createEnv(args: unknown, index: number, overrides?: EnvOverrides): Promise<MadeCrsEnv> | MadeCrsEnv;
   /** A policy with its feature extractor (fresh weights; learners set them). */
   createPolicy(args: unknown): Promise<TrainablePolicy> | TrainablePolicy;
   /** Sample ids of a split, in a stable order. */
@@ -110,12 +110,12 @@ export async function buildPolicy(setup: SetupSpec, mod?: SetupModule): Promise<
 }
 
 /** The env and policy of one rollout thread; overrides the setup module ignored are an error, not a silent default. */
-export async function buildRolloutParts(setup: SetupSpec, index: number, overrides: EnvOverrides = {}): Promise<{ env: CrsEnv; policy: TrainablePolicy }> {
+export async function buildRolloutParts(setup: SetupSpec, index: number, overrides: EnvOverrides = {}): Promise<{ env: MadeCrsEnv; policy: TrainablePolicy }> {
   // First: the env's reward components, simulator or dataset may be a plugin's.
   await loadPolicyPlugins(setup.plugins ?? []);
   const mod = await importSetup(setup.module);
   const env = await mod.createEnv(setup.args, index, overrides);
-  const weights = env.config.rewardWeights as Readonly<Record<string, number | null>>;
+  const weights = crsEnvOf(env, `setup module ${setup.module}: createEnv's env`).config.rewardWeights as Readonly<Record<string, number | null>>;
   if (overrides.rewardWeights !== undefined && !Object.entries(overrides.rewardWeights).every(([name, w]) => deepEqual(weights[name], w))) {
     throw new Error(`setup module ${setup.module}: createEnv ignored the reward_weights it was given (see EnvOverrides in src/learners/setup.ts)`);
   }
