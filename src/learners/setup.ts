@@ -4,8 +4,8 @@
 // so nothing that cannot be cloned ever crosses a thread. `policy` names a registered trainable policy
 // (agents/policies.ts); without it the module's createPolicy builds it. `plugins` are the plugin files every thread
 // loads (src/plugins/load.ts, the CLI's loader) before it builds anything: a worker thread starts without them.
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importSourceModule, moduleUrl } from '../core/import-module.js';
 import type { Split } from '../data/types.js';
 import { deepEqual } from '../core/deep-equal.js';
 import { loadThreadPlugins } from '../plugins/load.js';
@@ -58,27 +58,12 @@ export interface SetupModule {
   sampleIds(args: unknown, split: Split): Promise<string[]> | string[];
 }
 
-/** A file URL for a module path (absolute or relative to the working directory). */
-export function moduleUrl(specifier: string): string {
-  if (specifier.startsWith('file:')) return specifier;
-  return pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
-}
-
 /**
- * Imports a module. A plain import works under tsx and vitest and for compiled JS; a TypeScript module in a
- * plain Node process goes through tsx's importer.
+ * Imports a module (paths or file URLs; TypeScript ones too), into this thread's module graph where possible: see
+ * src/core/import-module.ts.
  */
-export async function importModule(specifier: string): Promise<Record<string, unknown>> {
-  const url = moduleUrl(specifier);
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(url)) throw err;
-    const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (s: string, parent: string) => Promise<unknown> };
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-  }
-}
+export const importModule = importSourceModule;
+export { moduleUrl };
 
 /** Imports a setup module and checks its exports. */
 export async function importSetup(specifier: string): Promise<SetupModule> {

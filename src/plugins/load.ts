@@ -6,7 +6,8 @@
 // package under plain node takes .js/.mjs.
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { importSourceModule } from '../core/import-module.js';
 import { OneLineError, errorMessage } from '../core/errors.js';
 import { loadPluginOnce } from '../core/loaded-plugins.js';
 import { agentModules, agents, isAgent, type AgentBuildContext, type AgentEntry } from '../../agents/registry.js';
@@ -38,7 +39,8 @@ async function importModule(file: string, what: string): Promise<Record<string, 
   const path = resolve(file);
   if (!existsSync(path)) throw new PluginError(`${what} ${file}: no such file (${path})`);
   try {
-    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // Into this thread's module graph, also in a worker thread (see src/core/import-module.ts).
+    return await importSourceModule(path);
   } catch (err) {
     const ts = /\.[cm]?ts$/.test(path) ? ' (a .ts file loads only when crs-gym runs its TypeScript sources through tsx; compile it to .js otherwise)' : '';
     throw new PluginError(`${what} ${file}: cannot import it: ${errorMessage(err)}${ts}`, { cause: err });
