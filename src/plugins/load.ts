@@ -9,10 +9,13 @@ import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importSourceModule } from '../core/import-module.js';
 import { OneLineError, errorMessage } from '../core/errors.js';
-import { loadPluginOnce } from '../core/loaded-plugins.js';
+import { loadPluginOnce, setPluginLoaderModule } from '../core/loaded-plugins.js';
 import { agentModules, agents, isAgent, type AgentBuildContext, type AgentEntry } from '../../agents/registry.js';
 import type { Agent } from '../../agents/types.js';
 import { registriesFrom, type Registries } from './registries.js';
+
+// Core's vector-env workers load plugins through this module, by URL (core may not import it).
+setPluginLoaderModule(import.meta.url);
 
 export class PluginError extends OneLineError {
   override name = 'PluginError';

@@ -6,7 +6,8 @@
 //   thread, with the plugin's component among the rollouts' rewards;
 // - `--env ID` evaluates an env id a plugin registers (its options and wrappers apply, in workers too); an unknown id
 //   is a usage error listing the known ones, and an id whose env is no CrsEnv underneath a one-line error;
-// - the learners' CRS setup makes its env by id and steps it with the id's wrappers.
+// - the learners' CRS setup makes its env by id and steps it with the id's wrappers;
+// - AsyncVectorEnv's workers load this thread's plugins before they build their envs (SyncVectorEnv's results).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,11 @@ import { crsEnvOf } from '../../envs/crs-env.js';
 import { sharedDataset } from '../../envs/shared.js';
 import type { TrainablePolicy } from '../../agents/trainable.js';
 import { captureOutput } from '../fixtures/capture-output.js';
+import { AsyncVectorEnv } from '../../src/core/async-vector.js';
+import { SyncVectorEnv, type VectorEnv } from '../../src/core/vector.js';
+import { makeCrsEnv } from '../../envs/make.js';
+import type { CrsAction } from '../../envs/action.js';
+import type { CrsObservation } from '../../envs/types.js';
 import { NOT_CRS_ID, SHORT_LISTS_ID } from '../fixtures/plugins/toy-env-id.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -153,4 +159,28 @@ describe('the learners\' CRS setup makes its env by id', () => {
     expect(b.rewards).toEqual(a.rewards.map((r) => 2 * r));
     await expect(createEnv(args(NOT_CRS_ID))).rejects.toThrow(/env 'Toy\/not-crs-v0' is not a CrsEnv underneath/);
   });
+});
+
+describe('AsyncVectorEnv with a plugin dataset and reward component', () => {
+  it("loads this thread's plugins in its workers and plays as SyncVectorEnv", async () => {
+    for (const file of [DATASET_PLUGIN, REWARD_PLUGIN]) await loadPlugin(file);
+    const options = { dataRoot: DATA, retriever: 'bm25', simulator: 'single-task', env: { rounds: 2, rewardWeights: { novelty: 0.5, preference: null } } };
+    const setupModule = new URL('../../envs/register.ts', import.meta.url).href;
+    const play = async (vec: VectorEnv<CrsObservation, CrsAction>) => {
+      let { observations } = await vec.reset({ seed: 5 });
+      const steps = [];
+      for (let t = 0; t < 3; t++) {
+        const r = await vec.step(observations.map((o) => ({ ranking: o.candidates.slice(0, 10).map((c) => c.id) })));
+        steps.push({ rewards: r.rewards, components: r.infos.map((i) => ((i.finalInfo ?? i) as { rewards: Record<string, number> }).rewards) });
+        observations = r.observations;
+      }
+      await vec.close();
+      return steps;
+    };
+    const sync = await play(new SyncVectorEnv([await makeCrsEnv('toy-movies', options), await makeCrsEnv('toy-movies', options)]));
+    const pooled = await play(new AsyncVectorEnv<CrsObservation, CrsAction>({ setupModule, args: { dataset: 'toy-movies', options }, numEnvs: 2, workers: 2 }));
+    expect(pooled).toEqual(sync);
+    // (An episode that ended has its last step's info in finalInfo: same-step autoreset.)
+    expect(pooled.flatMap((step) => step.components).every((c) => typeof c.novelty === 'number')).toBe(true);
+  }, 60_000);
 });
