@@ -1,7 +1,8 @@
 // Plugins reach every worker thread, and training and evaluation make their envs by id. Through the CLI's
 // --plugin path, as a user would run them:
 // - `crs-gym eval --workers 2` with a plugin's dataset (examples/custom-dataset), agent (examples/custom-agent) and
-//   reward component (examples/custom-reward) gives the files `--workers 0` gives;
+//   reward component (examples/custom-reward), or with an agent module (`--agent FILE`), gives the files
+//   `--workers 0` gives;
 // - `crs-gym train grpo --dataset synthetic --plugin novelty.ts --reward-weights ... --workers 2` trains as in the main
 //   thread, with the plugin's component among the rollouts' rewards;
 // - `--env ID` evaluates an env id a plugin registers (its options and wrappers apply, in workers too); an unknown id
@@ -77,6 +78,21 @@ describe('crs-gym eval --workers 2 with a plugin dataset, agent and reward compo
     const lines = rankings(pooled);
     expect(Object.keys(lines[0]?.rewards ?? {})).toEqual(['processFormat', 'answerFormat', 'hit', 'rank', 'novelty']);
     expect(lines.some((l) => l.round > 1 && (l.rewards.novelty as number) < 1)).toBe(true);
+  }, 120_000);
+});
+
+describe('crs-gym eval --workers 2 --agent FILE', () => {
+  it('loads the agent module in every eval worker', async () => {
+    const args = (out: string, workers: number) => [
+      'eval', '--plugin', DATASET_PLUGIN, '--dataset', 'toy-movies', '--data', DATA, '--simulator', 'single-task', '--rounds', '3',
+      '--agent', ex('custom-agent/fresh-picks.mjs'), '--reward-weights', '{"preference":null}', '--workers', String(workers), '--out', out,
+    ];
+    const [here, pooled] = [join(dir, 'agent-w0'), join(dir, 'agent-w2')];
+    const zero = await cli(args(here, 0));
+    expect(zero.code, zero.err).toBe(0);
+    const two = await cli(args(pooled, 2));
+    expect(two.code, two.err).toBe(0);
+    expect(read(pooled, 'rankings.jsonl')).toBe(read(here, 'rankings.jsonl'));
   }, 120_000);
 });
 
