@@ -48,7 +48,12 @@ export async function createEnv(raw: unknown, _index = 0, overrides: EnvOverride
   const env = rewardWeights ? { env: { ...((args.envOptions.env as Record<string, unknown> | undefined) ?? {}), rewardWeights } } : {};
   const id = args.envId ?? crsEnvId(args.dataset);
   const made = await make<CrsObservation, CrsAction>(id, { ...args.envOptions, ...env, ...common(args), loadOnly: true });
-  crsEnvOf(made, id);
+  try {
+    crsEnvOf(made, id);
+  } catch (err) {
+    await made.close().catch(() => undefined);
+    throw err;
+  }
   return made;
 }
 

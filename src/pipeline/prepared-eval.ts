@@ -147,7 +147,12 @@ export async function prepareEvaluation(setup: EvalSetup, opts: { loadOnly?: boo
   const envs: CrsEnvCopy[] = [];
   for (let i = 0; i < copies; i++) {
     const env = await make<CrsObservation, CrsAction>(id, envOptions);
-    envs.push({ env, crs: crsEnvOf(env, id) });
+    try {
+      envs.push({ env, crs: crsEnvOf(env, id) });
+    } catch (err) {
+      await env.close().catch(() => undefined);
+      throw err;
+    }
   }
   return { components, resolved, envs, samples };
 }
