@@ -4,6 +4,7 @@
 // retriever for I_cand^{t+1} from D, F_{t+1}, P_t, I_D and R_t. Round 1 is a cold start without feedback.
 import type { Attributes, Dataset, ItemId, RecSample, Split, Utterance } from '../src/data/types.js';
 import { Rng } from '../src/core/rng.js';
+import { OneLineError } from '../src/core/errors.js';
 import { checkSeed, EnvStateError, type Env, type ResetResult, type StepResult } from '../src/core/env.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Retriever, RetrievalQuery, ScoredItem } from '../src/retriever/types.js';
@@ -206,7 +207,34 @@ interface Episode {
   lists: ItemId[][];
 }
 
+// A brand rather than `instanceof` (as isNeuralRecommender): a worker thread may load the setup module through tsx's
+// tsImport, a module graph of its own, so the env it builds is another copy of this class than the one it imported.
+const CRS_ENV_BRAND = Symbol.for('crs-gym.CrsEnv');
+
+/**
+ * A CrsEnv as `make(id)` may return it: the env itself or wrappers over one. Learners and the evaluator step it as it
+ * is (its wrappers apply) and read the sample and config of the CrsEnv beneath (crsEnvOf).
+ */
+export type MadeCrsEnv = Env<CrsObservation, CrsAction>;
+
+/** Whether `value` is a CrsEnv, from whichever copy of this module built it. */
+export function isCrsEnv(value: unknown): value is CrsEnv {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CRS_ENV_BRAND] === true;
+}
+
+/**
+ * The trusted CrsEnv under an env `make(id)` built (itself when unwrapped): learners and the evaluator read its
+ * config and current sample there. Anything else is a one-line error naming the id.
+ */
+export function crsEnvOf(env: Env<unknown, unknown> | MadeCrsEnv, id: string): CrsEnv {
+  const inner = (env as { unwrapped?: unknown }).unwrapped ?? env;
+  if (isCrsEnv(inner)) return inner;
+  const name = (inner as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  throw new OneLineError(`env '${id}' is not a CrsEnv underneath (its unwrapped env is ${typeof name === 'string' ? `'${name}'` : 'something else'}); rollouts and evaluation need one (register the id with a factory that returns makeCrsEnv(...), wrapped or not)`);
+}
+
 export class CrsEnv implements Env<CrsObservation, CrsAction> {
+  readonly [CRS_ENV_BRAND] = true;
   readonly metadata = { renderModes: ['ansi'] as const, renderNeedsReset: true, name: 'CrsEnv' };
   readonly config: CrsEnvConfig;
   readonly observationSpace: CrsObservationSpace;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { LlmConfigInput } from '../llm/config.js';
 import { UsageError } from './errors.js';
 import { rewardComponents } from '../../rewards/registry.js';
+import { registry as envRegistry } from '../core/registry.js';
 
 export function intOption(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER): number {
   const n = Number(value);
@@ -75,4 +76,15 @@ export function rewardWeightsOption(value: unknown, known: { has(name: string): 
     if (weight !== null && (typeof weight !== 'number' || !Number.isFinite(weight))) throw new UsageError(`--reward-weights: the weight of '${name}' must be a number or null, got ${JSON.stringify(weight)}`);
   }
   return parsed as Record<string, number | null>;
+}
+
+/**
+ * --env ID: a registered env id (src/core/registry.ts; `CrsEnv/<dataset>-v0` and those a --plugin registers),
+ * checked before any work. Undefined when the flag is not given.
+ */
+export function envIdOption(value: unknown, name = '--env'): string | undefined {
+  if (value === undefined) return undefined;
+  const id = String(value);
+  if (!envRegistry.has(id)) throw new UsageError(`${name}: unknown env id '${id}' (known: ${envRegistry.ids().join(', ')})`);
+  return id;
 }

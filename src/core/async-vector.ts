@@ -18,7 +18,16 @@ import { PinnedWorkers } from './worker-pool.js';
 import { errorMessage } from './errors.js';
 import type { Info, ResetOptions, StepResult, ResetResult } from './env.js';
 import { columns, type ObservationCodec, type ObservationCodecFactory, type VectorEnv, type VectorStepResult } from './vector.js';
-import { importModule, type Outcome, type ResetItem, type StepItem, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
+import { importModule, type Outcome, type ResetItem, type StepItem, type VectorPlugins, type VectorTask, type WireReset, type WireStep } from './vector-worker.js';
+import { loadedPluginPaths, pluginLoaderModule } from './loaded-plugins.js';
+
+/** The plugins for the workers, with the module that loads them; none loaded, none sent. */
+function vectorPlugins(files: readonly string[]): VectorPlugins | undefined {
+  if (files.length === 0) return undefined;
+  const loader = pluginLoaderModule();
+  if (loader === undefined) throw new Error(`AsyncVectorEnv: plugins given (${files.join(', ')}) but no plugin loader is loaded in this thread; import crs-gym's plugin layer (loadPlugin) first`);
+  return { files: [...files], loader };
+}
 
 /** A batch of the pipelined mode: the results of the copies in `envIds`, index k of each array for envIds[k]. */
 export interface VectorBatch<Obs> extends VectorStepResult<Obs> {
@@ -33,6 +42,11 @@ export interface AsyncVectorEnvOptions {
   setupModule: string;
   /** Passed to `createEnv`; must be structured-cloneable (plain JSON-like data). */
   args: unknown;
+  /**
+   * Plugin files every worker loads before it builds an env (a worker starts with the built-in registries only).
+   * Default: the files loaded in this thread (`--plugin`, loadPlugin).
+   */
+  plugins?: readonly string[];
   numEnvs: number;
   /** Worker threads (default: min(numEnvs, 2)). */
   workers?: number;
@@ -70,6 +84,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   private readonly copies: number[][];
   private readonly setupModule: string;
   private readonly args: unknown;
+  private readonly plugins: VectorPlugins | undefined;
   private readonly useCodec: boolean;
   private readonly reseedCount: number[];
   /** Main-side codec of each copy (absent without a codec). */
@@ -98,6 +113,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
     this.numEnvs = opts.numEnvs;
     this.setupModule = opts.setupModule.startsWith('file:') ? opts.setupModule : `file://${opts.setupModule}`;
     this.args = opts.args;
+    this.plugins = vectorPlugins(opts.plugins ?? loadedPluginPaths());
     this.useCodec = opts.observationCodec ?? true;
     this.reseedCount = new Array<number>(opts.numEnvs).fill(0);
     this.codecs = new Array<ObservationCodec<Obs> | undefined>(opts.numEnvs).fill(undefined);
@@ -134,7 +150,7 @@ export class AsyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   private async initCopy(index: number): Promise<void> {
     const codec = this.codecFactory !== undefined;
     this.codecs[index] = undefined;
-    await this.run(this.poolIndex(index), { op: 'init', index, setupModule: this.setupModule, args: this.args, codec });
+    await this.run(this.poolIndex(index), { op: 'init', index, setupModule: this.setupModule, args: this.args, codec, ...(this.plugins ? { plugins: this.plugins } : {}) });
     if (this.codecFactory !== undefined) this.codecs[index] = this.codecFactory(this.args, index);
   }
 

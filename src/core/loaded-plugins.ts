@@ -19,6 +19,22 @@ export function loadPluginOnce(path: string, load: () => Promise<void>): Promise
   return pending;
 }
 
+const LOADER_KEY = Symbol.for('crs-gym.plugin-loader-module');
+
+/**
+ * Names the module that loads plugin files (src/plugins/load.ts calls this when imported; it exports
+ * `loadThreadPlugins(files)`). A worker of core's own (AsyncVectorEnv's vector-worker.ts) imports it by URL to load
+ * the main thread's plugins: core never imports the plugin layer, which sits above it.
+ */
+export function setPluginLoaderModule(url: string): void {
+  (globalThis as unknown as Record<symbol, string | undefined>)[LOADER_KEY] = url;
+}
+
+/** The module set by setPluginLoaderModule, if any module of this thread did. */
+export function pluginLoaderModule(): string | undefined {
+  return (globalThis as unknown as Record<symbol, string | undefined>)[LOADER_KEY];
+}
+
 /** The plugin files loaded (or loading) in this thread, in order. */
 export function loadedPluginPaths(): string[] {
   return [...table().keys()];

@@ -4,6 +4,7 @@
 // encoded by the copy's observation codec when the setup module has one (see ObservationCodec).
 import type { Env, Info, ResetResult, StepResult } from './env.js';
 import type { ObservationCodec, ObservationCodecFactory } from './vector.js';
+import { importSourceModule } from './import-module.js';
 
 export interface ResetItem {
   index: number;
@@ -16,8 +17,14 @@ export interface StepItem {
   action: unknown;
 }
 
+/** Plugin files to load before the first env is built, and the module that loads them (see loaded-plugins.ts). */
+export interface VectorPlugins {
+  files: string[];
+  loader: string;
+}
+
 export type VectorTask =
-  | { op: 'init'; index: number; setupModule: string; args: unknown; codec: boolean }
+  | { op: 'init'; index: number; setupModule: string; args: unknown; codec: boolean; plugins?: VectorPlugins }
   | { op: 'reset'; items: ResetItem[] }
   | { op: 'step'; items: StepItem[] }
   | { op: 'render'; index: number }
@@ -66,10 +73,16 @@ export function importModule(specifier: string): Promise<unknown> {
   return pending;
 }
 
-async function importFresh(specifier: string): Promise<unknown> {
-  if (!/\.[cm]?ts$/.test(specifier)) return import(specifier);
-  const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (s: string, parent: string) => Promise<unknown> };
-  return tsImport(specifier, import.meta.url);
+// Into this thread's own module graph where possible, so the setup module sees what the plugins registered.
+function importFresh(specifier: string): Promise<unknown> {
+  return importSourceModule(specifier);
+}
+
+/** Loads the main thread's plugins (once per thread: the loader skips files loaded already). */
+async function loadPlugins(plugins: VectorPlugins): Promise<void> {
+  const loader = (await importModule(plugins.loader)) as { loadThreadPlugins?: (files: readonly string[]) => Promise<void> };
+  if (typeof loader.loadThreadPlugins !== 'function') throw new Error(`vector worker: ${plugins.loader} does not export loadThreadPlugins(files)`);
+  await loader.loadThreadPlugins(plugins.files);
 }
 
 const envs = new Map<number, Env<unknown, unknown>>();
@@ -135,6 +148,8 @@ export default function handle(task: VectorTask): Promise<unknown> {
 async function handleNow(task: VectorTask): Promise<unknown> {
   switch (task.op) {
     case 'init': {
+      // First: the env's dataset, simulator or reward components may be a plugin's.
+      if (task.plugins !== undefined) await loadPlugins(task.plugins);
       const mod = (await importModule(task.setupModule)) as Partial<SetupModule>;
       if (typeof mod.createEnv !== 'function') throw new Error(`vector worker: ${task.setupModule} does not export createEnv(args, index)`);
       envs.set(task.index, await mod.createEnv(task.args, task.index));

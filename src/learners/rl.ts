@@ -27,7 +27,7 @@ import { Adam, clipGradNorm } from './optimizer.js';
 import type { EpisodeRecord, RolloutSpec } from './rollout.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner, type RolloutRunner } from './runner.js';
-import { buildPolicy, importSetup, moduleUrl, type SetupSpec } from './setup.js';
+import { buildPolicy, importSetup, loadPolicyPlugins, moduleUrl, type SetupSpec } from './setup.js';
 import { removeStaleTemps } from '../core/atomic-write.js';
 
 export interface TrainRlOptions {
@@ -233,7 +233,8 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
     config: join(outDir, 'config.json'),
     summary: join(outDir, 'summary.json'),
   };
-  const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args, ...(opts.setup.policy ? { policy: opts.setup.policy } : {}) };
+  const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args, ...(opts.setup.policy ? { policy: opts.setup.policy } : {}), ...(opts.setup.plugins ? { plugins: opts.setup.plugins } : {}) };
+  await loadPolicyPlugins(setup.plugins ?? []);
   const tf = await getTf('wasm');
   const mod = await importSetup(setup.module);
   let policy = await buildPolicy(setup, mod);

@@ -1,6 +1,6 @@
 // Worker side of the rollout pool: one piscina thread holds one env and one policy copy, built from the
 // setup spec. The learner broadcasts weights before each batch (transferred Float32Array buffers).
-import type { CrsEnv } from '../../envs/crs-env.js';
+import type { MadeCrsEnv } from '../../envs/crs-env.js';
 import type { TrainablePolicy } from '../../agents/trainable.js';
 import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
@@ -10,7 +10,7 @@ export type RolloutTask =
   | { op: 'weights'; weights: Float32Array[] }
   | { op: 'run'; specs: RolloutSpec[] };
 
-let env: CrsEnv | undefined;
+let env: MadeCrsEnv | undefined;
 let policy: TrainablePolicy | undefined;
 
 export default async function handle(task: RolloutTask): Promise<unknown> {

@@ -9,7 +9,7 @@
 import { Rng } from '../core/rng.js';
 import type { AttributeKind, RecSample } from '../data/types.js';
 import { playEpisode } from '../core/episode.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
+import { crsEnvOf, type CrsStepResult, type MadeCrsEnv } from '../../envs/crs-env.js';
 import type { CrsAction } from '../../envs/action.js';
 import type { CrsObservation } from '../../envs/types.js';
 import type { PolicyStep, TrainablePolicy } from '../../agents/trainable.js';
@@ -53,7 +53,9 @@ export interface EpisodeRecord<Step extends PolicyStep = PolicyStep> {
 /** How one turn is decided: the action played and the step recorded (the teacher's may differ from what is played). */
 export type RolloutActor<Step extends PolicyStep> = (observation: CrsObservation, rng: Rng, sample: RecSample) => Promise<{ action: CrsAction; record: Step }>;
 
-export async function runEpisode<Step extends PolicyStep>(env: CrsEnv, policy: TrainablePolicy<Step>, spec: RolloutSpec): Promise<EpisodeRecord<Step>> {
+/** Plays one episode on `env` (a CrsEnv or wrappers over one: the wrappers apply; the sample is read beneath them). */
+export async function runEpisode<Step extends PolicyStep>(env: MadeCrsEnv, policy: TrainablePolicy<Step>, spec: RolloutSpec): Promise<EpisodeRecord<Step>> {
+  const crs = crsEnvOf(env, 'runEpisode env');
   const rng = new Rng(spec.rngSeed);
   const teacher = spec.mode === 'teacher' || spec.mode === 'withheld';
   const actor: RolloutActor<Step> = teacher
@@ -65,7 +67,7 @@ export async function runEpisode<Step extends PolicyStep>(env: CrsEnv, policy: T
   await playEpisode(env, {
     reset: { seed: spec.envSeed, options: { sampleId: spec.sampleId } },
     onReset: (observation) => {
-      sample = env.currentSample;
+      sample = crs.currentSample;
       if (!sample) throw new Error('runEpisode: the env has no current sample after reset');
       if (teacher && sample.split !== 'train') {
         throw new Error(`runEpisode: teacher trajectories use the TRAIN split only; ${spec.sampleId} is in '${sample.split}'`);
@@ -80,7 +82,9 @@ export async function runEpisode<Step extends PolicyStep>(env: CrsEnv, policy: T
       episode!.targetInCandidates.push(observation.candidates.some((c) => c.id === current.target));
       return action;
     },
-    onStep: (_turn, _observation, _action, step) => {
+    onStep: (_turn, _observation, _action, result) => {
+      // A wrapper may change the reward; the info is the CrsEnv's (or a wrapper's superset of it).
+      const step = result as CrsStepResult;
       const record = pending as Step;
       record.rewards = { ...step.info.rewards };
       record.reward = step.reward;

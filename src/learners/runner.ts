@@ -3,12 +3,13 @@
 // specs are dealt round-robin and the results put back in spec order. Since every rollout's randomness
 // comes from its spec, the records do not depend on the number of workers.
 import { PinnedWorkers } from '../core/worker-pool.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
+import type { MadeCrsEnv } from '../../envs/crs-env.js';
 import type { PolicyStep, TrainablePolicy } from '../../agents/trainable.js';
 import { buildRolloutParts, type EnvOverrides, type SetupSpec } from './setup.js';
 import { runEpisode, type EpisodeRecord, type RolloutSpec } from './rollout.js';
 import type { RolloutTask } from './rollout-worker.js';
 import { errorMessage, OneLineError } from '../core/errors.js';
+import { loadedPlugins } from '../plugins/load.js';
 
 /** A rollout worker thread failed or died. The run's last checkpoint is kept, so the same command resumes it. */
 export class RolloutWorkerError extends OneLineError {
@@ -35,7 +36,7 @@ export interface RunnerOptions {
 class LocalRunner implements RolloutRunner {
   readonly workers = 0;
   constructor(
-    private readonly env: CrsEnv,
+    private readonly env: MadeCrsEnv,
     private readonly policy: TrainablePolicy,
   ) {}
 
@@ -56,6 +57,11 @@ class LocalRunner implements RolloutRunner {
 
 const workerFile = new URL('./rollout-worker.ts', import.meta.url);
 
+/** The setup with its plugin files: those it names, else those loaded in this thread (a worker starts without them). */
+function withPlugins(setup: SetupSpec): SetupSpec {
+  return { ...setup, plugins: setup.plugins ?? loadedPlugins() };
+}
+
 class WorkerRunner implements RolloutRunner {
   readonly workers: number;
   private readonly threads: PinnedWorkers;
@@ -68,7 +74,7 @@ class WorkerRunner implements RolloutRunner {
   async init(opts: RunnerOptions): Promise<void> {
     await Promise.all(
       Array.from({ length: this.workers }, (_, i) => {
-        const task: RolloutTask = { op: 'init', setup: opts.setup, index: i + 1, ...(opts.envOverrides ? { envOverrides: opts.envOverrides } : {}) };
+        const task: RolloutTask = { op: 'init', setup: withPlugins(opts.setup), index: i + 1, ...(opts.envOverrides ? { envOverrides: opts.envOverrides } : {}) };
         return this.runOn(i, task);
       }),
     );

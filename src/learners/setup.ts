@@ -2,13 +2,14 @@
 // `{ module, args, policy? }`, where `module` exports `createEnv(args, index, overrides?)`, `createPolicy(args)` and
 // `sampleIds(args, split)` (the AsyncVectorEnv pattern). Every worker thread imports the module itself,
 // so nothing that cannot be cloned ever crosses a thread. `policy` names a registered trainable policy
-// (agents/policies.ts) and the plugin files that register it; without it the module's createPolicy builds it.
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+// (agents/policies.ts); without it the module's createPolicy builds it. `plugins` are the plugin files every thread
+// loads (src/plugins/load.ts, the CLI's loader) before it builds anything: a worker thread starts without them.
+import { fileURLToPath } from 'node:url';
+import { importSourceModule, moduleUrl } from '../core/import-module.js';
 import type { Split } from '../data/types.js';
 import { deepEqual } from '../core/deep-equal.js';
-import { loadPluginOnce } from '../core/loaded-plugins.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
+import { loadThreadPlugins } from '../plugins/load.js';
+import { crsEnvOf, type MadeCrsEnv } from '../../envs/crs-env.js';
 import type { TrainablePolicy } from '../../agents/trainable.js';
 import { isTrainablePolicy } from '../../agents/trainable.js';
 import { policies } from '../../agents/policies.js';
@@ -17,7 +18,7 @@ import { policies } from '../../agents/policies.js';
 export interface PolicySpec {
   /** A name in the policies registry ('neural': the setup module's own). */
   name: string;
-  /** Plugin modules (paths or file URLs) whose default export registers policies: `(registries) => void`. */
+  /** Plugin modules (paths or file URLs) loaded before the policy is built (as SetupSpec.plugins; kept for old specs). */
   plugins?: string[];
   /** Passed to the policy's factory. */
   options?: Record<string, unknown>;
@@ -31,6 +32,12 @@ export interface SetupSpec {
   args: unknown;
   /** The policy to train (default: the module's createPolicy). */
   policy?: PolicySpec;
+  /**
+   * Plugin files (paths or file URLs) every thread loads before it builds the env and the policy, in order: what a
+   * plugin registers (a reward component, simulator, dataset, policy) then exists on the workers too. Default (the
+   * runner): the files loaded in the thread that starts the workers.
+   */
+  plugins?: string[];
 }
 
 /** What a learner's config sets on the env (the env owns the reward weighting; learners only read it). */
@@ -44,34 +51,19 @@ export interface SetupModule {
    * One env copy; `index` tells copies apart (0 in the main thread, 1.. in workers). `overrides` must be applied
    * to the env's config (the runner checks that they were).
    */
-  createEnv(args: unknown, index: number, overrides?: EnvOverrides): Promise<CrsEnv> | CrsEnv;
+  createEnv(args: unknown, index: number, overrides?: EnvOverrides): Promise<MadeCrsEnv> | MadeCrsEnv;
   /** A policy with its feature extractor (fresh weights; learners set them). */
   createPolicy(args: unknown): Promise<TrainablePolicy> | TrainablePolicy;
   /** Sample ids of a split, in a stable order. */
   sampleIds(args: unknown, split: Split): Promise<string[]> | string[];
 }
 
-/** A file URL for a module path (absolute or relative to the working directory). */
-export function moduleUrl(specifier: string): string {
-  if (specifier.startsWith('file:')) return specifier;
-  return pathToFileURL(isAbsolute(specifier) ? specifier : resolve(specifier)).href;
-}
-
 /**
- * Imports a module. A plain import works under tsx and vitest and for compiled JS; a TypeScript module in a
- * plain Node process goes through tsx's importer.
+ * Imports a module (paths or file URLs; TypeScript ones too), into this thread's module graph where possible: see
+ * src/core/import-module.ts.
  */
-export async function importModule(specifier: string): Promise<Record<string, unknown>> {
-  const url = moduleUrl(specifier);
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(url)) throw err;
-    const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (s: string, parent: string) => Promise<unknown> };
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-  }
-}
+export const importModule = importSourceModule;
+export { moduleUrl };
 
 /** Imports a setup module and checks its exports. */
 export async function importSetup(specifier: string): Promise<SetupModule> {
@@ -84,22 +76,11 @@ export async function importSetup(specifier: string): Promise<SetupModule> {
 }
 
 /**
- * Loads plugin modules once per thread (shared with the CLI's --plugin loader, src/core/loaded-plugins.ts): in a
- * rollout worker each default export receives the registries a rollout needs (`policies`).
+ * Loads plugin modules (paths or file URLs) once per thread, in order, with the CLI's loader: each default export
+ * receives all the registries, as with `--plugin`.
  */
-export function loadPolicyPlugins(files: readonly string[]): Promise<void[]> {
-  return Promise.all(
-    files.map((file) => {
-      const url = moduleUrl(file);
-      const path = fileURLToPath(url);
-      return loadPluginOnce(path, async () => {
-        const mod = await importModule(url);
-        const register = mod['default'];
-        if (typeof register !== 'function') throw new Error(`plugin ${path}: its default export must be a function (registries) => void`);
-        await (register as (r: { policies: typeof policies; source: string }) => unknown)({ policies, source: path });
-      });
-    }),
-  );
+export function loadPolicyPlugins(files: readonly string[]): Promise<void> {
+  return loadThreadPlugins(files.map((file) => fileURLToPath(moduleUrl(file))));
 }
 
 /** The policy a setup spec names (the module's createPolicy when it names none). */
@@ -107,17 +88,19 @@ export async function buildPolicy(setup: SetupSpec, mod?: SetupModule): Promise<
   const module = mod ?? (await importSetup(setup.module));
   const setupPolicy = async () => module.createPolicy(setup.args);
   if (!setup.policy) return setupPolicy();
-  await loadPolicyPlugins(setup.policy.plugins ?? []);
+  await loadPolicyPlugins([...(setup.plugins ?? []), ...(setup.policy.plugins ?? [])]);
   const policy = await policies.get(setup.policy.name)({ options: setup.policy.options ?? {}, setupPolicy });
   if (!isTrainablePolicy(policy)) throw new Error(`trainable policy '${setup.policy.name}': its factory returned something that is not a TrainablePolicy (see agents/trainable.ts)`);
   return policy;
 }
 
 /** The env and policy of one rollout thread; overrides the setup module ignored are an error, not a silent default. */
-export async function buildRolloutParts(setup: SetupSpec, index: number, overrides: EnvOverrides = {}): Promise<{ env: CrsEnv; policy: TrainablePolicy }> {
+export async function buildRolloutParts(setup: SetupSpec, index: number, overrides: EnvOverrides = {}): Promise<{ env: MadeCrsEnv; policy: TrainablePolicy }> {
+  // First: the env's reward components, simulator or dataset may be a plugin's.
+  await loadPolicyPlugins(setup.plugins ?? []);
   const mod = await importSetup(setup.module);
   const env = await mod.createEnv(setup.args, index, overrides);
-  const weights = env.config.rewardWeights as Readonly<Record<string, number | null>>;
+  const weights = crsEnvOf(env, `setup module ${setup.module}: createEnv's env`).config.rewardWeights as Readonly<Record<string, number | null>>;
   if (overrides.rewardWeights !== undefined && !Object.entries(overrides.rewardWeights).every(([name, w]) => deepEqual(weights[name], w))) {
     throw new Error(`setup module ${setup.module}: createEnv ignored the reward_weights it was given (see EnvOverrides in src/learners/setup.ts)`);
   }

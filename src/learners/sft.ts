@@ -28,7 +28,7 @@ import { bestModelMetric, summarizeEpisodes } from './metrics.js';
 import { Adam, clipGradNorm } from './optimizer.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner } from './runner.js';
-import { importSetup, moduleUrl, type SetupSpec } from './setup.js';
+import { importSetup, loadPolicyPlugins, moduleUrl, type SetupSpec } from './setup.js';
 import { removeStaleTemps } from '../core/atomic-write.js';
 
 export interface TrainSftOptions {
@@ -116,13 +116,14 @@ export async function trainSft(opts: TrainSftOptions): Promise<SftResult> {
   mkdirSync(outDir, { recursive: true });
   removeStaleTemps(outDir); // a killed run's temp files (checkpoints half written) would otherwise pile up
   const files = { log: join(outDir, 'log.jsonl'), policy: join(outDir, 'policy'), config: join(outDir, 'config.json'), summary: join(outDir, 'summary.json') };
-  const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args };
+  const setup: SetupSpec = { module: moduleUrl(opts.setup.module), args: opts.setup.args, ...(opts.setup.plugins ? { plugins: opts.setup.plugins } : {}) };
   writeFileSync(files.config, `${JSON.stringify({ config, setup, initPolicy: opts.initPolicy ?? null }, null, 2)}\n`);
   const log = new JsonlLog(files.log);
   log.open();
   log.write({ event: 'start', kind: 'sft', config });
 
   const tf = await getTf('wasm');
+  await loadPolicyPlugins(setup.plugins ?? []);
   const mod = await importSetup(setup.module);
   const created = await mod.createPolicy(setup.args);
   // SFT's teacher speaks in the neural recommender's candidate and option indices (teacher-rollout.ts).

@@ -1,19 +1,27 @@
 // Setup module for learners and their rollout workers over the real CrsEnv: the env comes from
-// makeCrsEnv (trained dual-view retriever and simulator from the artifacts folder, loaded only: the main
-// process trains them before any worker starts), the policy from the shared encoders.
+// make(envId) (default CrsEnv/<dataset>-v0: trained dual-view retriever and simulator from the artifacts folder,
+// loaded only: the main process trains them before any worker starts), the policy from the shared encoders.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseConfig } from '../config/load.js';
 import { datasets } from '../data/registry.js';
 import type { Split } from '../data/types.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
-import { makeCrsEnv, sharedComponents, sharedDataset } from '../../envs/register.js';
+import { crsEnvOf, type MadeCrsEnv } from '../../envs/crs-env.js';
+import { crsEnvId, sharedComponents, sharedDataset } from '../../envs/register.js';
+import { make } from '../core/registry.js';
+import type { CrsAction } from '../../envs/action.js';
+import type { CrsObservation } from '../../envs/types.js';
 import { NeuralRecommender, NeuralRecommenderConfigSchema } from '../../agents/neural/recommender.js';
 import { FeatureExtractor } from '../../agents/neural/features.js';
 import type { EnvOverrides } from '../learners/setup.js';
 
 export const CrsSetupArgsSchema = z.object({
   dataset: datasets.schema(),
+  /**
+   * The env id rollouts are made with (`make(envId, options)`): default `CrsEnv/<dataset>-v0`. A plugin's id may
+   * add its own options and wrappers; its unwrapped env must be a CrsEnv of `dataset`.
+   */
+  envId: z.string().optional(),
   dataRoot: z.string().optional(),
   artifactsDir: z.string().optional(),
   /** makeCrsEnv options (simulator variant, retriever choice, env config, components config). */
@@ -34,11 +42,19 @@ function common(args: ReturnType<typeof parse>) {
   return { ...(args.dataRoot ? { dataRoot: args.dataRoot } : {}), ...(args.artifactsDir ? { artifactsDir: args.artifactsDir } : {}) };
 }
 
-export async function createEnv(raw: unknown, _index = 0, overrides: EnvOverrides = {}): Promise<CrsEnv> {
+export async function createEnv(raw: unknown, _index = 0, overrides: EnvOverrides = {}): Promise<MadeCrsEnv> {
   const args = parse(raw);
   const { rewardWeights } = overrides;
   const env = rewardWeights ? { env: { ...((args.envOptions.env as Record<string, unknown> | undefined) ?? {}), rewardWeights } } : {};
-  return makeCrsEnv(args.dataset, { ...args.envOptions, ...env, ...common(args), loadOnly: true });
+  const id = args.envId ?? crsEnvId(args.dataset);
+  const made = await make<CrsObservation, CrsAction>(id, { ...args.envOptions, ...env, ...common(args), loadOnly: true });
+  try {
+    crsEnvOf(made, id);
+  } catch (err) {
+    await made.close().catch(() => undefined);
+    throw err;
+  }
+  return made;
 }
 
 const extractors = new Map<string, FeatureExtractor>();

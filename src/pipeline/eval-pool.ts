@@ -11,7 +11,7 @@ import { PinnedWorkers } from '../core/worker-pool.js';
 import { errorMessage, OneLineError } from '../core/errors.js';
 import type { EvalProtocol, SampleTrace } from '../eval/protocol.js';
 import type { EvalChunkResult, EvalChunkTask } from './eval-worker.js';
-import type { EvalSetup } from './run-eval.js';
+import type { EvalSetup } from './prepared-eval.js';
 import { addStats } from './llm-agent-calls.js';
 import type { LlmAgentStats } from '../../agents/llm-agent.js';
 import { addFailures, type SimulatorFailures } from './simulator-failures.js';

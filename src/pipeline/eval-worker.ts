@@ -1,11 +1,11 @@
 // Worker side of the EvalPool: plays a chunk of an evaluation's samples with the agent and env copies the setup
-// names, built once per thread and setup (the last setup's are kept, an earlier one's dropped), and returns the
+// names (after loading the setup's plugins, which a new thread lacks), built once per thread and setup (the last setup's are kept, an earlier one's dropped), and returns the
 // traces of the samples that finished, with the error that stopped the others. Trained components are loaded,
 // never trained here. After a failed chunk the thread drops its envs and agent, so a retry starts afresh.
 import type { EvalProtocol, SampleTrace } from '../eval/protocol.js';
 import type { RecSample } from '../data/types.js';
 import { stableStringify } from './stage-cache.js';
-import { playPrepared, prepareEvaluation, type EvalSetup, type PreparedEvaluation } from './run-eval.js';
+import { playPrepared, prepareEvaluation, type EvalSetup, type PreparedEvaluation } from './prepared-eval.js';
 import type { LlmAgentStats } from '../../agents/llm-agent.js';
 import type { SimulatorFailures } from './simulator-failures.js';
 import { causedBy, errorMessage } from '../core/errors.js';
@@ -54,7 +54,7 @@ async function prepared(setup: EvalSetup): Promise<NonNullable<typeof current>> 
 async function dropPrepared(): Promise<void> {
   const old = current;
   current = undefined;
-  if (old) await Promise.all(old.prepared.envs.map((e) => e.close().catch(() => undefined)));
+  if (old) await Promise.all(old.prepared.envs.map((e) => e.env.close().catch(() => undefined)));
 }
 
 export default async function playChunk(task: EvalChunkTask): Promise<EvalChunkResult> {
@@ -77,7 +77,7 @@ export default async function playChunk(task: EvalChunkTask): Promise<EvalChunkR
       : {}),
     protocol: played.protocol,
     agent: played.agent,
-    envConfig: p.envs[0]?.config,
+    envConfig: p.envs[0]?.crs.config,
     simulatorFailures: played.simulatorFailures,
     warnings,
     ...(played.llmAgent ? { llmAgent: played.llmAgent } : {}),

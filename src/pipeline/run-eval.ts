@@ -1,47 +1,21 @@
 // One evaluation (every sample plays all rounds; both protocols from that play), from an agent SPEC to the files in a folder,
 // in this thread or on an EvalPool's worker threads (eval-pool.ts).
-import type { DatasetName } from '../data/paths.js';
-import type { RecSample, Split } from '../data/types.js';
-import { evaluate, type EvalProtocol, type EvalRun, type SampleTrace } from '../eval/protocol.js';
+import type { EvalProtocol, EvalRun, SampleTrace } from '../eval/protocol.js';
 import { summarizeRun } from '../eval/subsets.js';
 import { writeEvalRun } from '../eval/files.js';
 import type { EvalMeta } from '../eval/report.js';
-import type { CrsEnv } from '../../envs/crs-env.js';
-import type { EnvComponents } from '../../envs/components.js';
-import { crsEnvNeedsComponents, makeCrsEnv, sharedComponents, sharedDataset, type CrsEnvOptions } from '../../envs/register.js';
-import { agents } from '../../agents/registry.js';
-import { describeAgentSpec, resolveAgentSpec, type ResolvedAgent } from './agent-spec.js';
-import { resolveLlmConfig, type LlmConfigInput } from '../llm/config.js';
+import { describeAgentSpec } from './agent-spec.js';
 import { EvalWorkerError, type EvalPool } from './eval-pool.js';
 import { causedBy, errorMessage, OneLineError } from '../core/errors.js';
 import type { LlmAgentStats } from '../../agents/llm-agent.js';
-import { llmFailureNote, llmStatsOf, statsSince } from './llm-agent-calls.js';
-import { SimulatorFailureCounter, simulatorFailureNote, type SimulatorFailures } from './simulator-failures.js';
+import { llmFailureNote } from './llm-agent-calls.js';
+import { simulatorFailureNote, type SimulatorFailures } from './simulator-failures.js';
+import { loadedPlugins, loadThreadPlugins } from '../plugins/load.js';
+import { spec } from '../core/registry.js';
+import { concurrencyOf, envIdOf, envOptionsOf, evalSamples, playPrepared, prepareEvaluation, type EvalSetup, type PlayedEvaluation } from './prepared-eval.js';
 
-/** What an evaluation plays: plain data, so that an eval worker builds the same envs and agent. */
-export interface EvalSetup {
-  dataset: DatasetName;
-  split: Split;
-  agent: string;
-  rounds: number;
-  dataRoot?: string;
-  artifactsDir?: string;
-  /** Env options on top of the agent's own (simulator variant, env config, components config). */
-  envOptions?: Partial<CrsEnvOptions>;
-  /** Evaluate only the first N samples of the split (quick runs). */
-  limit?: number;
-  /**
-   * Settings of the LLM clients (agent and simulator) over their config and the CRS_GYM_LLM_* variables: the CLI's
-   * --llm-timeout, --llm-retries, --llm-concurrency, --llm-max-failures.
-   */
-  llm?: Partial<LlmConfigInput>;
-  /**
-   * Samples played at once, each on its own env copy (see `evaluate`). Default: the LLM client's `maxConcurrency`
-   * when the agent or the simulator is an LLM (they wait on the server), else 1 (the work is CPU-bound in this
-   * thread, so more copies would not help). The results do not depend on it.
-   */
-  concurrency?: number;
-}
+// The setup and its play in one thread live in prepared-eval.ts (eval workers import it too); re-exported here.
+export { defaultConcurrency, evalSamples, type EvalSetup } from './prepared-eval.js';
 
 export interface RunEvalOptions extends EvalSetup {
   seed: number;
@@ -75,145 +49,6 @@ export class PartialEvaluationError extends OneLineError {
   }
 }
 
-function agentWaitsOnServer(spec: string): boolean {
-  const name = spec.split(':')[0] ?? '';
-  return agents.has(name) && agents.get(name).waitsOnServer === true;
-}
-
-/** The default concurrency: an LLM agent or simulator waits on its server, so as many samples as it takes requests. */
-export function defaultConcurrency(agentSpec: string, envOptions: Record<string, unknown>, env: Readonly<Record<string, string | undefined>> = process.env, llm: Partial<LlmConfigInput> = {}): number {
-  const limits: number[] = [];
-  if (agentWaitsOnServer(agentSpec)) limits.push(resolveLlmConfig(llm, env).maxConcurrency);
-  if (envOptions.simulator === 'llm') limits.push(resolveLlmConfig((envOptions.llm ?? {}) as Record<string, unknown>, env).maxConcurrency);
-  return limits.length === 0 ? 1 : Math.min(...limits);
-}
-
-/**
- * The env options an evaluation's envs are made with (the agent's retriever, the split and the rounds). The env
- * plays all rounds whatever the user says (runAllRounds), so one play gives both protocols.
- */
-function envOptionsOf(setup: EvalSetup): Record<string, unknown> {
-  const described = describeAgentSpec(setup.agent);
-  const simulatorLlm = setup.llm !== undefined ? { llm: { ...(setup.envOptions?.llm ?? {}), ...setup.llm } } : {};
-  return {
-    ...(setup.dataRoot ? { dataRoot: setup.dataRoot } : {}),
-    ...(setup.artifactsDir ? { artifactsDir: setup.artifactsDir } : {}),
-    ...setup.envOptions,
-    ...simulatorLlm,
-    ...described.envOptions,
-    env: { ...(setup.envOptions?.env ?? {}), split: setup.split, rounds: setup.rounds, runAllRounds: true },
-  };
-}
-
-/** The samples an evaluation plays, in the split's order; an empty split is an error naming it. */
-export function evalSamples(setup: EvalSetup): RecSample[] {
-  const dataset = sharedDataset(setup.dataset, setup.dataRoot);
-  const all = dataset.samples[setup.split];
-  if (all.length === 0) throw new OneLineError(`${setup.dataset} has no ${setup.split} samples (data in ${dataset.root}): nothing to evaluate; check the ${setup.split} file (crs-gym data stats --dataset ${setup.dataset} --strict)`);
-  return setup.limit !== undefined ? all.slice(0, setup.limit) : all;
-}
-
-function concurrencyOf(setup: EvalSetup, envOptions: Record<string, unknown>): number {
-  const concurrency = setup.concurrency ?? defaultConcurrency(setup.agent, envOptions, process.env, setup.llm);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`runEvaluation: concurrency must be a positive integer, got ${String(concurrency)}`);
-  return concurrency;
-}
-
-/** An evaluation's agent and env copies, built in the thread that plays it. */
-export interface PreparedEvaluation {
-  /** Absent when neither the agent nor the env needs them. */
-  components: EnvComponents | undefined;
-  resolved: ResolvedAgent;
-  envs: CrsEnv[];
-  samples: RecSample[];
-}
-
-/**
- * Builds the agent and the env copies. `loadOnly` (eval workers) loads the trained components and fails if they are
- * missing instead of training them.
- */
-export async function prepareEvaluation(setup: EvalSetup, opts: { loadOnly?: boolean } = {}): Promise<PreparedEvaluation> {
-  const dataset = sharedDataset(setup.dataset, setup.dataRoot);
-  const envOptions = { ...envOptionsOf(setup), ...(opts.loadOnly ? { loadOnly: true } : {}) };
-  // Lexical baselines with an untrained simulator need no trained components; a neural policy always does.
-  const components =
-    describeAgentSpec(setup.agent).kind === 'neural' || crsEnvNeedsComponents(setup.dataset, envOptions)
-      ? await sharedComponents(dataset, {
-          ...(setup.artifactsDir ? { artifactsDir: setup.artifactsDir } : {}),
-          components: (setup.envOptions?.components ?? {}) as Record<string, unknown>,
-          ...(opts.loadOnly ? { loadOnly: true } : {}),
-        })
-      : undefined;
-  const resolved = await resolveAgentSpec(setup.agent, components, setup.llm, dataset);
-  const samples = evalSamples(setup);
-  // Copies share the dataset and the trained components; more than one per sample would only idle.
-  const copies = Math.max(1, Math.min(concurrencyOf(setup, envOptions), samples.length));
-  const envs: CrsEnv[] = [];
-  for (let i = 0; i < copies; i++) envs.push(await makeCrsEnv(setup.dataset, envOptions));
-  return { components, resolved, envs, samples };
-}
-
-/**
- * What playing some samples of a prepared evaluation gives: the traces of the samples that finished (in the order
- * given), the ids of those that did not, the error that stopped the rest, and the LLM calls and simulator failures.
- */
-export interface PlayedEvaluation {
-  samples: SampleTrace[];
-  missing: string[];
-  /** Set when a sample failed: no new sample was started after it. */
-  error?: unknown;
-  protocol: EvalProtocol;
-  agent: string;
-  llmAgent: LlmAgentStats | undefined;
-  simulatorFailures: SimulatorFailures;
-}
-
-/**
- * Plays `samples` on the prepared env copies (one sample per copy at a time, as `evaluate` does), counting the LLM
- * agent's calls and the simulator's failed turns. Each sample is its own `evaluate` call, with the streams of the
- * seed and its id as in one call over all, so the traces are the same, and a failure keeps the finished samples.
- */
-export async function playPrepared(
-  prepared: PreparedEvaluation,
-  samples: readonly RecSample[],
-  rounds: number,
-  seed: number,
-  onProgress?: (done: number, total: number) => void,
-): Promise<PlayedEvaluation> {
-  const agent = prepared.resolved.agent;
-  const before = llmStatsOf(agent);
-  const counter = new SimulatorFailureCounter();
-  const traces = new Array<SampleTrace | undefined>(samples.length);
-  let next = 0;
-  let done = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async (env: CrsEnv): Promise<void> => {
-    const watched = counter.watch(env);
-    while (failure === undefined && next < samples.length) {
-      const index = next++;
-      try {
-        traces[index] = (await evaluate({ env: watched, agent, samples: [samples[index] as RecSample], rounds, seed })).samples[0];
-      } catch (error) {
-        failure ??= { error };
-        return;
-      }
-      onProgress?.(++done, samples.length);
-    }
-  };
-  await Promise.all(prepared.envs.map(lane));
-  const finished = traces.filter((t): t is SampleTrace => t !== undefined);
-  const missing = samples.filter((_, i) => traces[i] === undefined).map((s) => s.id);
-  return {
-    samples: finished,
-    missing,
-    ...(failure !== undefined ? { error: failure.error } : {}),
-    protocol: prepared.envs[0]?.config.excludeContextItems ? 'exclude-context-items' : 'default',
-    agent: agent.name,
-    llmAgent: statsSince(llmStatsOf(agent), before),
-    simulatorFailures: counter.value,
-  };
-}
-
 /** What an evaluation played, in this thread or on worker threads, before it is written. */
 interface Played {
   samples: SampleTrace[];
@@ -235,7 +70,7 @@ async function playHere(opts: RunEvalOptions): Promise<Played> {
   try {
     played = await playPrepared(prepared, prepared.samples, opts.rounds, opts.seed, opts.onProgress);
   } finally {
-    await Promise.all(prepared.envs.map((e) => e.close()));
+    await Promise.all(prepared.envs.map((e) => e.env.close()));
   }
   const components = prepared.components;
   return {
@@ -243,7 +78,7 @@ async function playHere(opts: RunEvalOptions): Promise<Played> {
     missing: played.missing,
     ...(played.error !== undefined ? { failure: { message: errorMessage(played.error), cause: played.error } } : {}),
     protocol: played.protocol,
-    envConfig: (prepared.envs[0] as CrsEnv).config,
+    envConfig: prepared.envs[0]?.crs.config,
     label: prepared.resolved.label,
     llmCalls: played.llmAgent,
     simulatorFailures: played.simulatorFailures,
@@ -276,6 +111,10 @@ async function playOnPool(opts: RunEvalOptions, pool: EvalPool, envOptions: Reco
  * PartialEvaluationError says so; when none finished, the error is thrown and nothing is written.
  */
 export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
+  // Plugins named by the caller load here too (the samples and the agent spec are read in this thread); an unknown
+  // env id fails before anything is built.
+  await loadThreadPlugins(opts.plugins ?? [], opts.agent);
+  spec(envIdOf(opts));
   const envOptions = envOptionsOf(opts);
   const played = opts.pool !== undefined ? await playOnPool(opts, opts.pool, envOptions) : await playHere(opts);
   if (played.failure !== undefined && played.samples.length === 0) {
@@ -303,6 +142,7 @@ export async function runEvaluation(opts: RunEvalOptions): Promise<EvalRun> {
     split: opts.split,
     config: {
       agent: opts.agent,
+      ...(opts.envId !== undefined ? { envId: opts.envId } : {}),
       env: played.envConfig,
       simulator: envOptions.simulator ?? 'multi-task',
       retriever: envOptions.retriever ?? 'dual-view',
@@ -339,5 +179,8 @@ function setupOf(opts: RunEvalOptions): EvalSetup {
     ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.llm !== undefined ? { llm: opts.llm } : {}),
+    ...(opts.envId !== undefined ? { envId: opts.envId } : {}),
+    // The workers load the plugins this thread loaded (or those the caller names) before they build anything.
+    plugins: opts.plugins ?? loadedPlugins(),
   };
 }

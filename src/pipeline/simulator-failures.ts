@@ -2,6 +2,9 @@
 // so the user gave a neutral feedback instead). Like a failed LLM agent call, this lowers the metrics without an
 // error, so an evaluation reports it.
 import type { CrsEnv } from '../../envs/crs-env.js';
+import type { Env } from '../core/env.js';
+import type { CrsAction } from '../../envs/action.js';
+import type { CrsObservation, StepInfo } from '../../envs/types.js';
 import type { EvalEnv } from '../eval/protocol.js';
 
 export interface SimulatorFailures {
@@ -16,23 +19,26 @@ export interface SimulatorFailures {
 export class SimulatorFailureCounter {
   private counts: SimulatorFailures = { steps: 0, failures: 0 };
 
-  /** The env, seen through a view that counts its turns and failed feedback. */
-  watch(env: CrsEnv): EvalEnv {
+  /**
+   * The env, seen through a view that counts its turns and failed feedback; `crs` is the CrsEnv under its wrappers
+   * (the env itself when unwrapped), whose config and current sample the evaluator reads.
+   */
+  watch(env: Env<CrsObservation, CrsAction>, crs: CrsEnv = env as CrsEnv): EvalEnv {
     return {
       reset: (opts) => env.reset(opts),
       step: async (action) => {
         const result = await env.step(action);
         this.counts.steps++;
-        const error = result.info.feedback?.error;
+        const error = (result.info as Partial<StepInfo>).feedback?.error;
         if (error !== undefined) {
           this.counts.failures++;
           this.counts.first ??= error;
         }
         return result;
       },
-      config: env.config,
+      config: crs.config,
       get currentSample() {
-        return env.currentSample;
+        return crs.currentSample;
       },
     };
   }

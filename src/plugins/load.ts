@@ -6,12 +6,16 @@
 // package under plain node takes .js/.mjs.
 import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { importSourceModule } from '../core/import-module.js';
 import { OneLineError, errorMessage } from '../core/errors.js';
-import { loadPluginOnce } from '../core/loaded-plugins.js';
+import { loadPluginOnce, setPluginLoaderModule } from '../core/loaded-plugins.js';
 import { agentModules, agents, isAgent, type AgentBuildContext, type AgentEntry } from '../../agents/registry.js';
 import type { Agent } from '../../agents/types.js';
 import { registriesFrom, type Registries } from './registries.js';
+
+// Core's vector-env workers load plugins through this module, by URL (core may not import it).
+setPluginLoaderModule(import.meta.url);
 
 export class PluginError extends OneLineError {
   override name = 'PluginError';
@@ -38,7 +42,8 @@ async function importModule(file: string, what: string): Promise<Record<string, 
   const path = resolve(file);
   if (!existsSync(path)) throw new PluginError(`${what} ${file}: no such file (${path})`);
   try {
-    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // Into this thread's module graph, also in a worker thread (see src/core/import-module.ts).
+    return await importSourceModule(path);
   } catch (err) {
     const ts = /\.[cm]?ts$/.test(path) ? ' (a .ts file loads only when crs-gym runs its TypeScript sources through tsx; compile it to .js otherwise)' : '';
     throw new PluginError(`${what} ${file}: cannot import it: ${errorMessage(err)}${ts}`, { cause: err });
@@ -85,6 +90,21 @@ export async function loadPluginsFromEnv(env: Record<string, string | undefined>
   }
   if (!Array.isArray(files)) throw new PluginError(`$${PLUGINS_ENV_VAR} is not a JSON list of files: ${raw}`);
   for (const file of files) await loadPlugin(String(file));
+}
+
+/** A plugin's path: file URLs (as a PolicySpec may give them) become paths. */
+function pathOf(file: string): string {
+  return file.startsWith('file:') ? fileURLToPath(file) : file;
+}
+
+/**
+ * Loads plugin files in order, once per thread, then the agent module `agentSpec` names (when it is a file). Every
+ * thread that builds things by name calls it first with the files the main thread loaded (carried in its setup:
+ * SetupSpec.plugins, EvalSetup.plugins), since a worker thread starts with the built-in registries only.
+ */
+export async function loadThreadPlugins(files: readonly string[], agentSpec?: string): Promise<void> {
+  for (const file of files) await loadPlugin(pathOf(file));
+  if (agentSpec !== undefined && isModuleSpec(agentSpec)) await loadAgentModule(agentSpec);
 }
 
 /** Whether an `--agent` value names a module file rather than a registered agent. */

@@ -15,7 +15,7 @@ import { AgentSpecError, agentChoices, describeAgentSpec } from '../../pipeline/
 import { policyFile } from '../../../agents/neural/recommender.js';
 import { UsageError } from '../errors.js';
 import { progressBar } from '../progress.js';
-import { addLlmOptions, intOption, llmOptions, workersOption } from '../options.js';
+import { addLlmOptions, envIdOption, intOption, llmOptions, workersOption } from '../options.js';
 
 export function registerEvalCommand(program: Command): void {
   const command = program
@@ -33,7 +33,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--limit <n>', 'only the first N samples of the split')
     .option('--concurrency <n>', 'samples played at once, each on its own env copy (default: the LLM maxConcurrency for an llm agent or simulator, else 1); results do not depend on it')
     .option('--baseline <dir>', 'an earlier eval folder to test against (paired t-test in the report)')
-    .option('--workers <n>', 'worker threads to play the samples on (0: this thread); results do not depend on it', '0')
+    .option('--workers <n>', "worker threads to play the samples on (0: this thread; each loads the --plugin files); results do not depend on it", '0')
+    .option('--env <id>', 'env id to make the envs with (default CrsEnv/<dataset>-v0; e.g. one a --plugin registers with its own options and wrappers)')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)');
   addLlmOptions(command).action(async (o: Record<string, string | boolean | undefined>) => {
@@ -44,6 +45,7 @@ export function registerEvalCommand(program: Command): void {
     if (!['train', 'valid', 'test'].includes(split)) throw new UsageError(`--split must be train, valid or test, got '${split}'`);
     const simulator = { data: registryChoice(simulators, o.simulator, '--simulator') };
     const workers = workersOption(o.workers);
+    const envId = envIdOption(o.env);
     const rounds = intOption(o.rounds, '--rounds', 1);
     const seed = intOption(o.seed, '--seed', 0);
     const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
@@ -59,6 +61,7 @@ export function registerEvalCommand(program: Command): void {
       const run = await runEvaluation({
         ...(pool ? { pool } : {}),
         dataset,
+        ...(envId !== undefined ? { envId } : {}),
         split: split as 'train' | 'valid' | 'test',
         agent: String(o.agent),
         rounds,

@@ -19,7 +19,7 @@ import { policies } from '../../../agents/policies.js';
 import { errorMessage } from '../../core/errors.js';
 import { sharedComponents, sharedDataset } from '../../../envs/register.js';
 import { UsageError } from '../errors.js';
-import { intOption, rewardWeightsOption, workersOption } from '../options.js';
+import { envIdOption, intOption, rewardWeightsOption, workersOption } from '../options.js';
 
 const SYNTHETIC = 'synthetic';
 
@@ -53,11 +53,12 @@ function common(cmd: Command): Command {
     .requiredOption('--dataset <name>', `dataset: ${choicesHelp(datasets)}, or ${SYNTHETIC} (a small generated one: no trained components, for tries and tests)`)
     .requiredOption('--out <dir>', 'run folder (config.json, log.jsonl, checkpoints, policy/)')
     .option('--config <file>', 'JSON config (fields as documented in docs/learners.md)')
-    .option('--workers <n>', 'rollout worker threads (0 = main thread)', '2')
+    .option('--workers <n>', 'rollout worker threads (0 = main thread; each loads the --plugin files)', '2')
+    .option('--env <id>', `env id the rollouts are made with (default CrsEnv/<dataset>-v0; e.g. one a --plugin registers); not with ${SYNTHETIC}`)
     .option('--limit <n>', 'use only the first N samples of each split')
     .option('--data <dir>', 'data folder')
     .option('--artifacts <dir>', 'artifacts folder (trained encoder, simulator, retriever)')
-    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}'; a plugin's component needs --workers 0")
+    .option('--reward-weights <json>', "the env's reward weights by component, merged over the defaults (null leaves one out), e.g. '{\"novelty\":0.5}' (a --plugin's components work on the workers too)")
     .option('--seed <n>', 'overrides the config seed (policy init, sampling, sample order)');
 }
 
@@ -71,11 +72,13 @@ function checkArguments(o: Record<string, string | boolean | undefined>) {
   const dataset = String(o.dataset);
   if (dataset !== SYNTHETIC) registryChoice(datasets, dataset, '--dataset');
   const workers = workersOption(o.workers);
+  const envId = envIdOption(o.env);
+  if (dataset === SYNTHETIC && envId !== undefined) throw new UsageError(`--env: the ${SYNTHETIC} dataset builds its own env (no env id); drop --env`);
   const limit = o.limit !== undefined ? intOption(o.limit, '--limit', 1) : undefined;
   if (dataset === SYNTHETIC && limit !== undefined) throw new UsageError(`--limit: the ${SYNTHETIC} dataset is small already (40 dialogues); drop --limit`);
   if (typeof o.init === 'string' && !existsSync(policyFile(o.init))) throw new UsageError(`--init: no trained policy at ${policyFile(o.init)}`);
   const rewardWeights = o.rewardWeights !== undefined ? rewardWeightsOption(o.rewardWeights) : undefined;
-  return { dataset, workers, limit, rewardWeights, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
+  return { dataset, envId, workers, limit, rewardWeights, dataRoot: typeof o.data === 'string' ? o.data : undefined, artifactsDir: typeof o.artifacts === 'string' ? o.artifacts : undefined };
 }
 
 /** reward_weights may only name the env's reward components (a typo would otherwise fail at the first rollout). */
@@ -87,7 +90,7 @@ function checkRewardWeights(weights: Readonly<Record<string, number | null>> | n
 
 /** Trains the components in this process (workers only load them), under the run folder's lock. */
 async function prepare(args: ReturnType<typeof checkArguments>) {
-  const { dataset, dataRoot, artifactsDir, limit, rewardWeights } = args;
+  const { dataset, envId, dataRoot, artifactsDir, limit, rewardWeights } = args;
   // synthetic, the one name checkArguments lets through that is not a registered dataset: nothing to train.
   if (dataset === SYNTHETIC) return { module: STANDARD_SETUP_MODULE, args: rewardWeights ? { env: { rewardWeights } } : {} };
   await sharedComponents(sharedDataset(dataset, dataRoot), { ...(artifactsDir ? { artifactsDir } : {}) });
@@ -95,6 +98,7 @@ async function prepare(args: ReturnType<typeof checkArguments>) {
     module: CRS_SETUP_MODULE,
     args: {
       dataset,
+      ...(envId !== undefined ? { envId } : {}),
       ...(dataRoot ? { dataRoot } : {}),
       ...(artifactsDir ? { artifactsDir } : {}),
       ...(limit !== undefined ? { limit } : {}),
