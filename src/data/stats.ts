@@ -150,7 +150,7 @@ export function formatStats(stats: DatasetStats): string {
     ...rows.map(([label, get]) => `${label.padEnd(width)}  ${SPLITS.map((s) => get(stats.splits[s]).padStart(8)).join(' ')}`),
     '',
     `train: ${stats.splits.train.samples} samples from ${stats.splits.train.dialogues} raw dialogues`,
-    `train signals (co-mention graph, popularity): ${stats.trainSignals.dialogues} dialogues` +
+    `train signals (co-mention graph${stats.popularity.source === 'train-portion mentions' ? ', popularity' : ''}): ${stats.trainSignals.dialogues} dialogues` +
       (stats.trainSignals.textOnly > 0 ? `, ${stats.trainSignals.textOnly} of them known only as text` : '') +
       (stats.trainSignals.withLikes > 0 ? `, ${stats.trainSignals.withLikes} with seeker likes` : ''),
     `popularity (simulator, recommender): ${stats.popularity.source} over ${stats.popularity.dialogues} train dialogues; ` +
