@@ -8,6 +8,7 @@ import { Rng } from '../src/core/rng.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Dataset, RecSample } from '../src/data/types.js';
 import { SAMPLE_ID_SCHEME } from '../src/data/samples.js';
+import { TargetPopularity } from '../src/data/popularity.js';
 import { artifactsRoot, embeddingsDir } from '../src/core/home.js';
 import { stageProgress, withStageProgress } from '../src/core/progress.js';
 import { CachedEncoder, EmbeddingCache } from '../src/encoders/embedding-cache.js';
@@ -185,6 +186,11 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
   };
   const log = options.log ?? ((m: string) => process.stderr.write(`[crs-gym] ${m}\n`));
   const datasetKey = { name: dataset.name, items: dataset.items.length, samples: Object.values(dataset.samples).map((s) => s.length), sources: dataset.sources ?? null };
+  // The simulator and the retriever read popularity: a dataset whose popularity counts train-portion mentions (ReDial)
+  // says so in their keys, so artifacts trained on train-target counts are not reused. Absent for train targets,
+  // which leaves the keys (and the cached artifacts) of INSPIRED and OpenDialKG as they were.
+  const popularitySource = TargetPopularity.of(dataset).source;
+  const popularityKey = popularitySource === 'train targets' ? {} : { popularity: popularitySource };
   // Each training stage reports to options.onProgress and to the progress events (src/core/progress.ts): bars on a
   // terminal, an ETA for the minutes a first make() spends here.
   const tracked = <T>(stage: string, title: string, work: (update: (done: number, total: number, label?: string) => void) => Promise<T>): Promise<T> =>
@@ -232,7 +238,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     cachedStage({
       stage,
       dir,
-      key: { datasetKey, encoder: encoderStage.hash, text: simulatorText.id, config: simulatorConfig, seed: config.seed, format: SIMULATOR_FORMAT_VERSION },
+      key: { datasetKey, ...popularityKey, encoder: encoderStage.hash, text: simulatorText.id, config: simulatorConfig, seed: config.seed, format: SIMULATOR_FORMAT_VERSION },
       fresh: options.fresh,
       loadOnly: options.loadOnly,
       log,
@@ -302,7 +308,7 @@ export async function loadEnvComponents(dataset: Dataset, options: ComponentsOpt
     stage: 'retriever',
     dir: dirs.retriever,
     // The augmentation's random streams are seeded per sample id: a new id scheme retrains.
-    key: { datasetKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: envText.id, config: config.retriever, seed: config.seed, samples: SAMPLE_ID_SCHEME },
+    key: { datasetKey, ...popularityKey, encoder: encoderStage.hash, simulator: config.augmentRetriever ? simulatorStage.hash : null, text: envText.id, config: config.retriever, seed: config.seed, samples: SAMPLE_ID_SCHEME },
     fresh: options.fresh,
     loadOnly: options.loadOnly,
     log,

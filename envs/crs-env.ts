@@ -14,6 +14,7 @@ import { buildSimulatorInput } from '../src/simulator/types.js';
 import { listVerdict, statedPreference } from '../src/simulator/behaviour.js';
 import type { TextEncoder } from '../src/encoders/text-encoder.js';
 import { WeightedReward, referencePreference } from '../rewards/index.js';
+import { NO_INFORMATION_PREFERENCE } from '../src/data/reference-preference.js';
 import type { RewardComponent } from '../rewards/index.js';
 import { parseAction, type CrsAction } from './action.js';
 import { CrsEnvConfigSchema, type CrsEnvConfig, type CrsEnvConfigInput } from './config.js';
@@ -68,6 +69,9 @@ export const CRS_ENV_MEMO_SIZE = 4096;
  * What CrsEnvs over one dataset memoize, shared by every env over it (the env copies of a vector worker
  * included). Each entry is a pure function of its key: caching changes no observation, reward or draw.
  */
+/** The no-information preference's key in the reference-embedding memo (no item id starts with NUL). */
+const NO_INFORMATION_KEY = '\u0000no-information';
+
 interface DatasetMemos {
   /** The prompt's dialogue history of a sample, by sample id. */
   histories: Lru<string, string>;
@@ -200,6 +204,8 @@ interface Episode {
   done: boolean;
   observation: CrsObservation;
   referenceEmbedding?: Float32Array;
+  /** E_T of the no-information preference, when preferenceLift is weighted in. */
+  noInformationEmbedding?: Float32Array;
   transcript: string[];
   /** The lists shown so far whose answers were asked, and the preference stated in each answer (the simulator reads them). */
   shown: EarlierRoundIds[];
@@ -271,6 +277,11 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     this.actionSpace = new CrsActionSpace(() => this.episode?.observation.candidates ?? [], this.config.listLength);
   }
 
+  /** The reward's weights by component name, after merging over the defaults (what `info.rewards` is summed with). */
+  get rewardWeights(): Record<string, number> {
+    return this.reward.weights;
+  }
+
   get currentSample(): RecSample | undefined {
     return this.episode?.sample;
   }
@@ -293,6 +304,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
     const observation = this.observe(sample, 1, '', candidates, '', []);
     let referenceEmbedding: Float32Array | undefined;
     if (this.reward.needsPreferenceEmbeddings && this.textEncoder) referenceEmbedding = await this.referenceEmbedding(this.textEncoder, sample.target);
+    const noInformationEmbedding = this.reward.needsNoInformationEmbedding && this.textEncoder ? await this.noInformationEmbedding(this.textEncoder) : undefined;
     this.episode = {
       sample,
       rng,
@@ -300,6 +312,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       done: false,
       observation,
       referenceEmbedding,
+      ...(noInformationEmbedding ? { noInformationEmbedding } : {}),
       transcript: sample.context.map(renderUtterance),
       shown: [],
       lists: [],
@@ -340,6 +353,7 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
       preference: parsed.preference,
       preferenceEmbedding,
       referencePreferenceEmbedding: episode.referenceEmbedding,
+      ...(episode.noInformationEmbedding ? { noInformationPreferenceEmbedding: episode.noInformationEmbedding } : {}),
     });
     const rewardMs = performance.now() - t0;
     episode.lists.push(parsed.ranking.slice());
@@ -451,6 +465,17 @@ export class CrsEnv implements Env<CrsObservation, CrsAction> {
   }
 
   /** E_T(P*) of a target (memoized: the text encoder is deterministic). */
+  /** E_T(NO_INFORMATION_PREFERENCE), memoized beside the reference embeddings under a key no item id has. */
+  private async noInformationEmbedding(encoder: TextEncoder): Promise<Float32Array | undefined> {
+    const memo = perKey(this.memos.references, encoder);
+    let embedding = memo.get(NO_INFORMATION_KEY);
+    if (embedding === undefined) {
+      [embedding] = await encoder.encode([NO_INFORMATION_PREFERENCE]);
+      if (embedding !== undefined) memo.set(NO_INFORMATION_KEY, embedding);
+    }
+    return embedding;
+  }
+
   private async referenceEmbedding(encoder: TextEncoder, target: ItemId): Promise<Float32Array | undefined> {
     const memo = perKey(this.memos.references, encoder);
     let embedding = memo.get(target);

@@ -39,6 +39,25 @@ export const preference: RewardComponent = {
   },
 };
 
+/**
+ * Ours, a preference reward that discriminates: eq. 19's cosine counted only above what the sentence that says
+ * nothing ("The user prefers movies like the ones mentioned.") scores against the same P*, rescaled so a
+ * perfect P_t still scores 1: max(0, cos(P_t, P*) - b) / (1 - b) with b = cos(P_0, P*). With E_T the plain cosine
+ * has a high floor (wrong attributes .62-.77, the no-information sentence .635), so most of eq. 19 rewards
+ * writing any sentence at all. 0 when the agent wrote no preference or b >= 1.
+ */
+export const preferenceLift: RewardComponent = {
+  name: 'preferenceLift',
+  compute: (ctx: RewardContext) => {
+    const a = ctx.preferenceEmbedding;
+    const b = ctx.referencePreferenceEmbedding;
+    const none = ctx.noInformationPreferenceEmbedding;
+    if (!a || !b || !none || ctx.preference.trim() === '') return 0;
+    const floor = cosineSimilarity(none, b);
+    return floor < 1 ? Math.max(0, cosineSimilarity(a, b) - floor) / (1 - floor) : 0;
+  },
+};
+
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) throw new RangeError(`cosine of vectors of different sizes: ${a.length} vs ${b.length}`);
   let dot = 0;
@@ -61,4 +80,5 @@ export const BUILTIN_REWARDS: Readonly<Record<string, RewardComponent>> = {
   hit,
   rank,
   preference,
+  preferenceLift,
 };

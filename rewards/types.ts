@@ -35,6 +35,11 @@ export interface RewardContext {
   preferenceEmbedding?: Float32Array;
   /** E_T(P*) of the conversation's reference preference (teacher side). */
   referencePreferenceEmbedding?: Float32Array;
+  /**
+   * E_T of the preference that says nothing (NO_INFORMATION_PREFERENCE, src/data/reference-preference.ts), the
+   * baseline of `preferenceLift`; the env fills it only when that component is weighted in.
+   */
+  noInformationPreferenceEmbedding?: Float32Array;
 }
 
 export interface RewardComponent {

@@ -51,9 +51,19 @@ export class WeightedReward {
     return this.entries.map((e) => e.component.name);
   }
 
+  /** Weight by component name (0 = reported, out of the sum). */
+  get weights(): Record<string, number> {
+    return Object.fromEntries(this.entries.map((e) => [e.component.name, e.weight]));
+  }
+
   /** Needs E_T embeddings of the preferences only when a preference component is weighted in. */
   get needsPreferenceEmbeddings(): boolean {
-    return this.entries.some((e) => e.component.name === 'preference');
+    return this.entries.some((e) => e.component.name === 'preference' || e.component.name === 'preferenceLift');
+  }
+
+  /** Needs E_T of the no-information preference (preferenceLift's baseline). */
+  get needsNoInformationEmbedding(): boolean {
+    return this.entries.some((e) => e.component.name === 'preferenceLift');
   }
 
   compute(ctx: RewardContext): RewardBreakdown {

@@ -25,7 +25,7 @@ export const CANDIDATE_FEATURES = [
   'previousListPosition', // 1 - (pos-1)/len in R_{t-1}, 0 if absent
   'titleLiked', // the feedback names the item in a positive clause
   'titleDisliked', // ... in a negative clause
-  'popularity', // log1p(train dialogues with it as a target, leaving the sample's own dialogue out), scaled to [0, 1]
+  'popularity', // log1p(train dialogues counting it, TargetPopularity.of: leaving the sample's own dialogue out), scaled to [0, 1]
   'collaborative', // cos(E_C(item), mean E_C(I_D)); 0 without collaborative embeddings
   'hasFeedback', // 1 when F_t is non-empty (constant in a list: acts through the hidden layer)
   'turn', // (t-1)/(T-1)
@@ -132,7 +132,7 @@ export class FeatureExtractor {
   private readonly textCacheSize: number;
   private readonly itemCache = new Map<ItemId, Float32Array>();
   private readonly textCache = new Map<string, Float32Array>();
-  /** Train-target popularity, leave-one-dialogue-out (src/data/popularity.ts). */
+  /** Train popularity (targets, or train-portion mentions with train signals), leave-one-dialogue-out (src/data/popularity.ts). */
   private readonly popularity: TargetPopularity;
   /** The dialogue of each train sample id: a train observation's popularity leaves its own dialogue out. */
   private readonly trainDialogueOf = new Map<string, string>();
@@ -146,7 +146,7 @@ export class FeatureExtractor {
     this.dim = deps.textEncoder.dim;
     this.maxOptions = options.maxOptions ?? 64;
     this.textCacheSize = options.textCacheSize ?? 20000;
-    this.popularity = TargetPopularity.fromTrain(this.dataset);
+    this.popularity = TargetPopularity.of(this.dataset);
     for (const s of this.dataset.samples.train) this.trainDialogueOf.set(s.id, s.dialogueId);
     for (const item of this.dataset.items) {
       for (const kind of ATTRIBUTE_KINDS) {

@@ -15,6 +15,9 @@ function joinList(values: readonly string[]): string {
   return `${values.slice(0, -1).join(', ')} and ${values[values.length - 1]}`;
 }
 
+/** P* of a target without attributes, and the preference that says nothing (the preference lift's baseline). */
+export const NO_INFORMATION_PREFERENCE = 'The user prefers movies like the ones mentioned.';
+
 /** "The user prefers drama and crime movies, directed by Todd Phillips, starring Joaquin Phoenix." */
 export function referencePreference(attributes: Attributes, maxPerKind = 3): string {
   const parts: string[] = [];
@@ -22,7 +25,7 @@ export function referencePreference(attributes: Attributes, maxPerKind = 3): str
     const values = attributes[kind];
     if (values && values.length > 0) parts.push(KIND_PHRASES[kind]!(joinList(values.slice(0, maxPerKind))));
   }
-  if (parts.length === 0) return 'The user prefers movies like the ones mentioned.';
+  if (parts.length === 0) return NO_INFORMATION_PREFERENCE;
   // Without a genre the phrase needs a noun to hang on: "movies directed by ...".
   const first = attributes.genre && attributes.genre.length > 0 ? parts.join(', ') : `movies ${parts.join(', ')}`;
   return `The user prefers ${first}.`;

@@ -1,4 +1,5 @@
 // Summary figures of a loaded dataset: sizes, attribute coverage, and how samples relate to their context.
+import { TargetPopularity, type PopularitySource } from './popularity.js';
 import { trainSignals } from './signals.js';
 import { ATTRIBUTE_KINDS, SPLITS, type AttributeKind, type Dataset, type Split } from './types.js';
 
@@ -39,6 +40,8 @@ export interface DatasetStats {
   trainIsPartial: boolean;
   /** Train dialogues behind the co-mention graph and popularity (data/signals.ts): how many, how many known only as text. */
   trainSignals: { dialogues: number; textOnly: number; withLikes: number };
+  /** The popularity the simulator and recommender read (data/popularity.ts): what it counts, over how many dialogues, how many catalog items it covers. */
+  popularity: { source: PopularitySource; dialogues: number; itemsCounted: number };
   notes: string[];
 }
 
@@ -87,6 +90,11 @@ function signalStats(dataset: Dataset): DatasetStats['trainSignals'] {
   };
 }
 
+function popularityStats(dataset: Dataset): DatasetStats['popularity'] {
+  const popularity = TargetPopularity.of(dataset);
+  return { source: popularity.source, dialogues: popularity.dialogues, itemsCounted: popularity.covered(dataset.items.map((i) => i.id)) };
+}
+
 export function datasetStats(dataset: Dataset): DatasetStats {
   const splits = Object.fromEntries(SPLITS.map((s) => [s, splitStats(dataset, s)])) as Record<Split, SplitStats>;
   const attributeCoverage = Object.fromEntries(
@@ -110,6 +118,7 @@ export function datasetStats(dataset: Dataset): DatasetStats {
     warnings: dataset.warnings.length,
     trainIsPartial: dataset.sources?.trainIsPartial ?? false,
     trainSignals: signalStats(dataset),
+    popularity: popularityStats(dataset),
     notes: dataset.sources?.notes ?? [],
   };
 }
@@ -140,9 +149,12 @@ export function formatStats(stats: DatasetStats): string {
     `${''.padEnd(width)}  ${SPLITS.map((s) => s.padStart(8)).join(' ')}`,
     ...rows.map(([label, get]) => `${label.padEnd(width)}  ${SPLITS.map((s) => get(stats.splits[s]).padStart(8)).join(' ')}`),
     '',
-    `train signals (co-mention graph, popularity): ${stats.trainSignals.dialogues} dialogues` +
+    `train: ${stats.splits.train.samples} samples from ${stats.splits.train.dialogues} raw dialogues`,
+    `train signals (co-mention graph${stats.popularity.source === 'train-portion mentions' ? ', popularity' : ''}): ${stats.trainSignals.dialogues} dialogues` +
       (stats.trainSignals.textOnly > 0 ? `, ${stats.trainSignals.textOnly} of them known only as text` : '') +
       (stats.trainSignals.withLikes > 0 ? `, ${stats.trainSignals.withLikes} with seeker likes` : ''),
+    `popularity (simulator, recommender): ${stats.popularity.source} over ${stats.popularity.dialogues} train dialogues; ` +
+      `${stats.popularity.itemsCounted} of ${stats.items} items counted (${pct(mean(stats.popularity.itemsCounted, stats.items))})`,
     `attribute coverage: ${Object.entries(stats.attributeCoverage)
       .map(([k, v]) => `${k} ${pct(v)}`)
       .join(', ')}`,

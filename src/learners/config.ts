@@ -97,8 +97,19 @@ export const GrpoConfigSchema = z
      * and teach little about the later rounds, where the preference and the list steer the retrieval.
      */
     sample_filter: z.enum(['all', 'round1-misses']).default('round1-misses'),
-    /** Ours. Discount of the return-to-go in 'return' mode. */
+    /**
+     * Ours. Discount of the return-to-go in 'return' mode. With gamma > 0 the advantage of turn t carries the
+     * rewards of turns t+1.. (discounted), so the preference P_t written at turn t, which steers the next
+     * round's retrieval, is credited when the target enters the next round's candidates and list.
+     */
     gamma: z.number().min(0).max(1).default(1),
+    /**
+     * Ours. Take the reward components that are constant over the batch (every played turn, e.g. the format
+     * rewards of a policy that always answers well-formed) out of the rewards before the advantages. They are
+     * always reported in log.jsonl (`constant_rewards`); under 'group' scaling they cancel anyway, under 'batch'
+     * or 'none' scaling with 'return' advantages, or against REINFORCE's moving baseline, they do not.
+     */
+    exclude_constant_rewards: z.boolean().default(false),
     /** Ours, REINFORCE only: momentum of the per-turn moving-average baseline. */
     baseline_momentum: z.number().min(0).max(1).default(0.9),
     /** Checkpoint every this many iterations (and after the last). */

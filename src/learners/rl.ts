@@ -25,6 +25,7 @@ import type { Learner } from './learner.js';
 import { createLearner, learners } from './registry.js';
 import { Adam, clipGradNorm } from './optimizer.js';
 import type { EpisodeRecord, RolloutSpec } from './rollout.js';
+import { constantRewardComponents, rewardsWithoutConstants } from './constant-rewards.js';
 import { JsonlLog, ProgressBar } from './run-log.js';
 import { createRunner, type RolloutRunner } from './runner.js';
 import { buildPolicy, importSetup, loadPolicyPlugins, moduleUrl, type SetupSpec } from './setup.js';
@@ -65,6 +66,12 @@ export interface IterationStats {
   loss: number;
   kl: number;
   clip_fraction: number;
+  /**
+   * Per inner epoch (num_iterations of them): the share of steps whose ratio was clipped, and the mean |ratio - 1|.
+   * The first epoch's ratio is 1 (the weights that played the rollouts); later epochs show how far the update moved.
+   */
+  clip_fraction_by_epoch: number[];
+  ratio_deviation_by_epoch: number[];
   ratio_mean: number;
   grad_norm: number;
   advantage_std: number;
@@ -163,7 +170,12 @@ function optimize(
   let stepCount = 0;
   let gradNormSum = 0;
   let optimizerSteps = 0;
+  const clipByEpoch: number[] = [];
+  const deviationByEpoch: number[] = [];
   for (let epoch = 0; epoch < config.num_iterations; epoch++) {
+    let epochClip = 0;
+    let epochDeviation = 0;
+    let epochSteps = 0;
     const order = new Rng(`${config.seed}/minibatch/${iteration}/${epoch}`).shuffle([...episodes.keys()]);
     const micro: number[][] = [];
     for (let i = 0; i < order.length; i += sizes.micro) micro.push(order.slice(i, i + sizes.micro));
@@ -196,11 +208,16 @@ function optimize(
         ratioSum += ratio.reduce((a, b) => a + b, 0);
         clipSum += clipped.reduce((a, b) => a + b, 0);
         stepCount += steps.length;
+        epochClip += clipped.reduce((a, b) => a + b, 0);
+        epochDeviation += ratio.reduce((a, b) => a + Math.abs(b - 1), 0);
+        epochSteps += steps.length;
       }
       gradNormSum += clipGradNorm(acc, config.max_grad_norm);
       adam.step(live, acc);
       optimizerSteps++;
     }
+    clipByEpoch.push(epochSteps > 0 ? epochClip / epochSteps : 0);
+    deviationByEpoch.push(epochSteps > 0 ? epochDeviation / epochSteps : 0);
   }
   const advs = episodes.flat().map((s) => s.advantage);
   const advMean = advs.reduce((a, b) => a + b, 0) / Math.max(1, advs.length);
@@ -208,6 +225,8 @@ function optimize(
     loss: optimizerSteps > 0 ? lossSum / optimizerSteps : 0,
     kl: stepCount > 0 ? klSum / stepCount : 0,
     clip_fraction: stepCount > 0 ? clipSum / stepCount : 0,
+    clip_fraction_by_epoch: clipByEpoch,
+    ratio_deviation_by_epoch: deviationByEpoch,
     ratio_mean: stepCount > 0 ? ratioSum / stepCount : 1,
     grad_norm: optimizerSteps > 0 ? gradNormSum / optimizerSteps : 0,
     advantage_std: Math.sqrt(advs.reduce((s, a) => s + (a - advMean) ** 2, 0) / Math.max(1, advs.length)),
@@ -241,7 +260,9 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
   if (opts.initPolicy) policy = await policy.load(opts.initPolicy);
   let trainIds = await mod.sampleIds(setup.args, 'train');
   if (trainIds.length === 0) throw new Error('trainRl: the setup has no training samples');
-  const hash = configHash({ algorithm, config, setup: { args: setup.args, ...(setup.policy ? { policy: setup.policy } : {}) }, initPolicy: opts.initPolicy ?? null });
+  // A new option at its default leaves the hash as it was, so checkpoints written before it existed still resume.
+  const { exclude_constant_rewards: excludeConstants, ...hashedConfig } = config;
+  const hash = configHash({ algorithm, config: excludeConstants ? config : hashedConfig, setup: { args: setup.args, ...(setup.policy ? { policy: setup.policy } : {}) }, initPolicy: opts.initPolicy ?? null });
   const learner = createLearner(algorithm, config);
   const log = new JsonlLog(files.log);
   let start = 0;
@@ -323,7 +344,9 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
 
       const G = config.num_generations;
       const rounds = Math.max(1, ...rollouts.map((e) => e.rounds));
-      const groups = samples.map((_, k) => rollouts.slice(k * G, (k + 1) * G).map((e) => e.rewards));
+      const constants = constantRewardComponents(rollouts);
+      const rewardsOf = (e: EpisodeRecord): number[] => (config.exclude_constant_rewards ? rewardsWithoutConstants(e, constants) : e.rewards);
+      const groups = samples.map((_, k) => rollouts.slice(k * G, (k + 1) * G).map(rewardsOf));
       const advantages = learner.advantages(groups, rounds);
       const records = rollouts.flatMap((e) => e.steps);
       const refLps = config.beta > 0 ? referenceLogProbs(tf, referencePolicy, records) : records.map((r) => r.logProb);
@@ -350,6 +373,8 @@ export async function trainRl(algorithm: RlAlgorithm, opts: TrainRlOptions): Pro
         iteration: done,
         ...lastRollouts,
         ...stats,
+        constant_rewards: constants,
+        constant_rewards_excluded: config.exclude_constant_rewards,
         optimizer_steps: optimizerSteps,
         learning_rate: config.learning_rate,
         ...(evalEntry ? { eval: evalEntry } : {}),

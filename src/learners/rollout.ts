@@ -48,6 +48,8 @@ export interface EpisodeRecord<Step extends PolicyStep = PolicyStep> {
   terminated: boolean;
   /** Per played turn: whether the target was among the candidates. */
   targetInCandidates: boolean[];
+  /** The env's reward weights by component (what `rewards` sums `info.rewards` with). */
+  rewardWeights?: Record<string, number>;
 }
 
 /** How one turn is decided: the action played and the step recorded (the teacher's may differ from what is played). */
@@ -72,7 +74,7 @@ export async function runEpisode<Step extends PolicyStep>(env: MadeCrsEnv, polic
       if (teacher && sample.split !== 'train') {
         throw new Error(`runEpisode: teacher trajectories use the TRAIN split only; ${spec.sampleId} is in '${sample.split}'`);
       }
-      episode = { sampleId: spec.sampleId, split: sample.split, rounds: observation.rounds, steps: [], rewards: [], firstHit: 0, terminated: false, targetInCandidates: [] };
+      episode = { sampleId: spec.sampleId, split: sample.split, rounds: observation.rounds, steps: [], rewards: [], firstHit: 0, terminated: false, targetInCandidates: [], rewardWeights: env.rewardWeights };
     },
     act: async (observation) => {
       const current = sample as RecSample;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { fmix32, fnv1a } from '../core/hash32.js';
 import { Rng } from '../core/rng.js';
+import { trainCounts } from '../data/popularity.js';
 import type { Dataset, Item, ItemId } from '../data/types.js';
 import type { TextEncoder } from '../encoders/text-encoder.js';
 import { lexicalQueryText, tokenize } from './bm25.js';
@@ -304,10 +305,13 @@ export interface ItemFeatures {
   prior: Float32Array;
 }
 
-/** log(1 + count of TRAIN samples with the item as target), by `Item.index`. */
+/**
+ * log(1 + the item's train count), by `Item.index`: with train signals (ReDial) the train-portion dialogues
+ * mentioning it (`TargetPopularity.of`), else the TRAIN samples with it as target. A frozen item-side input, so
+ * it is not left-one-dialogue-out per sample (it is off by default; the item bias only starts from it).
+ */
 export function itemPrior(dataset: Dataset, items: readonly Item[]): Float32Array {
-  const counts = new Map<ItemId, number>();
-  for (const s of dataset.samples.train) counts.set(s.target, (counts.get(s.target) ?? 0) + 1);
+  const counts = trainCounts(dataset);
   return Float32Array.from(items, (item) => Math.log1p(counts.get(item.id) ?? 0));
 }
 

@@ -1,10 +1,12 @@
-// The popularity baseline: the same list for every query, items most often a train target first.
+// The popularity baseline: the same list for every query, the most popular train items first.
+import { trainCounts } from '../data/popularity.js';
 import type { Dataset, Item, ItemId } from '../data/types.js';
 import { checkRetrieveK, itemsByIndex } from './types.js';
 import type { RetrievalQuery, Retriever, ScoredItem } from './types.js';
 
 /**
- * Scores each item by how many TRAIN samples have it as the target. Ties go to the item with more
+ * Scores each item by how many TRAIN samples have it as the target (with train signals, ReDial: in how many
+ * train-portion dialogues it is mentioned; `trainCounts` in data/popularity.ts). Ties go to the item with more
  * `mentions` (folded into the score as a fraction below 1, so the score order is the list order), then to
  * the lower index. Train targets missing from the catalogue are ignored.
  */
@@ -14,8 +16,7 @@ export class PopularityRetriever implements Retriever {
 
   constructor(dataset: Dataset) {
     const items = itemsByIndex(dataset);
-    const counts = new Map<ItemId, number>();
-    for (const sample of dataset.samples.train) counts.set(sample.target, (counts.get(sample.target) ?? 0) + 1);
+    const counts = trainCounts(dataset);
     const maxMentions = items.reduce((m, item) => Math.max(m, mentionsOf(item)), 0);
     const scored = items.map((item) => ({
       index: item.index,

@@ -4,6 +4,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.js';
 import type { Dataset, ItemId, RecSample } from '../data/types.js';
+import { TargetPopularity } from '../data/popularity.js';
 import { getTf } from '../nn/tf.js';
 import type { MultiTaskConfig } from './config.js';
 import { contextDim, itemDim, PAIR_DIM, type ContextFeatures, type FeatureExtractor, type ItemFeatures } from './features.js';
@@ -87,8 +88,8 @@ interface Prepared {
   truth: Set<number>;
   /** Whether the target has any attribute at all (a target without metadata gives no attribute label). */
   labelled: boolean;
-  /** Targets of the sample's dialogue in train (for leave-one-out popularity). */
-  dialogueTargets: ReadonlySet<ItemId>;
+  /** The items the sample's own train dialogue adds to the popularity counts (for leave-one-out popularity). */
+  dialogueCounted: ReadonlySet<ItemId>;
 }
 
 export { targetPopularity } from '../data/popularity.js';
@@ -106,14 +107,8 @@ async function prepare(dataset: Dataset, samples: readonly RecSample[], features
   const encoded = await features.contextFeatures(distinct.map((i) => inputs[i]!));
   const byKey = new Map<string, ContextFeatures>();
   distinct.forEach((i, k) => byKey.set(keys[i]!, encoded[k]!));
-  const dialogueTargets = new Map<string, Set<ItemId>>();
-  if (isTrain) {
-    for (const s of usable) {
-      const set = dialogueTargets.get(s.dialogueId) ?? new Set<ItemId>();
-      set.add(s.target);
-      dialogueTargets.set(s.dialogueId, set);
-    }
-  }
+  // The same counts as features.options.popularity (multi-task.ts builds both from TargetPopularity.of).
+  const popularity = isTrain ? TargetPopularity.of(dataset) : undefined;
   return usable.map((sample, i) => {
     const target = dataset.itemById.get(sample.target)!;
     const hasAny = Object.values(target.attributes).some((v) => (v?.length ?? 0) > 0);
@@ -122,14 +117,14 @@ async function prepare(dataset: Dataset, samples: readonly RecSample[], features
       ctx: byKey.get(keys[i]!)!,
       truth: new Set(features.vocab.indicesOf(itemView(dataset, sample.target))),
       labelled: hasAny,
-      dialogueTargets: dialogueTargets.get(sample.dialogueId) ?? new Set(),
+      dialogueCounted: popularity?.itemsOfDialogue(sample.dialogueId) ?? new Set(),
     };
   });
 }
 
 function popularityCount(features: FeatureExtractor, p: Prepared, id: ItemId): number {
   const count = features.options.popularity.get(id) ?? 0;
-  return p.dialogueTargets.has(id) ? count - 1 : count;
+  return p.dialogueCounted.has(id) ? count - 1 : count;
 }
 
 /** How a listed item is scored: by the target head, or (without one: the single-task ablation) by the stated preference. */

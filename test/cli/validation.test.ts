@@ -38,7 +38,7 @@ describe('arguments are checked before any work', () => {
       [train('grpo', '--config', config('null.json', 'null')), /null\.json: a config must be a JSON object \(\{ \.\.\. \}\), got null/],
       [train('sft', '--config', config('array.json', '[1,2]')), /array\.json: a config must be a JSON object .*got an array/],
       [train('grpo', '--config', config('string.json', '"str"')), /string\.json: a config must be a JSON object .*got string/],
-      [train('grpo', '--config', config('weights.json', '{"reward_weights":{"hit":1,"rnak":2}}')), /weights\.json: reward_weights: unknown reward component\(s\) 'rnak' \(known: processFormat, answerFormat, hit, rank, preference\)/],
+      [train('grpo', '--config', config('weights.json', '{"reward_weights":{"hit":1,"rnak":2}}')), /weights\.json: reward_weights: unknown reward component\(s\) 'rnak' \(known: processFormat, answerFormat, hit, rank, preference, preferenceLift\)/],
       [train('rloo', '--config', config('rloo.json', '{"num_generations":1}')), /rloo needs num_generations >= 2/],
     ];
     for (const [argv, message] of cases) {

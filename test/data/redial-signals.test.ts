@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REDIAL_FILES, loadRedial } from '../../src/data/redial.js';
+import { TargetPopularity, trainCounts } from '../../src/data/popularity.js';
 import { likedTitlesOf } from '../../src/data/redial-text.js';
 import { trainItemCounts } from '../../src/data/signals.js';
 import { redialDialogue, tempRoots, writeLines, writeRedialFixture } from './fixtures.js';
@@ -89,6 +90,25 @@ describe('ReDial train-portion sources on fixture files', () => {
     const ds = loadRedial(writeSignalFixture(fresh()));
     expect(Object.fromEntries(trainItemCounts(ds))).toEqual({ '100': 3, '101': 2, '102': 1 });
     expect(Object.fromEntries(trainItemCounts(ds, 'liked'))).toEqual({ '100': 2, '101': 2 });
+  });
+
+  it('feeds the same counts to popularity, leaving a train sample\'s own dialogue out, never a valid/test one', () => {
+    const ds = loadRedial(writeSignalFixture(fresh()));
+    const popularity = TargetPopularity.of(ds);
+    expect(popularity.source).toBe('train-portion mentions');
+    // Valid 15/20, test 900 and the copies of valid 20 (40, text pos 2/5/6) all mention 100 or 101: any leak raises these.
+    expect(Object.fromEntries(popularity.counts)).toEqual({ '100': 3, '101': 2, '102': 1 });
+    expect(Object.fromEntries(trainCounts(ds))).toEqual({ '100': 3, '101': 2, '102': 1 });
+    // Train dialogue 10 mentions 100: its own samples see 100 in the 2 other dialogues.
+    const sample = ds.samples.train.find((s) => s.dialogueId === '10' && s.target === '100');
+    expect(sample).toBeDefined();
+    expect(popularity.count('100', '10')).toBe(2);
+    for (const split of ['valid', 'test'] as const) {
+      for (const s of ds.samples[split]) expect(popularity.count(s.target, s.dialogueId)).toBe(popularity.count(s.target));
+    }
+    // The loader's valid/test dialogues are refused if they ever reach the signals.
+    const leaky = { ...ds, trainSignals: [...(ds.trainSignals ?? []), { dialogueId: '900', items: ['100'], likedItems: [], source: 'text' as const }] };
+    expect(() => TargetPopularity.of(leaky)).toThrowError(/train signal 900 is a valid\/test dialogue/);
   });
 
   it('loads without the optional extra files, and says so', () => {

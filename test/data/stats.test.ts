@@ -36,5 +36,12 @@ describe('datasetStats', () => {
     expect(text).toMatch(/^dataset synthetic/);
     expect(text).toMatch(/samples\s+\d+\s+\d+\s+\d+/);
     expect(text).toContain('genre 100.0%');
+    expect(text).toContain(`train: ${ds.samples.train.length} samples from ${ds.dialogues.train.length} raw dialogues`);
+  });
+
+  it('reports what popularity counts and how many items it covers', () => {
+    const targets = new Set(ds.samples.train.map((s) => s.target));
+    expect(stats.popularity).toEqual({ source: 'train targets', dialogues: new Set(ds.samples.train.map((s) => s.dialogueId)).size, itemsCounted: targets.size });
+    expect(formatStats(stats)).toContain(`popularity (simulator, recommender): train targets over ${stats.popularity.dialogues} train dialogues; ${targets.size} of 24 items counted`);
   });
 });

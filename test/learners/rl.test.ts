@@ -52,6 +52,27 @@ describe('multi-turn GRPO', () => {
     expect(existsSync(join(result.policyDir, 'policy.bin'))).toBe(true);
   });
 
+  it('reports constant reward components, can exclude them, and logs how far each inner epoch moves the ratio', async () => {
+    const config = { ...SMALL_RL_CONFIG, max_steps: 2, num_iterations: 3, learning_rate: 0.05, advantage: 'return' as const, gamma: 0.9, scale_rewards: 'batch' as const };
+    const runs = await Promise.all([false, true].map((exclude) => trainRl('grpo', { setup: RL_SETUP, outDir: tmp(`grpo-constants-${exclude}`), config: { ...config, exclude_constant_rewards: exclude }, progress: false })));
+    const [kept, excluded] = runs.map((r) => iterations(readLog(r.logFile)));
+    for (const its of [kept!, excluded!]) {
+      const first = its[0]!;
+      // The neural policy always writes five steps and a well-formed list.
+      expect(first['constant_rewards']).toMatchObject({ processFormat: 1, answerFormat: 1 });
+      expect(Object.keys(first['constant_rewards'] as object)).not.toContain('hit');
+      const deviation = first['ratio_deviation_by_epoch'] as number[];
+      expect(deviation).toHaveLength(3);
+      expect(first['clip_fraction_by_epoch'] as number[]).toHaveLength(3);
+      expect(deviation[0]).toBeLessThan(1e-4); // the weights that played the rollouts
+      expect(deviation[2]).toBeGreaterThan(deviation[0]! + 1e-3); // two updates later
+    }
+    expect(excluded![0]!['constant_rewards_excluded']).toBe(true);
+    // Same rollouts in iteration 1, different advantages ('batch' scaling of returns): different updates.
+    expect(excluded![0]!['reward_mean']).toBe(kept![0]!['reward_mean']);
+    expect(excluded![0]!['advantage_std']).not.toBeCloseTo(kept![0]!['advantage_std'] as number, 3);
+  });
+
   it('improves on the initial policy with the label-free multi-task simulator as the user', async () => {
     // The simulator is trained in the setup (hashing features, seeded) and never sees the target.
     const setup = { ...RL_SETUP, args: { ...RL_ARGS, simulator: 'multi-task' as const } };

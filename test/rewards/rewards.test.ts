@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { answerFormat, hit, mergeRewardWeights, preference, processFormat, rank, registerReward, rewardComponents, WeightedReward } from '../../rewards/index.js';
+import { answerFormat, hit, mergeRewardWeights, preference, preferenceLift, processFormat, rank, referencePreference, registerReward, rewardComponents, WeightedReward } from '../../rewards/index.js';
+import { NO_INFORMATION_PREFERENCE } from '../../src/data/reference-preference.js';
+import { createEnv } from '../../src/learners/standard-setup.js';
+import { SMALL_ARGS } from '../agents/fixtures.js';
 import type { RewardComponent, RewardContext } from '../../rewards/index.js';
 
 function ctx(overrides: Partial<RewardContext> = {}): RewardContext {
@@ -27,6 +30,38 @@ describe('paper reward components (eq. 15-19)', () => {
     const b = new Float32Array([1, 1]);
     expect(preference.compute(ctx({ preference: 'x', preferenceEmbedding: a, referencePreferenceEmbedding: b }))).toBeCloseTo(Math.SQRT1_2);
     expect(preference.compute(ctx({ preference: '', preferenceEmbedding: a, referencePreferenceEmbedding: b }))).toBe(0);
+  });
+
+  it('preferenceLift counts the cosine above the no-information sentence, rescaled to [0, 1]', () => {
+    const reference = new Float32Array([1, 1]);
+    const none = new Float32Array([1, 0]); // cos .707 with the reference: the floor
+    const lift = (p: Float32Array, text = 'x') => preferenceLift.compute(ctx({ preference: text, preferenceEmbedding: p, referencePreferenceEmbedding: reference, noInformationPreferenceEmbedding: none }));
+    expect(lift(none)).toBe(0);
+    expect(lift(reference)).toBeCloseTo(1, 10);
+    expect(lift(new Float32Array([0, 1]))).toBe(0); // as far from P* as the floor
+    const cos03 = (0.3 + 1) / Math.hypot(0.3, 1) / Math.SQRT2;
+    expect(lift(new Float32Array([0.3, 1]))).toBeCloseTo((cos03 - Math.SQRT1_2) / (1 - Math.SQRT1_2), 5);
+    expect(lift(new Float32Array([-1, 0]))).toBe(0); // below the floor: clipped
+    expect(lift(reference, '')).toBe(0);
+    // Against the plain cosine, the same two preferences are far apart only with the lift.
+    const cos = (p: Float32Array) => preference.compute(ctx({ preference: 'x', preferenceEmbedding: p, referencePreferenceEmbedding: reference }));
+    expect(cos(none)).toBeGreaterThan(0.7);
+  });
+
+  it('preferenceLift in the env: the no-information sentence scores 0 and P* scores 1 (the plain cosine gives the first a high floor)', async () => {
+    const env = await createEnv({ ...SMALL_ARGS, env: { ...SMALL_ARGS.env, rewardWeights: { preferenceLift: 1 } } });
+    expect(env.rewardWeights).toEqual({ processFormat: 1, answerFormat: 1, hit: 1, rank: 1, preference: 1, preferenceLift: 1 });
+    const { observation } = await env.reset({ seed: 1, options: { split: 'train' } });
+    const target = env.currentSample!.target;
+    const ranking = observation.candidates.filter((c) => c.id !== target).slice(0, 2).map((c) => c.id);
+    const none = await env.step({ ranking, preference: NO_INFORMATION_PREFERENCE });
+    expect(none.info.rewards['preferenceLift']).toBeCloseTo(0, 6);
+    expect(none.info.rewards['preference']).toBeGreaterThan(0.01); // the floor (hashing encoder: low; E_T: .635)
+    if (none.terminated || none.truncated) throw new Error('the episode should go on after a miss');
+    const attributes = (await import('../../src/data/synthetic.js')).makeSyntheticDataset({ seed: 3, items: 60, dialogues: 40 }).itemById.get(target)!.attributes;
+    const exact = await env.step({ ranking, preference: referencePreference(attributes) });
+    expect(exact.info.rewards['preferenceLift']).toBeCloseTo(1, 5);
+    expect(exact.info.rewards['preference']).toBeCloseTo(1, 5);
   });
 });
 
