@@ -74,7 +74,7 @@ export async function runEpisode<Step extends PolicyStep>(env: MadeCrsEnv, polic
       if (teacher && sample.split !== 'train') {
         throw new Error(`runEpisode: teacher trajectories use the TRAIN split only; ${spec.sampleId} is in '${sample.split}'`);
       }
-      episode = { sampleId: spec.sampleId, split: sample.split, rounds: observation.rounds, steps: [], rewards: [], firstHit: 0, terminated: false, targetInCandidates: [], rewardWeights: env.rewardWeights };
+      episode = { sampleId: spec.sampleId, split: sample.split, rounds: observation.rounds, steps: [], rewards: [], firstHit: 0, terminated: false, targetInCandidates: [], rewardWeights: crs.rewardWeights };
     },
     act: async (observation) => {
       const current = sample as RecSample;
