@@ -201,7 +201,7 @@ async function guardDataset(name: DatasetName): Promise<{ samples: number; steps
 }
 
 describe('no target leaks: every test sample of every dataset, all rounds', () => {
-  it.for(['inspired', 'redial'])('%s', { timeout: 900_000 }, async (name, ctx) => {
+  it.for(['inspired', 'redial', 'opendialkg'])('%s', { timeout: 900_000 }, async (name, ctx) => {
     if (realDataRoot(name) === null) ctx.skip(`no ${name} data found (see docs/data.md)`);
     const result = await guardDataset(name);
     expect(result.steps).toBe(result.samples * ROUNDS);
