@@ -38,38 +38,19 @@
 //         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
 //         (br $row)))))
 
+import { compileKernel, wasm, WASM_PAGE_BYTES, type WasmMemory } from '../core/wasm-kernel.js';
+
 const KERNEL_BASE64 =
   'AGFzbQEAAAABCQFgBX9/f39/AAIMAQNlbnYDbWVtAgABAwIBAAcLAQdzdW1Sb3dzAAAKvwEBvAEBBX8gA0ECdCEJIAQgCWohCCAEIQcCQANAIAcgCE8NASAH/QwAAAAAAAAAAAAAAAAAAAAA/QsEACAHQRBqIQcMAAsLIAEgAkECdGohBQJAA0AgASAFTw0BIAAgASgCACAJbGohBiAEIQcCQANAIAcgCE8NASAHIAf9AAQAIAb9AAQA/eQB/QsEACAHIAf9AAQQIAb9AAQQ/eQB/QsEECAHQSBqIQcgBkEgaiEGDAALCyABQQRqIQEMAAsLCw==';
 
-const PAGE_BYTES = 65_536;
+const PAGE_BYTES = WASM_PAGE_BYTES;
 /** The kernel adds 8 floats per pass. */
 const WIDTH_STEP = 8;
 
 type SumRowsFn = (table: number, rows: number, n: number, d: number, out: number) => void;
 
-// The few WebAssembly APIs used here (the project's TypeScript libs do not declare WebAssembly).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: object | null | undefined;
-
 function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    if (wasm === undefined) throw new Error('no WebAssembly');
-    compiled = new wasm.Module(Buffer.from(KERNEL_BASE64, 'base64'));
-  } catch {
-    compiled = null; // No WebAssembly SIMD here: the JS loop takes over.
-  }
-  return compiled;
+  return compileKernel(KERNEL_BASE64);
 }
 
 /** Sum of the selected rows of `table` ([rows x dim], row-major) into `out` (not normalized), in plain JS. */

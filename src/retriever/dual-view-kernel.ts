@@ -39,37 +39,18 @@
 //         (local.set $out (i32.add (local.get $out) (i32.const 4)))
 //         (br $rows)))))
 
+import { compileKernel, wasm, WASM_PAGE_BYTES, type WasmMemory } from '../core/wasm-kernel.js';
+
 const KERNEL_BASE64 =
   'AGFzbQEAAAABCQFgBX9/f39/AAIMAQNlbnYDbWVtAgABAwIBAAcKAQZzY29yZXMAAAqxAgGuAgIEfwR7IAIgA0ECdGohBiAEQQJ0IQQCQANAIAIgBk8NAf0MAAAAAAAAAAAAAAAAAAAAACEJ/QwAAAAAAAAAAAAAAAAAAAAAIQr9DAAAAAAAAAAAAAAAAAAAAAAhC/0MAAAAAAAAAAAAAAAAAAAAACEMIAAgBGohBSABIQgCQANAIAAgBU8NASAJIAD9AAQAIAj9AAQA/eYB/eQBIQkgCiAA/QAEECAI/QAEEP3mAf3kASEKIAsgAP0ABCAgCP0ABCD95gH95AEhCyAMIAD9AAQwIAj9AAQw/eYB/eQBIQwgAEHAAGohACAIQcAAaiEIDAALCyAJIAr95AEgCyAM/eQB/eQBIQkgAiAJ/R8AIAn9HwGSIAn9HwIgCf0fA5KSOAIAIAJBBGohAgwACwsL';
 
 const LANES = 16;
-const PAGE_BYTES = 65_536;
+const PAGE_BYTES = WASM_PAGE_BYTES;
 
 type ScoresFn = (m: number, q: number, out: number, n: number, d: number) => void;
 
-// The few WebAssembly APIs used here (the project's TypeScript libs do not declare WebAssembly).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: object | null | undefined;
-
 function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    if (wasm === undefined) throw new Error('no WebAssembly');
-    compiled = new wasm.Module(Buffer.from(KERNEL_BASE64, 'base64'));
-  } catch {
-    compiled = null; // No WebAssembly SIMD here: the JS loop takes over.
-  }
-  return compiled;
+  return compileKernel(KERNEL_BASE64);
 }
 
 /** A growable buffer with the Memory interface, for hosts without WebAssembly. */
