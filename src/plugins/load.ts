@@ -46,7 +46,12 @@ async function importModule(file: string, what: string): Promise<Record<string, 
     return await importSourceModule(path);
   } catch (err) {
     const ts = /\.[cm]?ts$/.test(path) ? ' (a .ts file loads only when crs-gym runs its TypeScript sources through tsx; compile it to .js otherwise)' : '';
-    throw new PluginError(`${what} ${file}: cannot import it: ${errorMessage(err)}${ts}`, { cause: err });
+    // A .ts/.js file in a folder whose package.json does not say "type": "module" is CommonJS, and CommonJS cannot
+    // require our ES modules while they are loading.
+    const commonJs = /\.(ts|js)$/.test(path) && /require\(\) ES Module|ERR_REQUIRE/.test(errorMessage(err))
+      ? `; ${file} was loaded as CommonJS: name it .mts/.mjs, or put {"type": "module"} in its folder's package.json`
+      : '';
+    throw new PluginError(`${what} ${file}: cannot import it: ${errorMessage(err)}${ts}${commonJs}`, { cause: err });
   }
 }
 
