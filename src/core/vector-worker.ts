@@ -66,16 +66,12 @@ const imported = new Map<string, Promise<unknown>>();
 export function importModule(specifier: string): Promise<unknown> {
   let pending = imported.get(specifier);
   if (!pending) {
-    pending = importFresh(specifier);
+    // Into this thread's own module graph where possible, so the setup module sees what the plugins registered.
+    pending = importSourceModule(specifier);
     pending.catch(() => imported.delete(specifier));
     imported.set(specifier, pending);
   }
   return pending;
-}
-
-// Into this thread's own module graph where possible, so the setup module sees what the plugins registered.
-function importFresh(specifier: string): Promise<unknown> {
-  return importSourceModule(specifier);
 }
 
 /** Loads the main thread's plugins (once per thread: the loader skips files loaded already). */

@@ -68,16 +68,25 @@ export interface CompareBootstrapOptions {
   level?: number;
 }
 
-/** Two-level bootstrap of the grand mean: draw seeds with replacement, then samples with replacement within each. */
-export function hierarchicalMeanInterval(m: ScoreMatrix, opts: CompareBootstrapOptions): Interval {
+/**
+ * A percentile interval of `statistic` over `opts.resamples` bootstrap draws from one seeded stream; `statistic`
+ * draws one resample of the [seeds x samples] matrix (k seeds, n samples) and returns its value.
+ */
+function bootstrapInterval(m: ScoreMatrix, opts: CompareBootstrapOptions, statistic: (rng: Rng, k: number, n: number) => number): Interval {
   checkMatrix(m);
   const resamples = opts.resamples ?? BOOTSTRAP_RESAMPLES;
   const rng = new Rng(opts.seed);
   const k = m.seeds.length;
   const n = m.sampleIds.length;
   if (n === 0) return [0, 0];
-  const means = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) {
+  const values = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) values[b] = statistic(rng, k, n);
+  return percentileInterval(values, opts.level ?? 0.95);
+}
+
+/** Two-level bootstrap of the grand mean: draw seeds with replacement, then samples with replacement within each. */
+export function hierarchicalMeanInterval(m: ScoreMatrix, opts: CompareBootstrapOptions): Interval {
+  return bootstrapInterval(m, opts, (rng, k, n) => {
     let total = 0;
     for (let s = 0; s < k; s++) {
       const row = m.scores[Math.floor(rng.random() * k)]!;
@@ -85,28 +94,20 @@ export function hierarchicalMeanInterval(m: ScoreMatrix, opts: CompareBootstrapO
       for (let i = 0; i < n; i++) sum += row[Math.floor(rng.random() * n)]!;
       total += sum / n;
     }
-    means[b] = total / k;
-  }
-  return percentileInterval(means, opts.level ?? 0.95);
+    return total / k;
+  });
 }
 
 /** rliable's stratified bootstrap of the IQM: for each sample, its seeds' scores are redrawn with replacement. */
 export function stratifiedIqmInterval(m: ScoreMatrix, opts: CompareBootstrapOptions): Interval {
-  checkMatrix(m);
-  const resamples = opts.resamples ?? BOOTSTRAP_RESAMPLES;
-  const rng = new Rng(opts.seed);
-  const k = m.seeds.length;
-  const n = m.sampleIds.length;
-  if (n === 0) return [0, 0];
-  const iqms = new Float64Array(resamples);
-  const drawn = new Float64Array(k * n);
-  for (let b = 0; b < resamples; b++) {
+  let drawn: Float64Array | undefined; // Allocated once, after the matrix is checked.
+  return bootstrapInterval(m, opts, (rng, k, n) => {
+    drawn ??= new Float64Array(k * n);
     for (let i = 0; i < n; i++) {
-      for (let s = 0; s < k; s++) drawn[i * k + s] = m.scores[Math.floor(rng.random() * k)]![i]!;
+      for (let s = 0; s < k; s++) drawn![i * k + s] = m.scores[Math.floor(rng.random() * k)]![i]!;
     }
-    iqms[b] = interquartileMean(drawn);
-  }
-  return percentileInterval(iqms, opts.level ?? 0.95);
+    return interquartileMean(drawn!);
+  });
 }
 
 export function summarizeScores(m: ScoreMatrix, opts: CompareBootstrapOptions): MetricSummary {

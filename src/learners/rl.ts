@@ -206,9 +206,10 @@ function optimize(
         lossSum += loss;
         klSum += kl.reduce((a, b) => a + b, 0);
         ratioSum += ratio.reduce((a, b) => a + b, 0);
-        clipSum += clipped.reduce((a, b) => a + b, 0);
+        const clippedSteps = clipped.reduce((a, b) => a + b, 0);
+        clipSum += clippedSteps;
         stepCount += steps.length;
-        epochClip += clipped.reduce((a, b) => a + b, 0);
+        epochClip += clippedSteps;
         epochDeviation += ratio.reduce((a, b) => a + Math.abs(b - 1), 0);
         epochSteps += steps.length;
       }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataNotFoundError } from '../../src/data/errors.js';
 import { findPackageRoot, resolveDataRoot } from '../../src/data/paths.js';
 import { tempRoot } from './fixtures.js';
+import { thrownOf } from '../fixtures/thrown.js';
 
 const roots: string[] = [];
 /**
@@ -27,15 +28,7 @@ function dataDir(parent: string, ...datasets: string[]): string {
   return parent;
 }
 
-function thrown(fn: () => unknown): DataNotFoundError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DataNotFoundError) return err;
-    throw err;
-  }
-  throw new Error('expected a DataNotFoundError');
-}
+const thrown = (fn: () => unknown): DataNotFoundError => thrownOf(DataNotFoundError, fn);
 
 describe('resolveDataRoot', () => {
   it('uses an explicit folder, relative to cwd', () => {

@@ -66,13 +66,19 @@ const evalArgs = (out: string, workers: number, ...more: string[]) => [
   '--reward-weights', '{"novelty":0.5,"preference":null}', '--workers', String(workers), '--out', out, ...more,
 ];
 
+/** Runs the same command with 0 and with 2 workers into two folders (both must succeed); returns them. */
+async function withZeroAndTwoWorkers(args: (out: string, workers: number) => string[], name: string): Promise<{ here: string; pooled: string }> {
+  const [here, pooled] = [join(dir, `${name}-w0`), join(dir, `${name}-w2`)];
+  const zero = await cli(args(here, 0));
+  expect(zero.code, zero.err).toBe(0);
+  const two = await cli(args(pooled, 2));
+  expect(two.code, two.err).toBe(0);
+  return { here, pooled };
+}
+
 describe('crs-gym eval --workers 2 with a plugin dataset, agent and reward component', () => {
   it('loads the plugins in every eval worker and writes the files --workers 0 writes', async () => {
-    const [here, pooled] = [join(dir, 'eval-w0'), join(dir, 'eval-w2')];
-    const zero = await cli(evalArgs(here, 0));
-    expect(zero.code, zero.err).toBe(0);
-    const two = await cli(evalArgs(pooled, 2));
-    expect(two.code, two.err).toBe(0);
+    const { here, pooled } = await withZeroAndTwoWorkers(evalArgs, 'eval');
     expect(read(pooled, 'rankings.jsonl')).toBe(read(here, 'rankings.jsonl'));
     expect(read(pooled, 'summary.json')).toBe(read(here, 'summary.json'));
     const lines = rankings(pooled);
@@ -87,11 +93,7 @@ describe('crs-gym eval --workers 2 --agent FILE', () => {
       'eval', '--plugin', DATASET_PLUGIN, '--dataset', 'toy-movies', '--data', DATA, '--simulator', 'single-task', '--rounds', '3',
       '--agent', ex('custom-agent/fresh-picks.mjs'), '--reward-weights', '{"preference":null}', '--workers', String(workers), '--out', out,
     ];
-    const [here, pooled] = [join(dir, 'agent-w0'), join(dir, 'agent-w2')];
-    const zero = await cli(args(here, 0));
-    expect(zero.code, zero.err).toBe(0);
-    const two = await cli(args(pooled, 2));
-    expect(two.code, two.err).toBe(0);
+    const { here, pooled } = await withZeroAndTwoWorkers(args, 'agent');
     expect(read(pooled, 'rankings.jsonl')).toBe(read(here, 'rankings.jsonl'));
   }, 120_000);
 });
