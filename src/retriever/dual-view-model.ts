@@ -12,6 +12,7 @@
 // The single-view baselines drop the other view and let the remaining view attend to itself.
 import type { Rng } from '../core/rng.js';
 import { DotKernel, type PaddedMatrix } from './dual-view-kernel.js';
+import { frozenVecMat } from '../core/vec-mat-kernel.js';
 import { N_COLLABORATIVE, N_SEMANTIC, type ItemFeatures, type QueryFeatures } from './features.js';
 
 export type DualViewVariant = 'dualView' | 'semanticOnly' | 'collaborativeOnly';
@@ -158,18 +159,6 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
   return out;
 }
 
-/** x W for W [in, out] row-major, plus b when given. */
-function vecMat(x: Float32Array, w: Float32Array, inDim: number, outDim: number, b?: Float32Array): Float32Array {
-  const y = b === undefined ? new Float32Array(outDim) : Float32Array.from(b);
-  for (let i = 0; i < inDim; i++) {
-    const xi = x[i] as number;
-    if (xi === 0) continue;
-    const row = i * outDim;
-    for (let o = 0; o < outDim; o++) y[o] = (y[o] as number) + xi * (w[row + o] as number);
-  }
-  return y;
-}
-
 interface Adapter {
   w1: PaddedMatrix;
   w2: PaddedMatrix;
@@ -282,6 +271,8 @@ class TokenCache {
 export class DualViewForward {
   readonly dim: number;
   private readonly kernel = new DotKernel();
+  /** The attention projections on the exact SIMD kernel (same bits as the JS loop; the parameters are a frozen copy). */
+  private readonly vecMat = frozenVecMat();
   private readonly queryAdapter: Adapter | undefined;
   private readonly itemAdapter: Adapter | undefined;
   /** The attention matrices by projection name. */
@@ -388,7 +379,7 @@ export class DualViewForward {
     let out = t[which];
     if (out === undefined) {
       const c = this.spec.collabDim;
-      out = vecMat(t.value, this.projections[which] as Float32Array, c, c);
+      out = this.vecMat(t.value, this.projections[which] as Float32Array, c);
       t[which] = out;
     }
     return out;

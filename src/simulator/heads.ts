@@ -11,6 +11,7 @@
 // batches are much faster that way). A test keeps the two forwards equal.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.js';
+import { vecMatJs } from '../core/vec-mat-kernel.js';
 
 export interface HeadShapes {
   contextDim: number;
@@ -109,20 +110,14 @@ export interface ContextState {
   u: Float32Array;
 }
 
-/** out = v M (+ bias), M row-major [v.length, cols]; zero entries of v are skipped (x is sparse in the bag). */
-function vecMat(v: ArrayLike<number>, m: Float32Array, cols: number, bias?: Float32Array): Float32Array {
-  const out = bias ? Float32Array.from(bias) : new Float32Array(cols);
-  for (let i = 0; i < v.length; i++) {
-    const vi = v[i] as number;
-    if (vi === 0) continue;
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) out[j] = (out[j] as number) + vi * (m[row + j] as number);
-  }
-  return out;
-}
+/**
+ * `bias + v M` for M row-major [v.length x cols]: `vecMatJs` while weights train, a simulator's `frozenVecMat()` (the
+ * exact SIMD kernel, same bits) once they are fixed.
+ */
+export type VecMat = (v: Float32Array, m: Float32Array, cols: number, bias?: Float32Array) => Float32Array;
 
 /** Attribute logits from a trunk output h (and, for the preference head, the shown lists s). */
-function attributeLogits(w: HeadWeights, s: HeadShapes, h: Float32Array, x: Float32Array, shown?: Float32Array): { logits: Float32Array; probs: Float32Array } {
+function attributeLogits(w: HeadWeights, s: HeadShapes, h: Float32Array, x: Float32Array, vecMat: VecMat, shown?: Float32Array): { logits: Float32Array; probs: Float32Array } {
   const logits = vecMat(h, w.Wa, s.vocabSize, w.ba);
   const probs = new Float32Array(s.vocabSize);
   const V = s.vocabSize;
@@ -135,23 +130,23 @@ function attributeLogits(w: HeadWeights, s: HeadShapes, h: Float32Array, x: Floa
   return { logits, probs };
 }
 
-export function contextForward(w: HeadWeights, s: HeadShapes, x: Float32Array): ContextState {
+export function contextForward(w: HeadWeights, s: HeadShapes, x: Float32Array, vecMat: VecMat = vecMatJs): ContextState {
   const pre = vecMat(x, w.W1, s.hidden, w.b1);
   const h = Float32Array.from(pre, (v) => (v > 0 ? v : 0));
-  const { logits: attrLogits, probs: attrProbs } = attributeLogits(w, s, h, x);
+  const { logits: attrLogits, probs: attrProbs } = attributeLogits(w, s, h, x, vecMat);
   const u = vecMat(h, w.Wu, s.userDim);
   return { pre, h, attrLogits, attrProbs, u };
 }
 
 /** The preference head: attribute probabilities given the context and the shown lists s (length listDim). */
-export function preferenceForward(w: HeadWeights, s: HeadShapes, ctx: ContextState, x: Float32Array, shown: Float32Array): Float32Array {
+export function preferenceForward(w: HeadWeights, s: HeadShapes, ctx: ContextState, x: Float32Array, shown: Float32Array, vecMat: VecMat = vecMatJs): Float32Array {
   const h2 = vecMat(shown, w.Ws, s.hidden, ctx.pre);
   for (let j = 0; j < h2.length; j++) if ((h2[j] as number) < 0) h2[j] = 0;
-  return attributeLogits(w, s, h2, x, shown).probs;
+  return attributeLogits(w, s, h2, x, vecMat, shown).probs;
 }
 
 /** The item's projection f Wv (f given densely). */
-export function itemForward(w: HeadWeights, s: HeadShapes, f: Float32Array): Float32Array {
+export function itemForward(w: HeadWeights, s: HeadShapes, f: Float32Array, vecMat: VecMat = vecMatJs): Float32Array {
   return vecMat(f, w.Wv, s.userDim);
 }
 

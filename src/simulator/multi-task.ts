@@ -29,6 +29,7 @@ import type { Feedback, ItemJudgment, PredictedAttribute, SimulatorInput, UserSi
 import { seenItemIds } from './types.js';
 import { AttributeVocab, type AttributeVocabEntry, type VocabKind, VOCAB_KINDS } from './vocab.js';
 import { errorMessage } from '../core/errors.js';
+import { frozenVecMat } from '../core/vec-mat-kernel.js';
 
 export interface SimulatorEncoders {
   text: TextEncoderLike;
@@ -127,6 +128,8 @@ export class MultiTaskSimulator implements UserSimulator {
   readonly thresholds: SimulatorThresholds;
   readonly vocab: AttributeVocab;
   private readonly parts: Parts;
+  /** The heads' products on the exact SIMD kernel: the weights never change after construction. */
+  private readonly vecMat = frozenVecMat();
   private readonly features: FeatureExtractor;
   private readonly byContext = new WeakMap<object, { entry: Promise<ContextEntry>; contextItems: object; contextEntities: object }>();
   private readonly byKey = new Map<string, Promise<ContextEntry>>();
@@ -279,14 +282,14 @@ export class MultiTaskSimulator implements UserSimulator {
 
   private async computeContext(input: SimulatorInput): Promise<ContextEntry> {
     const [features] = await this.features.contextFeatures([input]);
-    const state = contextForward(this.parts.weights, this.parts.shapes, features!.x);
+    const state = contextForward(this.parts.weights, this.parts.shapes, features!.x, this.vecMat);
     return { features: features!, state, ranked: rankByProbability(state.attrProbs), preferences: new Map() };
   }
 
   private projection(item: ItemFeatures): Float32Array {
     let v = this.projections.get(item.id);
     if (!v) {
-      v = itemForward(this.parts.weights, this.parts.shapes, this.features.itemVector(item));
+      v = itemForward(this.parts.weights, this.parts.shapes, this.features.itemVector(item), this.vecMat);
       this.projections.set(item.id, v);
     }
     return v;
@@ -315,7 +318,7 @@ export class MultiTaskSimulator implements UserSimulator {
     const key = `${input.previousList.map((v) => v.id).join(',')}|${input.earlierRounds.map((r) => r.list.map((v) => v.id).join(',')).join(';')}`;
     let hit = entry.preferences.get(key);
     if (!hit) {
-      const probs = preferenceForward(this.parts.weights, this.parts.shapes, entry.state, entry.features.x, this.features.shownVector(input));
+      const probs = preferenceForward(this.parts.weights, this.parts.shapes, entry.state, entry.features.x, this.features.shownVector(input), this.vecMat);
       hit = { probs, ranked: rankByProbability(probs) };
       if (entry.preferences.size >= MAX_PREFERENCES_PER_CONTEXT) entry.preferences.delete(entry.preferences.keys().next().value as string);
       entry.preferences.set(key, hit);
