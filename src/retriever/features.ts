@@ -167,6 +167,9 @@ export interface QueryFeaturizerOptions extends Partial<FeaturizerSettings> {
   dataset?: Dataset;
 }
 
+/** Context lexical vectors kept (oldest dropped first): one per episode in flight, with room to spare. */
+const LEXICAL_MEMO_SIZE = 2048;
+
 /** Turns queries into QueryFeatures, encoding each distinct text once per batch and memoizing vectors. */
 export class QueryFeaturizer {
   /** Size of a semantic token before the adapter: E_T's size plus the lexical channel's. */
@@ -176,6 +179,8 @@ export class QueryFeaturizer {
   private readonly memo = new Map<string, Float32Array>();
   private readonly memoSize: number;
   private readonly lexical: LexicalHasher | undefined;
+  /** Context lexical vectors by text: an episode's context is the same in every round, and hashing a long one costs. */
+  private readonly lexicalMemo = new Map<string, Float32Array>();
   private readonly itemById: ReadonlyMap<ItemId, Item>;
 
   constructor(
@@ -197,12 +202,22 @@ export class QueryFeaturizer {
   }
 
   /** E_T of a text, with the lexical channel of `lexicalText` appended when it is on. */
-  private withLexical(v: Float32Array, lexicalText: string): Float32Array {
+  private withLexical(v: Float32Array, lexicalText: string, memoize = false): Float32Array {
     if (this.lexical === undefined) return v;
     const out = new Float32Array(this.textDim);
     out.set(v, 0);
-    out.set(this.lexical.encode(lexicalText), v.length);
+    out.set(memoize ? this.lexicalVector(this.lexical, lexicalText) : this.lexical.encode(lexicalText), v.length);
     return out;
+  }
+
+  private lexicalVector(lexical: LexicalHasher, text: string): Float32Array {
+    let vector = this.lexicalMemo.get(text);
+    if (vector === undefined) {
+      vector = lexical.encode(text);
+      if (this.lexicalMemo.size >= LEXICAL_MEMO_SIZE) this.lexicalMemo.delete(this.lexicalMemo.keys().next().value as string);
+      this.lexicalMemo.set(text, vector);
+    }
+    return vector;
   }
 
   /** Vectors of `texts` (non-empty strings), from the memo or the encoder. */
@@ -276,7 +291,7 @@ export class QueryFeaturizer {
       const contextLexical = this.lexical === undefined ? '' : lexicalQueryText({ context: query.context, contextItems: query.contextItems, contextEntities: query.contextEntities }, this.itemById);
       [t.context, t.feedback, t.preference].forEach((text, slot) => {
         if (text.length === 0) return;
-        semantic.set(this.withLexical(byText.get(text) as Float32Array, slot === 0 ? contextLexical : text), slot * this.textDim);
+        semantic.set(this.withLexical(byText.get(text) as Float32Array, slot === 0 ? contextLexical : text, slot === 0), slot * this.textDim);
         semanticMask[slot] = 1;
       });
       const collaborative = new Float32Array(N_COLLABORATIVE * this.collabDim);

@@ -2,13 +2,13 @@
 // each input slice) must not change a single bit of the query vectors: a cached forward, an uncached one and a
 // forward with a tiny cache (constant eviction) give identical outputs over queries that share contexts,
 // feedback and preferences in every combination, repeated and interleaved.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { makeSyntheticDataset } from '../../src/data/synthetic.js';
 import { HashingEncoder } from '../../src/encoders/hash-encoder.js';
 import { DualViewForward, initParams, type DualViewSpec, type DualViewVariant } from '../../src/retriever/dual-view-model.js';
 import { queryFromSample } from '../../src/retriever/evaluate.js';
-import { AttributeGraphEncoder, QueryFeaturizer } from '../../src/retriever/features.js';
+import { AttributeGraphEncoder, LexicalHasher, QueryFeaturizer } from '../../src/retriever/features.js';
 import type { RetrievalQuery } from '../../src/retriever/types.js';
 
 const dataset = makeSyntheticDataset({ seed: 3, items: 60, dialogues: 60 });
@@ -79,5 +79,24 @@ describe('DualViewForward token cache', () => {
   it('rejects a bad cache size', () => {
     const s = spec('dualView');
     expect(() => new DualViewForward(s, initParams(s, new Rng(1)), { tokenCache: -1 })).toThrow(/tokenCache/);
+  });
+});
+
+describe('QueryFeaturizer lexical memo', () => {
+  it("hashes an episode's context once over its rounds and gives the same features as a fresh featurizer", async () => {
+    const spy = vi.spyOn(LexicalHasher.prototype, 'encode');
+    try {
+      const base = queryFromSample(dataset.samples.test[0]!);
+      const rounds: RetrievalQuery[] = [base, { ...base, feedback: 'Too old, something newer please' }, { ...base, feedback: 'I loved the cast', preference: 'Likes drama' }];
+      const featurizer = new QueryFeaturizer(encoders, { lexicalDim: LEXICAL, dataset });
+      const memoized = [];
+      for (const q of rounds) memoized.push(...(await featurizer.featurize([q])));
+      // 3 contexts + 2 feedback texts + 1 preference without the memo; the context is hashed once with it.
+      expect(spy.mock.calls.length).toBe(4);
+      const fresh = await Promise.all(rounds.map(async (q) => (await new QueryFeaturizer(encoders, { lexicalDim: LEXICAL, dataset }).featurize([q]))[0]!));
+      expect(memoized.map((f) => Array.from(f.semantic))).toEqual(fresh.map((f) => Array.from(f.semantic)));
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
