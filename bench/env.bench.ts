@@ -40,17 +40,17 @@ import { CRS_SETUP_MODULE, createPolicy } from '../src/pipeline/crs-setup.js';
 import { createRunner } from '../src/learners/runner.js';
 import { rolloutSpecs } from '../src/learners/rl.js';
 import type { SetupSpec } from '../src/learners/setup.js';
-import { copyOfCache, corpusOnlyCache, createEnv as createNovelEnv, isRepeat, removeDir, type NovelArgs } from './novel-env.js';
+import { BENCH_DATASETS, copyOfCache, corpusOnlyCache, createEnv as createNovelEnv, isRepeat, removeDir, type BenchDataset, type NovelArgs } from './novel-env.js';
 import { errorMessage } from '../src/core/errors.js';
 
 type Figures = Record<string, number | string>;
-type DatasetName = 'inspired' | 'redial';
+type DatasetName = BenchDataset;
 
-/** Both datasets, or those named in CRS_GYM_BENCH_DATASETS (comma-separated). */
+/** INSPIRED and ReDial, or those named in CRS_GYM_BENCH_DATASETS (comma-separated; opendialkg too). */
 const DATASETS: readonly DatasetName[] = (process.env.CRS_GYM_BENCH_DATASETS ?? 'inspired,redial')
   .split(',')
   .map((s) => s.trim())
-  .filter((s): s is DatasetName => s === 'inspired' || s === 'redial');
+  .filter((s): s is DatasetName => (BENCH_DATASETS as readonly string[]).includes(s));
 /** Episodes of the single-threaded run (played once to warm up, then TIMED_PASSES times). */
 const EPISODES = Number(process.env.CRS_GYM_BENCH_EPISODES ?? 300);
 /** Env steps of each worker-run pass (numEnvs per vector step; after the warm-up, played TIMED_PASSES times). */

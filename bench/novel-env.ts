@@ -29,8 +29,12 @@ import { referencePreference } from '../rewards/reference-preference.js';
 
 export { createObservationCodec } from '../envs/observation-codec.js';
 
+/** The built-in datasets the env bench can play. */
+export const BENCH_DATASETS = ['inspired', 'redial', 'opendialkg'] as const;
+export type BenchDataset = (typeof BENCH_DATASETS)[number];
+
 export interface NovelArgs {
-  dataset: 'inspired' | 'redial';
+  dataset: BenchDataset;
   /** make options (the bench's ENV_OPTIONS). */
   options: Record<string, unknown>;
   /** The embedding cache folder this env reads and writes (a copy of the corpus-only cache, one per run). */
@@ -142,7 +146,7 @@ export function corpusTexts(dataset: Dataset, parts: EnvComponents): string[] {
  * A folder holding the vectors of the corpus texts only (taken from the env's encoder, so from the real cache), or
  * undefined when the env's text encoder keeps no persistent cache (nothing to leave out then).
  */
-export async function corpusOnlyCache(name: 'inspired' | 'redial', options: Record<string, unknown>): Promise<string | undefined> {
+export async function corpusOnlyCache(name: BenchDataset, options: Record<string, unknown>): Promise<string | undefined> {
   const dataset = sharedDataset(name, options.dataRoot as string | undefined);
   const parts = await sharedComponents(dataset, {
     ...(options.artifactsDir === undefined ? {} : { artifactsDir: options.artifactsDir as string }),

@@ -7,9 +7,10 @@ import { makeCrsEnv } from '../envs/register.js';
 import { BaseEnv, type ResetResult, type StepResult } from '../src/core/env.js';
 import type { Space } from '../src/core/spaces.js';
 import { scriptedAgent } from './scripted-agent.js';
+import type { BenchDataset } from './novel-env.js';
 
 export interface ReplayArgs {
-  dataset: 'inspired' | 'redial';
+  dataset: BenchDataset;
   options?: Record<string, unknown>;
   /** Episodes recorded (seeds 0..episodes-1, played by the bench's scripted agent). */
   episodes: number;
