@@ -40,7 +40,9 @@ function tokenize(text: string): Token[] {
 
 export class NameGuard {
   private readonly byFirst = new Map<string, Pattern[]>();
+  /** Name groups by text, for texts drawn from the catalogue (attribute values, spoken titles): a bounded set. */
   private readonly valueCache = new Map<string, ItemId[][]>();
+  private readonly spokenCache = new Map<string, string>();
   /** Every name the guard knows, for saving: [id, name] pairs. */
   readonly entries: ReadonlyArray<readonly [ItemId, string]>;
 
@@ -135,7 +137,7 @@ export class NameGuard {
     return this.mentionGroups(text).every((group) => group.some((id) => allowed.has(id)));
   }
 
-  /** Like `allows`, cached per text: for attribute values, which recur at every step. */
+  /** Like `allows`, cached per text: for attribute values and spoken titles, which recur at every step. */
   allowsValue(value: string, allowed: ReadonlySet<ItemId>): boolean {
     let groups = this.valueCache.get(value);
     if (!groups) {
@@ -147,8 +149,12 @@ export class NameGuard {
 
   /** How to say an allowed item's title: spoken ("Joker") unless that could name another item. */
   sayTitle(view: { id: ItemId; title: string }, allowed: ReadonlySet<ItemId>): string {
-    const spoken = spokenTitle(view.title);
-    return this.allows(spoken, allowed) ? spoken : view.title;
+    let spoken = this.spokenCache.get(view.title);
+    if (spoken === undefined) {
+      spoken = spokenTitle(view.title);
+      this.spokenCache.set(view.title, spoken);
+    }
+    return this.allowsValue(spoken, allowed) ? spoken : view.title;
   }
 
   /** Drops the sentences of `text` that name an item outside `allowed`; '' when none is left. */

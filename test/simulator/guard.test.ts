@@ -31,6 +31,17 @@ describe('NameGuard', () => {
     expect(guard.sayTitle({ id: '1', title: 'Joker (2019)' }, new Set(['1']))).toBe('Joker');
   });
 
+  it('says a title by what this call allows, however often it was said before', () => {
+    const shared = new NameGuard([
+      { id: 'a', title: 'Solaris (1972)' },
+      { id: 'b', title: 'Solaris (2002)' },
+    ]);
+    for (let pass = 0; pass < 2; pass++) {
+      expect(shared.sayTitle({ id: 'a', title: 'Solaris (1972)' }, new Set(['a']))).toBe('Solaris'); // names a or b: a is seen
+      expect(shared.sayTitle({ id: 'a', title: 'Solaris (1972)' }, new Set(['c']))).toBe('Solaris (1972)'); // neither is seen
+    }
+  });
+
   it('sanitize drops only the sentences that name unseen items', () => {
     const text = 'I liked Taxi Driver. Have you seen The Irishman? Something dark please.';
     expect(guard.sanitize(text, new Set(['7']))).toBe('I liked Taxi Driver. Something dark please.');
