@@ -44,6 +44,15 @@ export interface ReproductionSummary {
   /** Per RL run and seed (`grpo@1`): iterations trained and, with load_best_model_at_end, the kept evaluation (iteration 0 = the initial policy). */
   training?: Record<string, { iterations: number | null; best: { iteration: number; metric: number } | null }>;
   settings: Record<string, unknown>;
+  /** The id of E_T as the env read it (the distilled student by default); absent in older summaries. */
+  textEncoder?: string;
+}
+
+/** What E_T was, for the differences from the paper. */
+function textEncoderPhrase(id: string | undefined): string {
+  if (id === undefined) return 'E_T is not bge-base';
+  const student = id.startsWith('student-') ? ' (a bag-of-pieces student distilled here from Universal Sentence Encoder lite, docs/retriever.md)' : '';
+  return `E_T is \`${id}\`${student}, not bge-base`;
 }
 
 /** The paper's Table 2 (INSPIRED ablations). */
@@ -519,7 +528,7 @@ export async function writeReproductionReport(summary: ReproductionSummary): Pro
     `Seeds: the trained policies (SFT, GRPO and the ablation trainings) and their evaluations ran with ${seeds} seed${seeds === 1 ? '' : 's'} (the components once); a cell over seeds reads mean ± sd [95% interval], the interval a bootstrap over samples (1,000 resamples) of the per-sample mean over seeds; a single run's cell reads value [95% interval]. Total time ${minutes} min.`,
     '',
     '## What differs from the paper',
-    '- No 8B LLMs: the recommender is a small neural policy (Plackett-Luce ranking + attribute-choice preference inference, template-written five-step reasoning); the user simulator is learned heads (attribute alignment, target prediction) over our encoders with template feedback; E_T is Universal Sentence Encoder lite (512-d), not bge-base.',
+    `- No 8B LLMs: the recommender is a small neural policy (Plackett-Luce ranking + attribute-choice preference inference, template-written five-step reasoning); the user simulator is learned heads (attribute alignment, target prediction) over our encoders with template feedback; ${textEncoderPhrase(summary.textEncoder)}.`,
     ...(summary.settings.trainIsPartial ? ['- ReDial train is partial here (the raw train-portion dialogues shipped, 3,727 of the official 9,006 when written): see docs/data.md.'] : []),
     '- w/o Pref, w/o Rec, w/o feedback, blind and noisy are evaluation-time ablations of the SFT+GRPO policy; w/o SFT, single-task simulator (the simulator trained on the feedback task alone, an artifacts stage of its own) and the reward ablations are separate GRPO trainings.',
     "- The paper's BERT row is shown beside our BM25 text-only baseline for orientation only.",

@@ -399,6 +399,7 @@ export async function reproduce(options: ReproduceOptions): Promise<Reproduction
     retrieval: retrievalMetrics,
     experiments: results,
     simulatorMetrics: components.simulator.metrics,
+    textEncoder: components.textEncoder.id,
     training,
     settings: { profile, samples: { train: dataset.samples.train.length, valid: dataset.samples.valid.length, test: dataset.samples.test.length }, trainIsPartial: dataset.sources?.trainIsPartial ?? false },
   };

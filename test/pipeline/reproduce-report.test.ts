@@ -1,10 +1,13 @@
 // The reproduction report's statistics over seeds: mean ± sd, the interval of the seed mean, and the paired test
 // of SFT+GRPO against SFT over seeds × samples, on hand-made runs whose answers are known.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EvalRun, SampleTrace } from '../../src/eval/protocol.js';
 import { summarizeRun } from '../../src/eval/subsets.js';
 import { pairedTTest } from '../../src/eval/stats-tests.js';
-import { aggregate, experimentGroups, formatAggregate, grpoVsSft, timeByKind, type ExperimentResult, type ReproductionSummary } from '../../src/pipeline/reproduce-report.js';
+import { aggregate, experimentGroups, formatAggregate, grpoVsSft, timeByKind, writeReproductionReport, type ExperimentResult, type ReproductionSummary } from '../../src/pipeline/reproduce-report.js';
 
 /** 20 samples; `hits[i]` says whether sample i has the target in its list (every round alike). */
 function run(agent: string, hits: boolean[], seed: number): EvalRun {
@@ -73,5 +76,18 @@ describe('reproduction report over seeds', () => {
       'GRPO (ablations)': t(5),
       evaluations: t(13),
     });
+  });
+
+  it('names the E_T the env read in the differences from the paper', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'crs-gym-report-'));
+    try {
+      await writeReproductionReport({ ...s, out, textEncoder: 'student-use-lite-512-v2-b16384-0123abcd' });
+      const md = readFileSync(join(out, 'report.md'), 'utf8');
+      expect(md).toContain('E_T is `student-use-lite-512-v2-b16384-0123abcd` (a bag-of-pieces student distilled here from Universal Sentence Encoder lite');
+      await writeReproductionReport({ ...s, out, textEncoder: 'use-lite-512-v2' });
+      expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('E_T is `use-lite-512-v2`, not bge-base');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
