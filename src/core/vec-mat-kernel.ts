@@ -58,6 +58,9 @@ const LANES = 4;
 
 type VecMatFn = (m: number, v: number, n: number, cols: number, out: number) => void;
 
+/** `bias + v M` for M row-major [v.length x cols]: `vecMatJs`, or a `frozenVecMat()` for weights that are fixed. */
+export type VecMat = (v: Float32Array, m: Float32Array, cols: number, bias?: Float32Array) => Float32Array;
+
 /** `out = bias + v M` for M row-major [v.length x cols], in plain JS (the reference the kernel must equal). */
 export function vecMatJs(v: ArrayLike<number>, m: Float32Array, cols: number, bias?: Float32Array): Float32Array {
   const out = bias ? Float32Array.from(bias) : new Float32Array(cols);
@@ -133,7 +136,7 @@ export class VecMatKernel {
  * A `vecMat(v, M, cols, bias?)` for weights that no longer change: each matrix gets its kernel on first use (kept
  * while the matrix lives). Give each owner of frozen weights its own; weights still being trained use `vecMatJs`.
  */
-export function frozenVecMat(): (v: Float32Array, m: Float32Array, cols: number, bias?: Float32Array) => Float32Array {
+export function frozenVecMat(): VecMat {
   const kernels = new WeakMap<Float32Array, VecMatKernel>();
   return (v, m, cols, bias) => {
     let kernel = kernels.get(m);

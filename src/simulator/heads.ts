@@ -11,7 +11,7 @@
 // batches are much faster that way). A test keeps the two forwards equal.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.js';
-import { vecMatJs } from '../core/vec-mat-kernel.js';
+import { vecMatJs, type VecMat } from '../core/vec-mat-kernel.js';
 
 export interface HeadShapes {
   contextDim: number;
@@ -109,12 +109,6 @@ export interface ContextState {
   attrProbs: Float32Array;
   u: Float32Array;
 }
-
-/**
- * `bias + v M` for M row-major [v.length x cols]: `vecMatJs` while weights train, a simulator's `frozenVecMat()` (the
- * exact SIMD kernel, same bits) once they are fixed.
- */
-export type VecMat = (v: Float32Array, m: Float32Array, cols: number, bias?: Float32Array) => Float32Array;
 
 /** Attribute logits from a trunk output h (and, for the preference head, the shown lists s). */
 function attributeLogits(w: HeadWeights, s: HeadShapes, h: Float32Array, x: Float32Array, vecMat: VecMat, shown?: Float32Array): { logits: Float32Array; probs: Float32Array } {
