@@ -18,10 +18,23 @@ import type { CrsObservation } from '../envs/types.js';
 import { BENCH_DATASETS, type BenchDataset } from './novel-env.js';
 
 const root = resolve(process.argv[2] ?? resolve(dirname(fileURLToPath(import.meta.url)), '..'));
+/** A usage error: one line on stderr, exit 2, before anything loads. */
+function refuse(message: string): never {
+  process.stderr.write(`novel-loop: ${message}\n`);
+  process.exit(2);
+}
 const dataset = (process.argv[3] ?? 'inspired') as BenchDataset;
-if (!BENCH_DATASETS.includes(dataset)) throw new Error(`novel-loop: unknown dataset '${dataset}' (one of ${BENCH_DATASETS.join(', ')})`);
+if (!BENCH_DATASETS.includes(dataset)) refuse(`unknown dataset '${dataset}' (one of ${BENCH_DATASETS.join(', ')})`);
 const episodes = Number(process.env.NOVEL_LOOP_EPISODES ?? 1500);
-const options = { ...(JSON.parse(process.env.NOVEL_LOOP_OPTIONS ?? '{}') as Record<string, unknown>), loadOnly: true };
+if (!Number.isInteger(episodes) || episodes < 1) refuse(`NOVEL_LOOP_EPISODES must be a positive integer, got '${process.env.NOVEL_LOOP_EPISODES}'`);
+let parsed: unknown;
+try {
+  parsed = JSON.parse(process.env.NOVEL_LOOP_OPTIONS ?? '{}');
+} catch (err) {
+  refuse(`NOVEL_LOOP_OPTIONS is not JSON: ${(err as Error).message}`);
+}
+if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) refuse('NOVEL_LOOP_OPTIONS must be a JSON object of make options');
+const options = { ...(parsed as Record<string, unknown>), loadOnly: true };
 
 // The checkout's own modules, so two checkouts can be compared from one script.
 const novel = (await import(pathToFileURL(`${root}/bench/novel-env.ts`).href)) as typeof import('./novel-env.js');
